@@ -1,0 +1,180 @@
+"""`signalbox server database`: create, upgrade, downgrade and inspect the database schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from models.settings import Settings, mask_url_password
+
+
+def masked_url(settings: Settings) -> str:
+    return mask_url_password(settings.database_url)
+
+
+def confirm_or_abort(yes: bool, question: str, aborted: str) -> None:
+    """Ask `[y/N]` unless -y was given; stop with exit 1 on anything but yes."""
+    if yes:
+        return
+    if not click.confirm(question, default=False):
+        click.echo(aborted, err=True)
+        raise click.exceptions.Exit(1)
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Alembic's and the drivers' failures become one line and exit 1, never a traceback."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        yield
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ArgumentError as exc:
+        raise click.ClickException(f"Bad database URL: {exc}") from None
+    except SQLAlchemyError as exc:
+        first_line = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise click.ClickException(f"Database error: {first_line}") from None
+    except (OSError, RuntimeError, ModuleNotFoundError) as exc:
+        raise click.ClickException(str(exc).strip().splitlines()[0]) from None
+
+
+def echo_step(line: str) -> None:
+    click.echo(f"  {line}")
+
+
+pass_settings = click.make_pass_decorator(Settings, ensure=True)
+yes_option = click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Print the SQL the migrations would run instead of running it."
+)
+
+
+@click.group()
+def database() -> None:
+    """Create, upgrade and downgrade the Signalbox database."""
+
+
+@database.command()
+@yes_option
+@pass_settings
+def reset(settings: Settings, yes: bool) -> None:
+    """Drop every Signalbox table and recreate the schema at head."""
+    from migrations import commands
+
+    confirm_or_abort(
+        yes,
+        f'Reset the Signalbox database at "{masked_url(settings)}"? '
+        "This drops and recreates every table",
+        "Database reset aborted.",
+    )
+    with one_line_errors():
+        click.echo("Downgrading database...")
+        commands.downgrade(settings, "base", on_step=echo_step)
+        click.echo("Upgrading database...")
+        commands.upgrade(settings, "head", on_step=echo_step)
+    click.echo(f'Signalbox database "{masked_url(settings)}" reset.')
+
+
+def migrate_command(
+    direction: str, default: str, help_revision: str
+) -> Callable[[Callable[..., None]], click.Command]:
+    """The upgrade and downgrade commands share their options, prompt and messages."""
+
+    def decorate(run: Callable[..., None]) -> click.Command:
+        @click.option("-r", "--revision", default=default, show_default=True, help=help_revision)
+        @dry_run_option
+        @yes_option
+        @pass_settings
+        def command(settings: Settings, revision: str, dry_run: bool, yes: bool) -> None:
+            if not dry_run:
+                confirm_or_abort(
+                    yes,
+                    f"{direction.capitalize()} the Signalbox database at "
+                    f"{masked_url(settings)} to {revision}?",
+                    f"Database {direction} aborted.",
+                )
+            with one_line_errors():
+                if not dry_run:
+                    click.echo(f"Running {direction} migrations ...")
+                run(settings, revision, dry_run=dry_run, on_step=echo_step)
+            if not dry_run:
+                click.echo(f"Signalbox database at {masked_url(settings)} {direction}d.")
+
+        command.__doc__ = run.__doc__
+        return database.command(name=direction)(command)
+
+    return decorate
+
+
+@migrate_command("upgrade", "head", "head, a revision id or unique prefix, or +N.")
+def upgrade(settings: Settings, revision: str, **options: object) -> None:
+    """Apply migrations up to REVISION (default: all of them)."""
+    from migrations import commands
+
+    commands.upgrade(settings, revision, **options)  # type: ignore[arg-type]
+
+
+@migrate_command("downgrade", "-1", "-N steps, a revision id or unique prefix, or base.")
+def downgrade(settings: Settings, revision: str, **options: object) -> None:
+    """Undo migrations down to REVISION (default: the most recent one)."""
+    from migrations import commands
+
+    commands.downgrade(settings, revision, **options)  # type: ignore[arg-type]
+
+
+@database.command()
+@click.argument("revision")
+@pass_settings
+def stamp(settings: Settings, revision: str) -> None:
+    """Record REVISION as the current one without running migrations."""
+    from migrations import commands
+
+    with one_line_errors():
+        commands.stamp(settings, revision)
+    click.echo(f"Database stamped with revision {revision}.")
+
+
+@database.command()
+@pass_settings
+def current(settings: Settings) -> None:
+    """Print the revision the database is at."""
+    from migrations import commands
+
+    with one_line_errors():
+        revision = commands.current_revision(settings)
+        head = commands.head_revision(settings)
+    label = "(head)" if revision == head else f"(head is {head})"
+    click.echo(f"{revision or 'base'} {label}")
+
+
+@database.command()
+@pass_settings
+def history(settings: Settings) -> None:
+    """List every revision, oldest first."""
+    from migrations import commands
+
+    for script in reversed(list(commands.script_directory(settings).walk_revisions())):
+        click.echo(f"{script.revision}  {script.doc.splitlines()[0]}")
+
+
+@database.command()
+@click.option("-m", "--message", required=True, help="What the revision changes.")
+@click.option("--autogenerate/--no-autogenerate", default=False, help="Diff the models.")
+@pass_settings
+def revision(settings: Settings, message: str, autogenerate: bool) -> None:
+    """Write a new revision file (for developers of Signalbox)."""
+    from alembic import command
+
+    from migrations import commands
+
+    with one_line_errors():
+        scripts = command.revision(
+            commands.alembic_config(settings), message=message, autogenerate=autogenerate
+        )
+    for script in scripts if isinstance(scripts, list) else [scripts]:
+        if script is not None:
+            click.echo(f"Wrote {script.path}")

@@ -1,0 +1,18 @@
+"""The `signalbox` command: a thin shell of nouns and verbs over the lower layers."""
+
+from __future__ import annotations
+
+import click
+
+from cli.config import config
+from cli.server import server
+
+
+@click.group()
+@click.version_option(package_name="signalbox")
+def signalbox() -> None:
+    """Signalbox: a self-hosted workflow-orchestration server that speaks Prefect's API."""
+
+
+signalbox.add_command(config)
+signalbox.add_command(server)

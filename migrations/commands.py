@@ -1,0 +1,109 @@
+"""The Alembic operations Signalbox runs: upgrade, downgrade, reset, stamp, and what is current.
+
+The CLI, `server start` and the tests call these; each opens its own connection. Alembic's
+`command` module already does the work; these add our configuration and the checks that
+turn its failures into one clear line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from models.settings import Settings
+
+MIGRATIONS_FOLDER = Path(__file__).parent
+
+
+def alembic_config(settings: Settings, *, stdout: TextIO | None = None) -> Config:
+    """An Alembic configuration for this database, with no alembic.ini needed."""
+    config = Config(stdout=stdout, output_buffer=stdout) if stdout is not None else Config()
+    config.set_main_option("script_location", str(MIGRATIONS_FOLDER))
+    config.set_main_option("version_locations", str(MIGRATIONS_FOLDER / "versions"))
+    # Revision files are named <number>_<slug>.py so they sort in order.
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    config.attributes["database_url"] = settings.database_url
+    return config
+
+
+def script_directory(settings: Settings) -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(settings))
+
+
+def head_revision(settings: Settings) -> str:
+    head = script_directory(settings).get_current_head()
+    assert head is not None, "the migrations folder has no revisions"
+    return head
+
+
+def upgrade(
+    settings: Settings,
+    revision: str = "head",
+    *,
+    dry_run: bool = False,
+    on_step: Callable[[str], None] | None = None,
+    stdout: TextIO | None = None,
+) -> None:
+    """Apply migrations up to `revision` (head, an id or unique prefix, or +N)."""
+    config = with_progress(alembic_config(settings, stdout=stdout), on_step)
+    command.upgrade(config, revision, sql=dry_run)
+
+
+def downgrade(
+    settings: Settings,
+    revision: str = "-1",
+    *,
+    dry_run: bool = False,
+    on_step: Callable[[str], None] | None = None,
+    stdout: TextIO | None = None,
+) -> None:
+    """Undo migrations down to `revision` (-N, an id or unique prefix, or base)."""
+    config = with_progress(alembic_config(settings, stdout=stdout), on_step)
+    if dry_run and ":" not in revision:
+        # Offline SQL needs a range: from the head of the tree down to the target.
+        revision = f"{head_revision(settings)}:{revision}"
+    command.downgrade(config, revision, sql=dry_run)
+
+
+def reset(settings: Settings, *, on_step: Callable[[str], None] | None = None) -> None:
+    """Drop everything of ours (down to base) and build it again (up to head)."""
+    downgrade(settings, "base", on_step=on_step)
+    upgrade(settings, "head", on_step=on_step)
+
+
+def stamp(settings: Settings, revision: str) -> None:
+    """Record `revision` as current without running any migration."""
+    command.stamp(alembic_config(settings), revision)
+
+
+def current_revision(settings: Settings) -> str | None:
+    """The revision the database is at, or None when it has none of ours."""
+    found: list[str | None] = [None]
+
+    def remember(rev: Any, context: Any) -> list[Any]:
+        found[0] = context.get_current_revision()
+        return []
+
+    run_script(settings, remember)
+    return found[0]
+
+
+def run_script(settings: Settings, fn: Callable[[Any, Any], list[Any]]) -> None:
+    """Run env.py with `fn` as the migration function (how Alembic reads the current state)."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    config = alembic_config(settings)
+    with EnvironmentContext(config, script_directory(settings), fn=fn):
+        script_directory(settings).run_env()
+
+
+def with_progress(config: Config, on_step: Callable[[str], None] | None) -> Config:
+    """Have env.py report each revision as it is applied."""
+    if on_step is not None:
+        config.attributes["on_step"] = on_step
+    return config

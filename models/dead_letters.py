@@ -1,0 +1,32 @@
+"""Dead letters: queue messages that could not be processed, kept with the reason why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Created, Id
+
+
+class DeadLetter(Base):
+    """A message that could not be parsed or ran out of retries; it can be replayed."""
+
+    __tablename__ = "dead_letter"
+    __table_args__ = (Index("ix_dead_letter_queue_name_last_failed", "queue_name", "last_failed"),)
+
+    id: Mapped[Id]
+    created: Mapped[Created]
+    #: Dramatiq's message id: the same message failing again updates its row.
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    queue_name: Mapped[str] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(128))
+    message: Mapped[dict[str, Any]]
+    reason: Mapped[str] = mapped_column(Text)
+    first_failed: Mapped[datetime]
+    last_failed: Mapped[datetime]
+    failure_count: Mapped[int] = mapped_column(default=1)
+    replay_count: Mapped[int] = mapped_column(default=0)
+    replayed_at: Mapped[datetime | None]

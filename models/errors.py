@@ -1,0 +1,44 @@
+"""The failures Signalbox raises on purpose; the API maps each to one HTTP status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+
+class SignalboxError(Exception):
+    """Something Signalbox refused to do."""
+
+    headers: Mapping[str, str] = MappingProxyType({})
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or (self.__doc__ or type(self).__name__).strip()
+        super().__init__(self.detail)
+
+
+class ObjectNotFound(SignalboxError):
+    """No object with that id exists."""
+
+
+class ObjectAlreadyExists(SignalboxError):
+    """An object with that name already exists."""
+
+
+class InvalidRequest(SignalboxError):
+    """The request is well-formed but asks for something Signalbox cannot do."""
+
+
+class SlotsUnavailable(SignalboxError):
+    """Every slot of the concurrency limit is taken; the client should come back later."""
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        super().__init__("Locked")  # the detail Prefect clients expect
+        self.headers = MappingProxyType({"Retry-After": f"{retry_after_seconds:.3f}"})
+
+
+class LeaseGone(SignalboxError):
+    """Lease not found - it may have expired or been revoked"""
+
+
+class DatabaseUnavailable(SignalboxError):
+    """Service Unavailable"""

@@ -1,0 +1,67 @@
+"""Every knob Signalbox reads from its environment, each named SIGNALBOX_<FIELD>."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+def default_database_url(data: dict[str, Any]) -> str:
+    """SQLite in the home folder: works on one machine with no set-up."""
+    return f"sqlite+aiosqlite:///{Path(data['home']) / 'signalbox.db'}"
+
+
+class Settings(BaseSettings):
+    """Every knob Signalbox reads from its environment, each named SIGNALBOX_<FIELD>.
+
+    Built at the edges (a CLI command, a worker process at boot, a test fixture) and passed
+    down; nothing below those reads the environment.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SIGNALBOX_", frozen=True)
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".signalbox")
+    database_url: str = Field(default_factory=default_database_url)
+    #: None: `signalbox server start` runs an embedded Redis under the home folder.
+    redis_url: str | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = 4200
+    #: Where people open the web UI; used in notification links.
+    ui_url: str | None = None
+    #: Apply migrations to head when the server starts.
+    migrate_on_start: bool = True
+    #: Seconds SQLite waits for another writer before giving up.
+    sqlite_busy_timeout_seconds: float = 30.0
+    #: Key for block documents at rest; generated into the home folder when not given.
+    encryption_key: SecretStr | None = None
+    #: Seconds after the last flow-run heartbeat before a RUNNING run is marked CRASHED.
+    flow_run_heartbeat_timeout_seconds: float = 540.0
+    #: Seconds one notification HTTP attempt may take.
+    delivery_timeout_seconds: float = 10.0
+
+    def masked(self) -> dict[str, str]:
+        """The effective values as text, with passwords and secrets replaced by stars."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                text = "********" if value.get_secret_value() else ""
+            elif name.endswith("_url") and value:
+                text = mask_url_password(str(value))
+            else:
+                text = "" if value is None else str(value)
+            shown[name] = text
+        return shown
+
+
+def mask_url_password(url: str) -> str:
+    """The URL with its password, if any, shown as ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # an unparsable URL may still hold a secret
+        return "<unparsable URL>"
