@@ -24,6 +24,7 @@ def alembic_config(settings: Settings, *, stdout: TextIO | None = None) -> Confi
     """An Alembic configuration for this database, with no alembic.ini needed."""
     config = Config(stdout=stdout, output_buffer=stdout) if stdout is not None else Config()
     config.set_main_option("script_location", str(MIGRATIONS_FOLDER))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_FOLDER / "versions"))
     # Revision files are named <number>_<slug>.py so they sort in order.
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")

@@ -1,0 +1,191 @@
+"""The migration history: up, down and back up, on the suite's database, through the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner, Result
+from sqlalchemy import func, insert, inspect, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from cli.main import signalbox
+from migrations import commands
+from migrations.autogenerate import objects_for
+from models.catalog import metadata
+from models.settings import Settings
+from tests.integration.sample_rows import sample_rows
+
+REVISIONS = ["0001", "0002", "0003", "0004"]
+
+
+def run_cli(settings: Settings, *args: str, input: str | None = None) -> Result:
+    env = {"SIGNALBOX_DATABASE_URL": settings.database_url, "SIGNALBOX_HOME": str(settings.home)}
+    return CliRunner().invoke(signalbox, ["server", "database", *args], env=env, input=input)
+
+
+def on_database(settings: Settings, work: Any) -> Any:
+    """Run `work(sync_connection)` in one transaction on a connection of its own."""
+
+    async def go() -> Any:
+        engine = create_async_engine(settings.database_url)
+        try:
+            async with engine.begin() as connection:
+                return await connection.run_sync(work)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def our_tables(settings: Settings) -> set[str]:
+    return on_database(settings, lambda c: set(inspect(c).get_table_names())) - {"alembic_version"}
+
+
+def row_counts(settings: Settings, names: set[str]) -> dict[str, int]:
+    def count(connection: Any) -> dict[str, int]:
+        return {
+            name: connection.scalar(select(func.count()).select_from(metadata.tables[name]))
+            for name in names
+        }
+
+    return on_database(settings, count)
+
+
+@pytest.fixture
+def migrations_settings(settings: Settings, migrated_url: str) -> Iterator[Settings]:
+    """The suite's database, put back at head (and emptied) whatever the test did to it."""
+    yield settings
+    commands.downgrade(settings, "base")
+    commands.upgrade(settings, "head")
+
+
+def test_up_down_up_keeps_every_row_written_on_the_way_up(migrations_settings: Settings) -> None:
+    settings = migrations_settings
+    commands.downgrade(settings, "base")
+    assert our_tables(settings) == set()
+
+    written: dict[str, dict[str, Any]] = {}
+    for revision in REVISIONS:
+        commands.upgrade(settings, revision)
+        new_tables = our_tables(settings) - set(written)
+        assert new_tables, f"revision {revision} created no table"
+        rows = sample_rows([metadata.tables[name] for name in new_tables], parents=written)
+        on_database(
+            settings,
+            lambda c, rows=rows: [
+                c.execute(insert(metadata.tables[n]), [r]) for n, r in rows.items()
+            ],
+        )
+        written.update(rows)
+        # Every row written so far survives the revisions applied after it.
+        assert row_counts(settings, set(written)) == dict.fromkeys(written, 1)
+
+    assert set(written) == set(metadata.tables), "some table of the models has no migration"
+
+    commands.downgrade(settings, "base")
+    assert our_tables(settings) == set()
+    commands.upgrade(settings, "head")
+    assert our_tables(settings) == set(metadata.tables)
+    assert commands.current_revision(settings) == REVISIONS[-1]
+
+
+def test_downgrade_minus_one_moves_exactly_one_revision(migrations_settings: Settings) -> None:
+    result = run_cli(migrations_settings, "downgrade", "-y", "-r", "-1")
+    assert result.exit_code == 0, result.output
+    assert commands.current_revision(migrations_settings) == "0003"
+    assert "notification_delivery" not in our_tables(migrations_settings)
+    assert "variable" in our_tables(migrations_settings)
+
+    result = run_cli(migrations_settings, "downgrade", "-y")  # -1 is the default
+    assert result.exit_code == 0, result.output
+    assert commands.current_revision(migrations_settings) == "0002"
+
+
+def test_downgrade_to_base_leaves_no_table_of_ours(migrations_settings: Settings) -> None:
+    result = run_cli(migrations_settings, "downgrade", "-y", "-r", "base")
+    assert result.exit_code == 0, result.output
+    assert our_tables(migrations_settings) == set()
+    assert "Downgraded from 0001" in result.output
+
+
+def test_upgrade_accepts_a_unique_prefix_and_prints_each_revision(
+    migrations_settings: Settings,
+) -> None:
+    commands.downgrade(migrations_settings, "base")
+    result = run_cli(migrations_settings, "upgrade", "-y", "-r", "0002")
+    assert result.exit_code == 0, result.output
+    assert "Upgraded to 0001" in result.output and "Upgraded to 0002" in result.output
+    assert commands.current_revision(migrations_settings) == "0002"
+
+
+def test_reset_leaves_every_table_empty_and_at_head(migrations_settings: Settings) -> None:
+    rows = sample_rows(list(metadata.sorted_tables))
+    on_database(
+        migrations_settings,
+        lambda c: [c.execute(insert(metadata.tables[n]), [r]) for n, r in rows.items()],
+    )
+    assert set(row_counts(migrations_settings, set(rows)).values()) == {1}
+
+    result = run_cli(migrations_settings, "reset", "-y")
+    assert result.exit_code == 0, result.output
+    assert set(row_counts(migrations_settings, set(metadata.tables)).values()) == {0}
+    assert commands.current_revision(migrations_settings) == REVISIONS[-1]
+
+
+def test_a_declined_prompt_changes_nothing(migrations_settings: Settings) -> None:
+    result = run_cli(migrations_settings, "downgrade", input="n\n")
+    assert result.exit_code == 1
+    assert "[y/N]" in result.output and "aborted" in result.output
+    assert commands.current_revision(migrations_settings) == REVISIONS[-1]
+
+
+def test_models_and_migrations_agree(migrated_url: str, dialect: str) -> None:
+    def differences(connection: Any) -> list[Any]:
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": objects_for(dialect)},
+        )
+        return compare_metadata(context, metadata)
+
+    assert on_database(Settings(database_url=migrated_url), differences) == []
+
+
+@pytest.mark.parametrize(
+    ("revision", "message"),
+    [
+        ("nonexistent123", "Can't locate revision identified by 'nonexistent123'"),
+        ("-9", "Relative revision -9 didn't produce 9 migrations"),
+    ],
+)
+def test_a_bad_revision_is_one_line_and_leaves_the_database_as_it_was(
+    migrations_settings: Settings, revision: str, message: str
+) -> None:
+    result = run_cli(migrations_settings, "downgrade", "-y", "-r", revision)
+    assert result.exit_code == 1
+    assert f"Error: {message}" in result.output
+    assert "Traceback" not in result.output
+    assert commands.current_revision(migrations_settings) == REVISIONS[-1]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "Error: Bad database URL: Could not parse SQLAlchemy URL"),
+        (
+            "postgresql+psycopg://postgres@127.0.0.1:1/signalbox",
+            "Error: Database error: connection",
+        ),
+        ("sqlite+nosuchdriver:///x.db", "Error: Bad database URL"),
+    ],
+)
+def test_an_unusable_database_url_is_one_line(tmp_path: Any, url: str, message: str) -> None:
+    result = run_cli(Settings(home=tmp_path, database_url=url), "upgrade", "-y")
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) <= 2  # "Running upgrade..." and the error

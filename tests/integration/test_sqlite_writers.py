@@ -1,0 +1,100 @@
+"""SQLite with several writing processes: they queue behind each other, none is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, insert, select, update
+
+from migrations import commands
+from models.database import open_database
+from models.logs import Log
+from models.settings import Settings
+from models.variables import Variable
+
+WRITERS = 4
+WRITE_SECONDS = 3.0
+
+
+def write_until(database_url: str, writer: int, deadline: float) -> tuple[int, list[str]]:
+    """One process: read-modify-write a shared counter and insert a log line, until the deadline.
+
+    Returns how many transactions committed and the errors seen (there must be none).
+    """
+
+    async def run() -> tuple[int, list[str]]:
+        db = open_database(Settings(database_url=database_url))
+        committed, errors = 0, []
+        try:
+            while time.time() < deadline:
+                try:
+                    async with db.sessions.begin() as session:
+                        # Read, then write: the pattern that fails with "database is locked"
+                        # when a transaction starts as a reader and must upgrade.
+                        count = await session.scalar(
+                            select(Variable.value).where(Variable.name == "counter")
+                        )
+                        await session.execute(
+                            update(Variable)
+                            .where(Variable.name == "counter")
+                            .values(value=count + 1)
+                        )
+                        await session.execute(
+                            insert(Log).values(
+                                name="writer",
+                                level=20,
+                                message=f"writer {writer}",
+                                timestamp=datetime.now(UTC),
+                            )
+                        )
+                    committed += 1
+                except Exception as exc:  # the test reports every failure, whatever it is
+                    errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            await db.dispose()
+        return committed, errors
+
+    return asyncio.run(run())
+
+
+def test_concurrent_writer_processes_never_see_database_is_locked(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    commands.upgrade(settings)
+
+    async def seed() -> None:
+        db = open_database(settings)
+        async with db.sessions.begin() as session:
+            await session.execute(insert(Variable).values(name="counter", value=0, tags=[]))
+        await db.dispose()
+
+    asyncio.run(seed())
+
+    deadline = time.time() + WRITE_SECONDS
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(WRITERS, mp_context=spawn) as pool:
+        futures = [
+            pool.submit(write_until, settings.database_url, writer, deadline)
+            for writer in range(WRITERS)
+        ]
+        outcomes = [future.result(timeout=60) for future in futures]
+
+    errors = [error for _, writer_errors in outcomes for error in writer_errors]
+    committed = sum(count for count, _ in outcomes)
+    assert errors == []
+    assert all(count > 0 for count, _ in outcomes), "a writer never got a turn"
+
+    async def totals() -> tuple[int, int]:
+        db = open_database(settings)
+        async with db.read_sessions() as session:
+            counter = await session.scalar(select(Variable.value).where(Variable.name == "counter"))
+            logs = await session.scalar(select(func.count()).select_from(Log))
+        await db.dispose()
+        return counter, logs
+
+    # No lost update: every committed increment is in the counter.
+    assert asyncio.run(totals()) == (committed, committed)
