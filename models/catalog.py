@@ -11,7 +11,7 @@ from models.blocks import BlockDocument, BlockDocumentReference, BlockSchema, Bl
 from models.concurrency import ConcurrencyLease, ConcurrencyLeaseLimit, ConcurrencyLimit
 from models.dead_letters import DeadLetter
 from models.deployments import Deployment, DeploymentSchedule
-from models.events import Event
+from models.events import EventRow
 from models.flow_runs import FlowRun, FlowRunState
 from models.flows import Flow
 from models.logs import Log
@@ -38,7 +38,7 @@ __all__ = [
     "DeliveryAttempt",
     "Deployment",
     "DeploymentSchedule",
-    "Event",
+    "EventRow",
     "Flow",
     "FlowRun",
     "FlowRunState",

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id
+from models.queries import dialect_insert
+from models.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class DeadLetter(Base):
@@ -30,3 +36,40 @@ class DeadLetter(Base):
     failure_count: Mapped[int] = mapped_column(default=1)
     replay_count: Mapped[int] = mapped_column(default=0)
     replayed_at: Mapped[datetime | None]
+
+
+async def record_dead_letter(
+    session: AsyncSession,
+    *,
+    message_id: str,
+    queue_name: str,
+    actor_name: str,
+    message: dict[str, Any],
+    reason: str,
+) -> None:
+    """Keep a message that failed for good; the same message failing again updates its row."""
+    now = utcnow()
+    insert = dialect_insert(session, DeadLetter).values(
+        id=uuid4(),
+        created=now,
+        message_id=message_id,
+        queue_name=queue_name,
+        actor_name=actor_name,
+        message=message,
+        reason=reason,
+        first_failed=now,
+        last_failed=now,
+        failure_count=1,
+        replay_count=0,
+    )
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["message_id"],
+            set_={
+                "reason": reason,
+                "message": message,
+                "last_failed": now,
+                "failure_count": DeadLetter.failure_count + 1,
+            },
+        )
+    )

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, or_, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Id
+from models.flow_runs import FlowRun
+from models.queries import insert_ignoring_duplicates
+from models.schemas.events import FLOW_RUN_RESOURCE_PREFIX as FLOW_RUN_PREFIX
+from models.schemas.events import Event
+from models.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+#: The Redis pub/sub channel carrying every new event (a JSON list) to `/api/events/out`.
+EVENTS_CHANNEL: Final = "signalbox:events"
+#: The event a running flow sends every few minutes; its silence reveals a crash.
+FLOW_RUN_HEARTBEAT: Final = "prefect.flow-run.heartbeat"
 
 
-class Event(Base):
+class EventRow(Base):
     """One event, kept by its client-chosen id so a resent event is stored once."""
 
     __tablename__ = "event"
@@ -31,3 +45,36 @@ class Event(Base):
     related: Mapped[list[Any]] = mapped_column(default=list)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     follows: Mapped[UUID | None]
+
+
+async def insert_events(session: AsyncSession, events: Sequence[Event | dict[str, Any]]) -> int:
+    """Store events, each once whatever how often it arrives; returns how many were new."""
+    received = utcnow()
+    rows = [as_event(event).row(received) for event in events]
+    return await insert_ignoring_duplicates(session, EventRow, rows)
+
+
+async def record_flow_run_heartbeats(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Remember the newest heartbeat of each flow run; crash detection reads it."""
+    newest: dict[UUID, datetime] = {}
+    for event in events:
+        if event.event != FLOW_RUN_HEARTBEAT or not event.resource_id.startswith(FLOW_RUN_PREFIX):
+            continue
+        try:
+            flow_run_id = UUID(event.resource_id.removeprefix(FLOW_RUN_PREFIX))
+        except ValueError:
+            continue  # a heartbeat about no flow run we could know
+        newest[flow_run_id] = max(event.occurred, newest.get(flow_run_id, event.occurred))
+    for flow_run_id, occurred in newest.items():
+        await session.execute(
+            update(FlowRun)
+            .where(
+                FlowRun.id == flow_run_id,
+                or_(FlowRun.last_heartbeat_time.is_(None), FlowRun.last_heartbeat_time < occurred),
+            )
+            .values(last_heartbeat_time=occurred)
+        )
+
+
+def as_event(event: Event | dict[str, Any]) -> Event:
+    return event if isinstance(event, Event) else Event.model_validate(event)

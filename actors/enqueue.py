@@ -1,0 +1,93 @@
+"""Sending messages from the API's event loop: one at a time, or coalesced into batches.
+
+Dramatiq's Redis client is synchronous and a send is a blocking round trip (a few thousand a
+second from one process), so the API never sends on its event loop: it sends from a thread,
+and what arrives within a few milliseconds for the same actor travels as one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Generic, ParamSpec, TypeVar
+
+from dramatiq import Actor
+
+P = ParamSpec("P")
+Item = TypeVar("Item")
+
+#: How long the first item of a batch waits for others to join it.
+COALESCE_WINDOW_SECONDS = 0.004
+#: The most items one message carries; a fuller batch is sent at once.
+MAX_BATCH_ITEMS = 2000
+
+
+async def enqueue(actor: Actor[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Send one message without blocking the event loop."""
+    await asyncio.to_thread(actor.send, *args, **kwargs)
+
+
+class Coalescer(Generic[Item]):
+    """Gathers items for one actor into a single message per few milliseconds.
+
+    `add` returns only once the message holding the items is on Redis (or raises if sending
+    failed), so a caller that answers after `add` never acknowledges something not yet queued.
+    The actor takes one argument: the list of items.
+    """
+
+    def __init__(
+        self,
+        actor: Actor[[list[Item]], Any],
+        *,
+        window_seconds: float = COALESCE_WINDOW_SECONDS,
+        max_items: int = MAX_BATCH_ITEMS,
+    ) -> None:
+        self.actor = actor
+        self.window_seconds = window_seconds
+        self.max_items = max_items
+        self.items: list[Item] = []
+        self.sent: asyncio.Future[None] | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.sending: set[asyncio.Task[None]] = set()
+
+    async def add(self, items: list[Item]) -> None:
+        """Queue `items` (all in one message) and wait until that message is sent."""
+        if len(self.items) + len(items) > self.max_items:
+            self.flush()
+        loop = asyncio.get_running_loop()
+        if self.sent is None:
+            self.sent = loop.create_future()
+            self.timer = loop.call_later(self.window_seconds, self.flush)
+        self.items.extend(items)
+        sent = self.sent
+        if len(self.items) >= self.max_items:
+            self.flush()
+        await asyncio.shield(sent)
+
+    def flush(self) -> None:
+        """Send what has gathered now, in the background."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.sent is None:
+            return
+        items, sent = self.items, self.sent
+        self.items, self.sent = [], None
+        task = asyncio.get_running_loop().create_task(self.send(items, sent))
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
+
+    async def send(self, items: list[Item], sent: asyncio.Future[None]) -> None:
+        try:
+            await asyncio.to_thread(self.actor.send, items)
+        except Exception as error:  # every waiting caller learns the send failed
+            if not sent.done():
+                sent.set_exception(error)
+        else:
+            if not sent.done():
+                sent.set_result(None)
+
+    async def close(self) -> None:
+        """Send what is left and wait for every send in flight."""
+        self.flush()
+        if self.sending:
+            await asyncio.gather(*self.sending, return_exceptions=True)

@@ -1,0 +1,51 @@
+"""The `ingest` queue: log batches and events, written in one transaction per message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+from pydantic import TypeAdapter, ValidationError
+
+from actors import resources
+from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from models.events import insert_events, record_flow_run_heartbeats
+from models.logs import insert_logs
+from models.schemas.events import Event
+from models.schemas.logs import LogCreate
+
+events_adapter = TypeAdapter(list[Event])
+logs_adapter = TypeAdapter(list[LogCreate])
+
+
+@dramatiq.actor(
+    queue_name="ingest",
+    max_retries=None,
+    retry_when=retry_persistence,
+    min_backoff=MIN_BACKOFF_MS,
+    max_backoff=MAX_BACKOFF_MS,
+    throws=(ValidationError,),
+)
+async def persist_logs(logs: list[dict[str, Any]]) -> None:
+    """Store a batch of log records; each carries the id the API gave it, so a redelivery
+    stores nothing twice."""
+    records = logs_adapter.validate_python(logs)
+    ids = [log["id"] for log in logs]
+    async with resources.database().sessions.begin() as session:
+        await insert_logs(session, records, ids)
+
+
+@dramatiq.actor(
+    queue_name="ingest",
+    max_retries=None,
+    retry_when=retry_persistence,
+    min_backoff=MIN_BACKOFF_MS,
+    max_backoff=MAX_BACKOFF_MS,
+    throws=(ValidationError,),
+)
+async def persist_events(events: list[dict[str, Any]]) -> None:
+    """Store a batch of events (each once, by id) and note flow-run heartbeats."""
+    parsed = events_adapter.validate_python(events)
+    async with resources.database().sessions.begin() as session:
+        await insert_events(session, parsed)
+        await record_flow_run_heartbeats(session, parsed)

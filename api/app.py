@@ -1,0 +1,51 @@
+"""The aiohttp application: every route, wired to the database, Redis and the actors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import redis.asyncio
+from aiohttp import web
+
+from api import errors, keys
+from api.events_hub import EventsHub
+from api.openapi import routes as openapi_routes
+from api.outbox import Outbox
+from api.routes import admin, events, flow_runs, flows, logs, task_runs
+from models.database import open_database
+from models.settings import Settings
+
+#: The largest request body accepted (a log batch of the client is at most 4 MB).
+MAX_BODY_BYTES = 32 * 2**20
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The whole API, wired; nothing is opened until the application starts."""
+    app = web.Application(middlewares=[errors.json_errors], client_max_size=MAX_BODY_BYTES)
+    app[keys.settings] = settings
+    app.cleanup_ctx.append(open_resources)
+    for resource in (admin, flows, flow_runs, task_runs, logs, events):
+        app.add_routes(resource.routes)
+    app.add_routes(openapi_routes)
+    return app
+
+
+async def open_resources(app: web.Application) -> AsyncIterator[None]:
+    """The database, Redis, the events hub and the outbox; closed in reverse order."""
+    settings = app[keys.settings]
+    database = open_database(settings)
+    client = redis.asyncio.Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
+    hub = EventsHub(client)
+    outbox = Outbox()
+    app[keys.database] = database
+    app[keys.redis_client] = client
+    app[keys.events_hub] = hub
+    app[keys.outbox] = outbox
+    await hub.start()
+    try:
+        yield
+    finally:
+        await outbox.close()
+        await hub.stop()
+        await client.aclose()
+        await database.dispose()

@@ -1,0 +1,79 @@
+"""Expected failures become `{"detail": ...}` with the status a Prefect client expects."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from models.errors import (
+    DatabaseUnavailable,
+    InvalidRequest,
+    LeaseGone,
+    ObjectAlreadyExists,
+    ObjectNotFound,
+    SignalboxError,
+    SlotsUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+STATUS_FOR: dict[type[SignalboxError], int] = {
+    ObjectNotFound: 404,
+    ObjectAlreadyExists: 409,
+    InvalidRequest: 422,
+    LeaseGone: 410,
+    SlotsUnavailable: 423,
+    DatabaseUnavailable: 503,
+}
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map validation, domain and HTTP errors to JSON bodies; nothing else is caught."""
+    try:
+        return await handler(request)
+    except ValidationError as exc:
+        detail = exc.errors(include_url=False, include_context=False, include_input=False)
+        for error in detail:
+            error["loc"] = ["body", *error["loc"]]
+        return web.json_response(
+            {
+                "detail": detail,
+                "exception_message": "Invalid request received.",
+                "exception_detail": detail,
+            },
+            status=422,
+            dumps=lambda value: json.dumps(value, default=str),
+        )
+    except SignalboxError as exc:
+        status = STATUS_FOR.get(type(exc), 400)
+        return web.json_response({"detail": exc.detail}, status=status, headers=dict(exc.headers))
+    except OperationalError as exc:
+        # The database is busy or away: 503 is an answer the Prefect client retries.
+        logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exc)
+        return web.json_response({"detail": "Service Unavailable"}, status=503)
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            return web.json_response({"detail": "Service Unavailable"}, status=503)
+        raise
+    except web.HTTPException as exc:
+        if exc.empty_body or exc.content_type == "application/json":
+            raise
+        return web.json_response(
+            {"detail": exc.reason}, status=exc.status, headers=without_content_headers(exc)
+        )
+
+
+def without_content_headers(exc: web.HTTPException) -> dict[str, str]:
+    return {
+        name: value
+        for name, value in exc.headers.items()
+        if name.lower() not in {"content-type", "content-length"}
+    }

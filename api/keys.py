@@ -1,0 +1,20 @@
+"""The typed keys under which the application keeps what it opened."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import redis.asyncio
+from aiohttp import web
+
+from models.database import Database
+from models.settings import Settings
+
+if TYPE_CHECKING:
+    pass
+
+settings = web.AppKey("settings", Settings)
+database = web.AppKey("database", Database)
+redis_client = web.AppKey("redis_client", redis.asyncio.Redis)
+outbox = web.AppKey["Outbox"]("outbox")
+events_hub = web.AppKey["EventsHub"]("events_hub")

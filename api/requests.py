@@ -1,0 +1,40 @@
+"""Reading requests: bodies through pydantic, ids from the path, paging limits."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+from uuid import UUID
+
+from aiohttp import web
+from pydantic import BaseModel, TypeAdapter
+
+Model = TypeVar("Model", bound=BaseModel)
+T = TypeVar("T")
+
+
+async def read_body(request: web.Request, model: type[Model]) -> Model:
+    """The body validated as `model`; malformed JSON or a wrong shape is a 422."""
+    return model.model_validate_json(await request.read() or b"{}")
+
+
+async def read_body_as(request: web.Request, adapter: TypeAdapter[T]) -> T:
+    """The body validated by a TypeAdapter (lists of models)."""
+    return adapter.validate_json(await request.read())
+
+
+def path_uuid(request: web.Request, name: str = "id") -> UUID:
+    """A UUID from the path; one that does not parse is a 404, as the reference answers."""
+    try:
+        return UUID(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound(reason="Not Found") from None
+
+
+def query_uuid(request: web.Request, name: str) -> UUID:
+    value = request.query.get(name)
+    if value is None:
+        raise web.HTTPUnprocessableEntity(reason=f"Query parameter {name} is required")
+    try:
+        return UUID(value)
+    except ValueError:
+        raise web.HTTPUnprocessableEntity(reason=f"Query parameter {name} is not a UUID") from None

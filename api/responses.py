@@ -1,0 +1,52 @@
+"""Writing responses: pydantic models and lists of them as JSON, without a detour via dicts."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from pydantic import BaseModel, TypeAdapter
+
+from models.schemas.states import OrchestrationResultResponse
+
+if TYPE_CHECKING:
+    from models.flow_run_transitions import Outcome
+
+JSON = "application/json"
+
+_list_adapters: dict[type[BaseModel], TypeAdapter[Any]] = {}
+
+
+def json_model(model: BaseModel, status: int = 200) -> web.Response:
+    return web.Response(body=model.model_dump_json(), status=status, content_type=JSON)
+
+
+def json_models(models: Sequence[BaseModel], model_type: type[BaseModel]) -> web.Response:
+    adapter = _list_adapters.get(model_type)
+    if adapter is None:
+        adapter = _list_adapters[model_type] = TypeAdapter(list[model_type])  # type: ignore[valid-type]
+    return web.Response(body=adapter.dump_json(list(models)), content_type=JSON)
+
+
+def json_value(value: Any, status: int = 200) -> web.Response:
+    """A bare JSON value: counts are integers, the version is a string."""
+    return web.json_response(value, status=status)
+
+
+def no_content() -> web.Response:
+    return web.Response(status=204)
+
+
+def orchestration_result(outcome: Outcome) -> web.Response:
+    """The answer to `set_state`: 201 whatever the decision, as the reference server does."""
+    state = None if outcome.state is None else dataclasses.asdict(outcome.state)
+    result = OrchestrationResultResponse.model_validate(
+        {
+            "state": state,
+            "status": outcome.decision.status.value,
+            "details": outcome.decision.details,
+        }
+    )
+    return json_model(result, status=201)

@@ -1,0 +1,196 @@
+"""The events websockets: `/api/events/in` takes client events, `/api/events/out` streams them.
+
+In Prefect 3 the client reports every task-run state as an event on `/events/in`, one JSON
+text frame each, with no acknowledgement but websocket pings; on reconnect it resends what
+was not confirmed, so events are deduplicated by id (here per socket, and in the database
+for good). Runners and Prefect workers subscribe on `/events/out` to learn of cancellations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from api import keys
+from api.events_hub import EventsHub
+from api.outbox import Outbox
+from models.event_filters import EventFilter
+from models.events import EventRow
+from models.schemas.events import Event, is_task_run_state_event
+
+logger = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+#: Event ids one socket remembers to drop a resent event before it reaches Redis.
+RECENT_IDS_PER_SOCKET = 10_000
+#: Events a subscriber is sent from the past at most, before the live stream.
+MAX_BACKFILL_EVENTS = 1_000
+#: Seconds a client has to send its auth and filter frames.
+HANDSHAKE_SECONDS = 10.0
+
+
+async def authenticate(socket: web.WebSocketResponse) -> bool:
+    """The `{"type": "auth"}` frame, answered `auth_success` (Signalbox has no API keys)."""
+    try:
+        message = await socket.receive_json(timeout=HANDSHAKE_SECONDS)
+    except (TimeoutError, TypeError, ValueError):
+        await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"Expected an auth frame")
+        return False
+    if not isinstance(message, dict) or message.get("type") != "auth":
+        await socket.send_json({"type": "auth_failure", "reason": "Expected an auth frame"})
+        await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"Expected an auth frame")
+        return False
+    await socket.send_json({"type": "auth_success"})
+    return True
+
+
+@routes.get("/api/events/in")
+async def events_in(request: web.Request) -> web.WebSocketResponse:
+    # Pings are answered by hand, only once every event received before them is on Redis:
+    # the pong is the client's only confirmation, after which it forgets the events.
+    socket = web.WebSocketResponse(protocols=("prefect",), heartbeat=None, autoping=False)
+    await socket.prepare(request)
+    if not await authenticate(socket):
+        return socket
+    outbox, hub = request.app[keys.outbox], request.app[keys.events_hub]
+    recent: OrderedDict[str, None] = OrderedDict()
+    queued: set[asyncio.Future[Any]] = set()
+    try:
+        async for message in socket:
+            if message.type is WSMsgType.PING:
+                await confirm(queued)
+                await socket.pong(message.data)
+                continue
+            if message.type is not WSMsgType.TEXT:
+                if message.type is WSMsgType.BINARY:
+                    await socket.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"Text only")
+                continue
+            try:
+                event = Event.model_validate_json(message.data)
+            except ValidationError as error:
+                # A frame that is not an event ends the socket with the reason. Events before
+                # it are queued; the client resends only what no pong confirmed.
+                reason = f"Not an event: {error.errors()[0]['msg']}"[:120]
+                await confirm(queued)
+                await socket.close(code=WSCloseCode.UNSUPPORTED_DATA, message=reason.encode())
+                break
+            event_id = str(event.id)
+            if event_id in recent:
+                continue
+            recent[event_id] = None
+            if len(recent) > RECENT_IDS_PER_SOCKET:
+                recent.popitem(last=False)
+            sending = asyncio.ensure_future(accept_event(outbox, hub, event))
+            queued.add(sending)
+            sending.add_done_callback(queued.discard)
+    finally:
+        await confirm(queued)
+    return socket
+
+
+async def confirm(queued: set[asyncio.Future[Any]]) -> None:
+    """Wait until every event received so far is on Redis (a failure closes the socket)."""
+    if queued:
+        await asyncio.gather(*list(queued))
+
+
+async def accept_event(outbox: Outbox, hub: EventsHub, event: Event) -> None:
+    """Queue one event for the actors and show it to subscribers."""
+    document = event.model_dump(mode="json")
+    sends = [outbox.events.add([document])]
+    if is_task_run_state_event(event):
+        sends.append(outbox.task_run_events.add([document]))
+    hub.publish_soon(document)
+    await asyncio.gather(*sends)
+
+
+@routes.get("/api/events/out")
+async def events_out(request: web.Request) -> web.WebSocketResponse:
+    socket = web.WebSocketResponse(protocols=("prefect",), heartbeat=None, autoping=True)
+    await socket.prepare(request)
+    if not await authenticate(socket):
+        return socket
+    try:
+        frame = await socket.receive_json(timeout=HANDSHAKE_SECONDS)
+        if not isinstance(frame, dict) or frame.get("type") != "filter":
+            raise ValueError("Expected a filter frame")
+        wanted = EventFilter.model_validate(frame.get("filter") or {})
+    except (TimeoutError, TypeError, ValueError) as error:  # ValidationError is a ValueError
+        reason = str(error).splitlines()[0][:120] or "Expected a filter frame"
+        await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=reason.encode())
+        return socket
+
+    hub = request.app[keys.events_hub]
+    subscriber = hub.subscribe(wanted)  # before the backfill: nothing falls between the two
+    sent: set[str] = set()
+    try:
+        if frame.get("backfill", True):
+            for event in await backfill(request, wanted):
+                sent.add(str(event["id"]))
+                await socket.send_json({"type": "event", "event": event})
+        reader = asyncio.create_task(drain_client_frames(socket))
+        try:
+            while not socket.closed and not reader.done():
+                getter = asyncio.create_task(subscriber.queue.get())
+                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    break
+                event = getter.result()
+                if str(event.get("id")) in sent:
+                    continue
+                await socket.send_json({"type": "event", "event": event}, dumps=dumps)
+                if subscriber.overflowed:
+                    await socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"Too slow")
+                    break
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+    finally:
+        hub.unsubscribe(subscriber)
+    return socket
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+async def drain_client_frames(socket: web.WebSocketResponse) -> None:
+    """Read (and ignore) what the client sends after its filter, until it closes."""
+    async for _ in socket:
+        pass
+
+
+async def backfill(request: web.Request, wanted: EventFilter) -> list[dict[str, Any]]:
+    """Stored events since the filter's `since` that match it, oldest first."""
+    statement = select(EventRow).where(EventRow.occurred >= wanted.occurred.since)
+    if wanted.occurred.until is not None:
+        statement = statement.where(EventRow.occurred <= wanted.occurred.until)
+    if wanted.event is not None and wanted.event.name:
+        statement = statement.where(EventRow.event.in_(wanted.event.name))
+    statement = statement.order_by(EventRow.occurred).limit(MAX_BACKFILL_EVENTS)
+    async with request.app[keys.database].read_sessions() as session:
+        rows = list(await session.scalars(statement))
+    documents = [
+        {
+            "id": str(row.id),
+            "occurred": row.occurred.isoformat(),
+            "received": row.received.isoformat(),
+            "event": row.event,
+            "resource": row.resource,
+            "related": row.related,
+            "payload": row.payload,
+            "follows": str(row.follows) if row.follows else None,
+        }
+        for row in rows
+    ]
+    return [document for document in documents if wanted.matches(document)]

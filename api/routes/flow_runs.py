@@ -1,0 +1,200 @@
+"""Flow runs: create, read, update, delete, list, count, and `set_state` decided right away.
+
+`set_state` is the one write a client waits on: the decision and the new current state are
+committed before the answer, and what follows from it (the emitted event, the subflow's
+placeholder, notifications) is queued for the `state` actors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import delete, func, select
+
+from actors.enqueue import enqueue
+from actors.persistence import announce_flow_run_state
+from api import keys
+from api.openapi import documented
+from api.requests import path_uuid, query_uuid, read_body
+from api.responses import json_model, json_models, json_value, no_content, orchestration_result
+from models.errors import ObjectNotFound
+from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
+from models.flow_run_transitions import (
+    create_flow_run,
+    current_state_row,
+    propose_flow_run_state,
+    read_flow_run_states,
+)
+from models.flow_runs import FlowRun, FlowRunState
+from models.orchestration.transitions import State
+from models.schemas.flow_runs import FlowRunCreate, FlowRunResponse, FlowRunUpdate
+from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
+from models.types import utcnow
+
+routes = web.RouteTableDef()
+
+
+async def read_response(session: Any, flow_run: FlowRun) -> FlowRunResponse:
+    return FlowRunResponse.from_row(flow_run, await current_state_row(session, flow_run))
+
+
+@routes.post("/api/flow_runs/")
+@documented(
+    "Create a flow run in its first state (PENDING unless given).",
+    tag="Flow runs",
+    body=FlowRunCreate,
+    response=FlowRunResponse,
+    status=201,
+)
+async def create(request: web.Request) -> web.Response:
+    body = await read_body(request, FlowRunCreate)
+    async with request.app[keys.database].sessions.begin() as session:
+        flow_run, state, created = await create_flow_run(session, body)
+        response = FlowRunResponse.from_row(flow_run, state)
+    if created and state is not None:
+        await enqueue(announce_flow_run_state, str(flow_run.id), str(state.id), None)
+    return json_model(response, status=201 if created else 200)
+
+
+@routes.get("/api/flow_runs/{id}")
+@documented("A flow run by id, with its current state.", tag="Flow runs", response=FlowRunResponse)
+async def read(request: web.Request) -> web.Response:
+    async with request.app[keys.database].read_sessions() as session:
+        flow_run = await session.get(FlowRun, path_uuid(request))
+        if flow_run is None:
+            raise ObjectNotFound("Flow run not found")
+        return json_model(await read_response(session, flow_run))
+
+
+@routes.patch("/api/flow_runs/{id}")
+@documented("Change the fields sent (others stay as they are).", tag="Flow runs",
+            body=FlowRunUpdate, status=204)  # fmt: skip
+async def update(request: web.Request) -> web.Response:
+    changes = (await read_body(request, FlowRunUpdate)).changes()
+    async with request.app[keys.database].sessions.begin() as session:
+        flow_run = await session.get(FlowRun, path_uuid(request), with_for_update=True)
+        if flow_run is None:
+            raise ObjectNotFound("Flow run not found")
+        for column, value in changes.items():
+            setattr(flow_run, column, value)
+        flow_run.updated = utcnow()
+    return no_content()
+
+
+@routes.patch("/api/flow_runs/{id}/labels")
+@documented("Add or replace labels; the others are kept.", tag="Flow runs", status=204)
+async def update_labels(request: web.Request) -> web.Response:
+    labels = await request.json()
+    if not isinstance(labels, dict):
+        raise web.HTTPUnprocessableEntity(reason="Labels must be a JSON object")
+    async with request.app[keys.database].sessions.begin() as session:
+        flow_run = await session.get(FlowRun, path_uuid(request), with_for_update=True)
+        if flow_run is None:
+            raise ObjectNotFound("Flow run not found")
+        flow_run.labels = {**(flow_run.labels or {}), **labels}
+        flow_run.updated = utcnow()
+    return no_content()
+
+
+@routes.delete("/api/flow_runs/{id}")
+@documented("Delete a flow run and its state history.", tag="Flow runs", status=204)
+async def remove(request: web.Request) -> web.Response:
+    async with request.app[keys.database].sessions.begin() as session:
+        result = await session.execute(delete(FlowRun).where(FlowRun.id == path_uuid(request)))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise ObjectNotFound("Flow run not found")
+    return no_content()
+
+
+@routes.post("/api/flow_runs/filter")
+@documented(
+    "Flow runs matching a filter, sorted and paged (at most 200).",
+    tag="Flow runs",
+    body=FlowRunFilterBody,
+    response=FlowRunResponse,
+    response_is_list=True,
+)
+async def filter_flow_runs(request: web.Request) -> web.Response:
+    body = await read_body(request, FlowRunFilterBody)
+    async with request.app[keys.database].read_sessions() as session:
+        dialect = session.get_bind().dialect.name
+        runs = list(await session.scalars(body.apply(select(FlowRun), dialect)))
+        state_ids = [run.state_id for run in runs if run.state_id is not None]
+        states = {
+            state.id: state
+            for state in await session.scalars(
+                select(FlowRunState).where(FlowRunState.id.in_(state_ids))
+            )
+        }
+    now = utcnow()
+    responses = [
+        FlowRunResponse.from_row(run, states.get(run.state_id) if run.state_id else None, now)
+        for run in runs
+    ]
+    return json_models(responses, FlowRunResponse)
+
+
+@routes.post("/api/flow_runs/count")
+@documented("How many flow runs match a filter (a bare integer).", tag="Flow runs",
+            body=FlowRunCountBody)  # fmt: skip
+async def count(request: web.Request) -> web.Response:
+    body = await read_body(request, FlowRunCountBody)
+    async with request.app[keys.database].read_sessions() as session:
+        dialect = session.get_bind().dialect.name
+        total = await session.scalar(select(func.count(FlowRun.id)).where(body.where(dialect)))
+    return json_value(total)
+
+
+@routes.post("/api/flow_runs/{id}/set_state")
+@documented(
+    "Propose a state: ACCEPT, REJECT (with the state to take instead), WAIT or ABORT.",
+    tag="Flow runs",
+    body=SetStateRequest,
+    response=OrchestrationResultResponse,
+    status=201,
+)
+async def set_state(request: web.Request) -> web.Response:
+    body = await read_body(request, SetStateRequest)
+    flow_run_id = path_uuid(request)
+    proposed = State(
+        type=body.state.type,
+        name=body.state.name or body.state.type.value.capitalize(),
+        timestamp=utcnow(),
+        message=body.state.message,
+        state_details=dict(body.state.state_details),
+        data=body.state.data,
+    )
+    async with request.app[keys.database].sessions.begin() as session:
+        outcome = await propose_flow_run_state(session, flow_run_id, proposed, force=body.force)
+    # Committed: now the side effects, which must not be lost, go on Redis before we answer.
+    if outcome.entered and outcome.state is not None:
+        await enqueue(
+            announce_flow_run_state, str(flow_run_id), str(outcome.state.id), outcome.initial
+        )
+    return orchestration_result(outcome)
+
+
+@routes.get("/api/flow_run_states/")
+@documented(
+    "The state history of a flow run, oldest first.",
+    tag="Flow runs",
+    response=StateResponse,
+    response_is_list=True,
+    query={"flow_run_id": "the flow run"},
+)
+async def read_states(request: web.Request) -> web.Response:
+    flow_run_id = query_uuid(request, "flow_run_id")
+    async with request.app[keys.database].read_sessions() as session:
+        states = await read_flow_run_states(session, flow_run_id)
+    return json_models([StateResponse.from_row(state) for state in states], StateResponse)
+
+
+@routes.get("/api/flow_run_states/{id}")
+@documented("One flow-run state by id.", tag="Flow runs", response=StateResponse)
+async def read_state(request: web.Request) -> web.Response:
+    async with request.app[keys.database].read_sessions() as session:
+        state = await session.get(FlowRunState, path_uuid(request))
+    if state is None:
+        raise ObjectNotFound("Flow run state not found")
+    return json_model(StateResponse.from_row(state))

@@ -1,0 +1,151 @@
+"""Task runs: read, list, count; and the few created and moved through REST.
+
+Most task runs never touch these routes: the client reports them as events, and the `state`
+actors build them. Subflow placeholders and background tasks are created here.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from api import keys
+from api.openapi import documented
+from api.requests import path_uuid, query_uuid, read_body
+from api.responses import json_model, json_models, json_value, orchestration_result
+from models.errors import ObjectNotFound
+from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
+from models.orchestration.transitions import State
+from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
+from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
+from models.task_run_transitions import (
+    create_task_run,
+    current_state_row,
+    propose_task_run_state,
+)
+from models.task_runs import TaskRun, TaskRunState
+from models.types import utcnow
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/task_runs/")
+@documented(
+    "Create a task run in its first state (subflow placeholders, background tasks).",
+    tag="Task runs",
+    body=TaskRunCreate,
+    response=TaskRunResponse,
+    status=201,
+)
+async def create(request: web.Request) -> web.Response:
+    body = await read_body(request, TaskRunCreate)
+    async with request.app[keys.database].sessions.begin() as session:
+        task_run, state, created = await create_task_run(session, body)
+        response = TaskRunResponse.from_row(task_run, state)
+    return json_model(response, status=201 if created else 200)
+
+
+@routes.get("/api/task_runs/{id}")
+@documented("A task run by id, with its current state.", tag="Task runs",
+            response=TaskRunResponse)  # fmt: skip
+async def read(request: web.Request) -> web.Response:
+    async with request.app[keys.database].read_sessions() as session:
+        task_run = await session.get(TaskRun, path_uuid(request))
+        if task_run is None:
+            raise ObjectNotFound("Task run not found")
+        state = await current_state_row(session, task_run)
+    return json_model(TaskRunResponse.from_row(task_run, state))
+
+
+@routes.post("/api/task_runs/filter")
+@documented(
+    "Task runs matching a filter, sorted and paged (at most 200).",
+    tag="Task runs",
+    body=TaskRunFilterBody,
+    response=TaskRunResponse,
+    response_is_list=True,
+)
+async def filter_task_runs(request: web.Request) -> web.Response:
+    body = await read_body(request, TaskRunFilterBody)
+    async with request.app[keys.database].read_sessions() as session:
+        dialect = session.get_bind().dialect.name
+        runs = list(await session.scalars(body.apply(select(TaskRun), dialect)))
+        state_ids = [run.state_id for run in runs if run.state_id is not None]
+        states = {
+            state.id: state
+            for state in await session.scalars(
+                select(TaskRunState).where(TaskRunState.id.in_(state_ids))
+            )
+        }
+    now = utcnow()
+    responses = [
+        TaskRunResponse.from_row(run, states.get(run.state_id) if run.state_id else None, now)
+        for run in runs
+    ]
+    return json_models(responses, TaskRunResponse)
+
+
+@routes.post("/api/task_runs/count")
+@documented("How many task runs match a filter (a bare integer).", tag="Task runs",
+            body=TaskRunCountBody)  # fmt: skip
+async def count(request: web.Request) -> web.Response:
+    body = await read_body(request, TaskRunCountBody)
+    async with request.app[keys.database].read_sessions() as session:
+        dialect = session.get_bind().dialect.name
+        total = await session.scalar(select(func.count(TaskRun.id)).where(body.where(dialect)))
+    return json_value(total)
+
+
+@routes.post("/api/task_runs/{id}/set_state")
+@documented(
+    "Propose a state for a task run created through REST.",
+    tag="Task runs",
+    body=SetStateRequest,
+    response=OrchestrationResultResponse,
+    status=201,
+)
+async def set_state(request: web.Request) -> web.Response:
+    body = await read_body(request, SetStateRequest)
+    proposed = State(
+        type=body.state.type,
+        name=body.state.name or body.state.type.value.capitalize(),
+        timestamp=utcnow(),
+        message=body.state.message,
+        state_details=dict(body.state.state_details),
+        data=body.state.data,
+    )
+    async with request.app[keys.database].sessions.begin() as session:
+        outcome = await propose_task_run_state(
+            session, path_uuid(request), proposed, force=body.force
+        )
+    return orchestration_result(outcome)
+
+
+@routes.get("/api/task_run_states/")
+@documented(
+    "The state history of a task run, oldest first.",
+    tag="Task runs",
+    response=StateResponse,
+    response_is_list=True,
+    query={"task_run_id": "the task run"},
+)
+async def read_states(request: web.Request) -> web.Response:
+    task_run_id = query_uuid(request, "task_run_id")
+    async with request.app[keys.database].read_sessions() as session:
+        states = await session.scalars(
+            select(TaskRunState)
+            .where(TaskRunState.task_run_id == task_run_id)
+            .order_by(TaskRunState.timestamp, TaskRunState.created)
+        )
+        rows = list(states)
+    return json_models([StateResponse.from_row(state) for state in rows], StateResponse)
+
+
+@routes.get("/api/task_run_states/{id}")
+@documented("One task-run state by id.", tag="Task runs", response=StateResponse)
+async def read_state(request: web.Request) -> web.Response:
+    async with request.app[keys.database].read_sessions() as session:
+        state = await session.get(TaskRunState, path_uuid(request))
+    if state is None:
+        raise ObjectNotFound("Task run state not found")
+    return json_model(StateResponse.from_row(state))

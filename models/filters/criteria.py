@@ -1,0 +1,268 @@
+"""The filter vocabulary: criteria on one column (`any_`, `not_any_`, `like_`, `before_`, ...).
+
+Each criterion becomes one where-clause on the column it is given, or None when it says
+nothing. Tags are JSON lists, so their criteria differ by database: JSONB containment on
+PostgreSQL, `json_each` subqueries on SQLite; the caller passes the dialect name.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    cast,
+    distinct,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from models.filters.base import FilterModel, Operator, combine
+from models.states import StateType
+
+#: Values one `any_` / `all_` list may hold. Prefect sets no cap; ours keeps a whole body's
+#: bound parameters under SQLite's limit (32,766), and only code paging through ids comes
+#: near it.
+MAX_VALUES: Final = 1_000
+
+#: A text value for a query: PostgreSQL cannot take NUL characters, so they are refused.
+FilterText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+#: An integer both databases can bind (a signed 64-bit value).
+FilterInt = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+
+def values_field() -> Any:
+    return Field(default=None, max_length=MAX_VALUES)
+
+
+class IdCriteria(FilterModel):
+    """Criteria on a UUID column."""
+
+    any_: list[UUID] | None = values_field()
+    not_any_: list[UUID] | None = values_field()
+    is_null_: bool | None = None
+
+    def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
+        return combine(
+            Operator.and_,
+            [
+                column.in_(self.any_) if self.any_ is not None else None,
+                column.not_in(self.not_any_) if self.not_any_ is not None else None,
+                null_clause(column, self.is_null_),
+            ],
+        )
+
+
+class TextCriteria(FilterModel):
+    """Criteria on a text column; `like_` is a case-insensitive substring match."""
+
+    any_: list[FilterText] | None = values_field()
+    not_any_: list[FilterText] | None = values_field()
+    like_: FilterText | None = None
+    #: Case-insensitive prefixes, any of which matches.
+    startswith_: list[FilterText] | None = values_field()
+    is_null_: bool | None = None
+
+    def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
+        starts = None
+        if self.startswith_ is not None:
+            prefixes = [column.ilike(f"{prefix}%") for prefix in self.startswith_]
+            starts = combine(Operator.or_, prefixes) if prefixes else false()
+        return combine(
+            Operator.and_,
+            [
+                column.in_(self.any_) if self.any_ is not None else None,
+                column.not_in(self.not_any_) if self.not_any_ is not None else None,
+                # Prefect passes the text into the pattern as is: % and _ stay wildcards.
+                column.ilike(f"%{self.like_}%") if self.like_ is not None else None,
+                starts,
+                null_clause(column, self.is_null_),
+            ],
+        )
+
+
+class TimeCriteria(FilterModel):
+    """Criteria on a timestamp column; both bounds are inclusive."""
+
+    before_: AwareDatetime | None = None
+    after_: AwareDatetime | None = None
+    is_null_: bool | None = None
+
+    def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
+        return self.clause_on(column, column)
+
+    def clause_on(
+        self, compared: SQLColumnExpression[Any], nullable: SQLColumnExpression[Any]
+    ) -> ColumnElement[bool] | None:
+        """The bounds on `compared` and `is_null_` on `nullable` (they differ for start_time)."""
+        return combine(
+            Operator.and_,
+            [
+                compared <= self.before_ if self.before_ is not None else None,
+                compared >= self.after_ if self.after_ is not None else None,
+                null_clause(nullable, self.is_null_),
+            ],
+        )
+
+
+class NumberCriteria(FilterModel):
+    """Criteria on an integer column; both bounds are inclusive."""
+
+    ge_: FilterInt | None = None
+    le_: FilterInt | None = None
+
+    def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
+        return combine(
+            Operator.and_,
+            [
+                column >= self.ge_ if self.ge_ is not None else None,
+                column <= self.le_ if self.le_ is not None else None,
+            ],
+        )
+
+
+class BoolCriteria(FilterModel):
+    """Criteria on a boolean column."""
+
+    eq_: bool | None = None
+
+    def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
+        return column.is_(self.eq_) if self.eq_ is not None else None
+
+
+class StateTypeCriteria(FilterModel):
+    """Criteria on a state-type column; an unknown type is refused (422), as the reference does."""
+
+    any_: list[StateType] | None = values_field()
+    not_any_: list[StateType] | None = values_field()
+
+    def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
+        return combine(
+            Operator.and_,
+            [
+                column.in_(self.any_) if self.any_ is not None else None,
+                column.not_in(self.not_any_) if self.not_any_ is not None else None,
+            ],
+        )
+
+
+class StateCriteria(FilterModel):
+    """Criteria on a run's current state: its type and its name.
+
+    The two are ANDed by default: the legacy cancellation poll asks for type CANCELLED
+    *and* name Cancelling.
+    """
+
+    operator: Operator = Operator.and_
+    type: StateTypeCriteria | None = None
+    name: TextCriteria | None = None
+
+    def clause(
+        self, type_column: SQLColumnExpression[Any], name_column: SQLColumnExpression[Any]
+    ) -> ColumnElement[bool] | None:
+        return combine(
+            self.operator,
+            [
+                self.type.clause(type_column) if self.type is not None else None,
+                self.name.clause(name_column) if self.name is not None else None,
+            ],
+        )
+
+
+class WorkerStatusCriteria(FilterModel):
+    """Criteria on a Prefect worker's status."""
+
+    any_: list[Literal["ONLINE", "OFFLINE"]] | None = values_field()
+    not_any_: list[Literal["ONLINE", "OFFLINE"]] | None = values_field()
+
+    def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
+        return combine(
+            Operator.and_,
+            [
+                column.in_(self.any_) if self.any_ is not None else None,
+                column.not_in(self.not_any_) if self.not_any_ is not None else None,
+            ],
+        )
+
+
+class TagsCriteria(FilterModel):
+    """Criteria on a JSON list of tags.
+
+    `all_`: the tags include every one listed; `any_`: at least one; `is_null_`: the list
+    is (or is not) empty.
+    """
+
+    operator: Operator = Operator.and_
+    all_: list[FilterText] | None = values_field()
+    any_: list[FilterText] | None = values_field()
+    is_null_: bool | None = None
+
+    def clause(self, column: SQLColumnExpression[Any], dialect: str) -> ColumnElement[bool] | None:
+        empty = None
+        if self.is_null_ is not None:
+            empty = tags_are_empty(column, dialect)
+            empty = empty if self.is_null_ else ~empty
+        return combine(
+            self.operator,
+            [
+                # Every list includes all of no tags: an empty `all_` says nothing.
+                tags_include_all(column, self.all_, dialect) if self.all_ else None,
+                tags_include_any(column, self.any_, dialect) if self.any_ is not None else None,
+                empty,
+            ],
+        )
+
+
+def null_clause(
+    column: SQLColumnExpression[Any], is_null: bool | None
+) -> ColumnElement[bool] | None:
+    if is_null is None:
+        return None
+    return column.is_(None) if is_null else column.is_not(None)
+
+
+def tags_include_all(
+    column: SQLColumnExpression[Any], tags: list[str], dialect: str
+) -> ColumnElement[bool]:
+    """The JSON list holds every one of `tags` (a non-empty list)."""
+    if dialect == "postgresql":
+        return type_coerce(column, JSONB).contains(tags)  # @>, served by the GIN index
+    # One count rather than one EXISTS per tag: SQLite caps an expression's depth at 1,000.
+    element = func.json_each(column).table_valued("value")
+    found = (
+        select(func.count(distinct(element.c.value)))
+        .select_from(element)
+        .where(element.c.value.in_(tags))
+        .scalar_subquery()
+    )
+    return found == len(set(tags))
+
+
+def tags_include_any(
+    column: SQLColumnExpression[Any], tags: list[str], dialect: str
+) -> ColumnElement[bool]:
+    """The JSON list holds at least one of `tags`."""
+    if not tags:
+        return false()
+    if dialect == "postgresql":
+        # One @> per tag rather than ?|: the GIN index (jsonb_path_ops) serves only @>.
+        listed = type_coerce(column, JSONB)
+        return or_(*(listed.contains([tag]) for tag in tags))
+    element = func.json_each(column).table_valued("value")
+    return exists(select(literal(1)).select_from(element).where(element.c.value.in_(tags)))
+
+
+def tags_are_empty(column: SQLColumnExpression[Any], dialect: str) -> ColumnElement[bool]:
+    """The JSON list is empty."""
+    if dialect == "postgresql":
+        return type_coerce(column, JSONB) == cast(literal("[]"), JSONB)
+    return func.json_array_length(column) == 0

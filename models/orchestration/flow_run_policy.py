@@ -1,0 +1,36 @@
+"""The flow-run orchestration policy: the ordered rules a flow run's set_state goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from models.orchestration.rules import (
+    KeepCancellingUntilCancelled,
+    PreventDuplicateSubmission,
+    PreventRepeatedTransitions,
+    RetryFailedFlowRuns,
+    Rule,
+    WaitForScheduledTime,
+    first_decision,
+)
+from models.orchestration.transitions import Decision, Transition
+
+#: In order: the first rule that speaks decides. A repeated request is recognised before
+#: anything else; PENDING from CANCELLING aborts (the worker skips the run) rather than
+#: being held in CANCELLING.
+FLOW_RUN_RULES: Final[Sequence[Rule]] = (
+    PreventRepeatedTransitions(),
+    PreventDuplicateSubmission(),
+    KeepCancellingUntilCancelled(),
+    WaitForScheduledTime(),
+    RetryFailedFlowRuns(),
+)
+
+
+def orchestrate(transition: Transition, rules: Sequence[Rule] = FLOW_RUN_RULES) -> Decision:
+    """Decide a proposed flow-run state: the first rule that speaks decides, else ACCEPT.
+
+    Pure and synchronous: safe to call inside the transaction that then applies the decision.
+    """
+    return first_decision(transition, rules)

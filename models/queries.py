@@ -1,0 +1,38 @@
+"""Statements both dialects need written differently: insert-or-ignore and upsert."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PgInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from models.base import Base
+
+
+def dialect_insert(session: AsyncSession, model: type[Base] | Table) -> PgInsert | SqliteInsert:
+    """`INSERT` with the dialect's ON CONFLICT clauses available."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession,
+    model: type[Base] | Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str] = ("id",),
+) -> int:
+    """INSERT the rows, skipping any whose key is already there; returns how many were new."""
+    if not rows:
+        return 0
+    statement = dialect_insert(session, model).on_conflict_do_nothing(index_elements=list(key))
+    result = await session.execute(statement, list(rows))
+    return max(result.rowcount, 0) if len(rows) > 1 else result.rowcount  # type: ignore[attr-defined]

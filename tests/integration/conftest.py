@@ -1,0 +1,83 @@
+"""The running pieces integration tests need: workers, the API, and a way to wait for them.
+
+Everything is real: the API on a port, Dramatiq workers in this process on the test Redis,
+the suite's database. Tests wait by draining the queues, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import dramatiq
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from actors.broker import broker
+from api.app import create_app
+from models.database import Database
+from models.settings import Settings
+
+#: The queues the in-process workers consume (notification channels have their own tests).
+CORE_QUEUES = {"state", "ingest", "services"}
+
+Drain = Callable[[], Awaitable[None]]
+
+
+@pytest.fixture
+def workers(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dramatiq.Worker]:
+    """Dramatiq workers on the core queues, in this process, on a flushed broker."""
+    # A worker reads its settings from the environment when it boots.
+    monkeypatch.setenv("SIGNALBOX_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SIGNALBOX_HOME", str(settings.home))
+    broker.flush_all()
+    worker = dramatiq.Worker(broker, queues=CORE_QUEUES, worker_threads=4, worker_timeout=50)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        broker.flush_all()
+
+
+@pytest.fixture
+def drain(workers: dramatiq.Worker) -> Drain:
+    """Wait until every message queued so far (and those they queue) has been processed."""
+
+    def join_all() -> None:
+        for _ in range(3):  # actors may queue follow-up messages: drain until quiet
+            for queue in sorted(CORE_QUEUES):
+                broker.join(queue, timeout=60_000)
+            workers.join()
+
+    async def wait() -> None:
+        await asyncio.to_thread(join_all)
+
+    return wait
+
+
+@pytest.fixture
+async def api(
+    settings: Settings,
+    workers: dramatiq.Worker,
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+) -> TestClient:
+    """A client of the real API, with workers consuming what it queues."""
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+async def live_api_url(settings: Settings, workers: dramatiq.Worker) -> AsyncIterator[str]:
+    """The API on a real port of 127.0.0.1, for clients in other processes (the Prefect SDK)."""
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}/api"
+    finally:
+        await runner.cleanup()

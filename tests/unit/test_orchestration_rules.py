@@ -1,0 +1,276 @@
+"""Flow-run and task-run orchestration policies: each rule, each edge, in memory."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from models.orchestration import flow_run_policy, task_run_policy
+from models.orchestration.rules import retry_delay_seconds
+from models.orchestration.transitions import (
+    Decision,
+    DecisionStatus,
+    RunSnapshot,
+    State,
+    Transition,
+    iso_utc,
+)
+from models.states import StateType
+
+NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+RESULT_RECORD = {"storage_key": "~/.prefect/storage/abc", "serializer": {"type": "pickle"}}
+
+
+def state(type_: StateType, name: str | None = None, at: datetime = NOW, **details: Any) -> State:
+    return State(type=type_, name=name or type_.value.title(), timestamp=at, state_details=details)
+
+
+def flow_run(current: State | None, **fields: Any) -> RunSnapshot:
+    return RunSnapshot(id=uuid4(), kind="flow_run", state=current, **fields)
+
+
+def propose(
+    current: State | None, proposed: State, *, force: bool = False, **fields: Any
+) -> Decision:
+    transition = Transition(
+        run=flow_run(current, **fields), proposed=proposed, force=force, now=NOW
+    )
+    return flow_run_policy.orchestrate(transition)
+
+
+# Duplicate submission
+
+
+def test_a_first_pending_on_a_scheduled_run_is_accepted() -> None:
+    proposed = state(StateType.PENDING)
+    decision = propose(state(StateType.SCHEDULED), proposed)
+    assert decision == Decision(DecisionStatus.ACCEPT, proposed, {"type": "accept_details"})
+
+
+def test_submitting_after_pending_is_accepted() -> None:
+    decision = propose(state(StateType.PENDING), state(StateType.PENDING, "Submitting"))
+    assert decision.status is DecisionStatus.ACCEPT
+
+
+def test_a_second_pending_from_another_worker_is_aborted_with_the_current_state() -> None:
+    current = state(StateType.PENDING)
+    decision = propose(current, state(StateType.PENDING))
+    assert decision.status is DecisionStatus.ABORT
+    assert decision.state == current
+    assert decision.details == {
+        "type": "abort_details",
+        "reason": "This run is in a PENDING state and cannot transition to a PENDING state.",
+    }
+
+
+def test_pending_after_submitting_is_aborted_because_its_name_is_pending() -> None:
+    decision = propose(state(StateType.PENDING, "Submitting"), state(StateType.PENDING))
+    assert decision.status is DecisionStatus.ABORT
+
+
+def test_submitting_twice_is_aborted_because_the_name_does_not_change() -> None:
+    submitting = state(StateType.PENDING, "Submitting")
+    decision = propose(submitting, state(StateType.PENDING, "Submitting"))
+    assert decision.status is DecisionStatus.ABORT
+
+
+@pytest.mark.parametrize("current", [StateType.RUNNING, StateType.CANCELLING, StateType.CANCELLED])
+def test_pending_is_aborted_once_the_run_has_started_or_is_being_cancelled(
+    current: StateType,
+) -> None:
+    for name in ("Pending", "Submitting"):
+        decision = propose(state(current), state(StateType.PENDING, name))
+        assert decision.status is DecisionStatus.ABORT
+        assert decision.entered_state(flow_run(state(current))) is None
+
+
+# Flow retries
+
+
+def test_a_failed_flow_run_with_a_retry_left_is_rejected_into_awaiting_retry() -> None:
+    failed = State(
+        type=StateType.FAILED,
+        name="Failed",
+        timestamp=NOW,
+        message="Flow run encountered an exception: ValueError: first attempt fails",
+        state_details={"retriable": False},  # the client sends false for retried flows too
+        data=RESULT_RECORD,
+    )
+    decision = propose(
+        state(StateType.RUNNING),
+        failed,
+        run_count=1,
+        empirical_policy={"retries": 1, "retry_delay": 0},
+    )
+    assert decision.status is DecisionStatus.REJECT
+    assert decision.details == {"type": "reject_details", "reason": "Retrying"}
+    retry = decision.state
+    assert retry is not None
+    assert (retry.type, retry.name) == (StateType.SCHEDULED, "AwaitingRetry")
+    assert retry.scheduled_time == NOW
+    assert retry.state_details["scheduled_time"] == iso_utc(NOW)
+    assert (retry.message, retry.data) == (failed.message, RESULT_RECORD)
+
+
+def test_the_retry_is_scheduled_after_the_retry_delay() -> None:
+    decision = propose(
+        state(StateType.RUNNING),
+        state(StateType.FAILED),
+        run_count=1,
+        empirical_policy={"retries": 3, "retry_delay": 30},
+    )
+    assert decision.state is not None
+    assert decision.state.scheduled_time == NOW + timedelta(seconds=30)
+
+
+def test_a_list_of_retry_delays_gives_each_retry_its_own_delay() -> None:
+    decision = propose(
+        state(StateType.RUNNING),
+        state(StateType.FAILED),
+        run_count=2,
+        empirical_policy={"retries": 3, "retry_delay": [5, 60]},
+    )
+    assert decision.state is not None
+    assert decision.state.scheduled_time == NOW + timedelta(seconds=60)
+
+
+@pytest.mark.parametrize(
+    ("retry_delay", "run_count", "seconds"),
+    [(None, 1, 0.0), (7, 2, 7.0), (2.5, 1, 2.5), ([1, 2, 3], 1, 1.0), ([1, 2], 5, 2.0)],
+)
+def test_the_retry_delay_is_picked_for_the_attempt_that_failed(
+    retry_delay: Any, run_count: int, seconds: float
+) -> None:
+    assert retry_delay_seconds(retry_delay, run_count) == seconds
+
+
+def test_no_retry_once_run_count_exceeds_retries() -> None:
+    proposed = state(StateType.FAILED)
+    decision = propose(
+        state(StateType.RUNNING), proposed, run_count=2, empirical_policy={"retries": 1}
+    )
+    assert decision == Decision.accept(proposed)
+
+
+@pytest.mark.parametrize("policy", [{}, {"retries": None}, {"retries": 0}])
+def test_a_flow_run_without_retries_fails_at_once(policy: dict[str, Any]) -> None:
+    decision = propose(
+        state(StateType.RUNNING), state(StateType.FAILED), run_count=1, empirical_policy=policy
+    )
+    assert decision.status is DecisionStatus.ACCEPT
+
+
+def test_max_retries_from_older_clients_counts_as_retries() -> None:
+    decision = propose(
+        state(StateType.RUNNING),
+        state(StateType.FAILED),
+        run_count=1,
+        empirical_policy={"retries": None, "max_retries": 2},
+    )
+    assert decision.status is DecisionStatus.REJECT
+
+
+# Forced transitions and cancellation
+
+
+def test_a_forced_transition_is_accepted_whatever_the_rules_say() -> None:
+    proposed = state(StateType.PENDING)
+    assert propose(state(StateType.RUNNING), proposed, force=True) == Decision.accept(proposed)
+
+
+def test_a_forced_failure_is_not_retried() -> None:
+    decision = propose(
+        state(StateType.RUNNING),
+        state(StateType.FAILED),
+        force=True,
+        run_count=1,
+        empirical_policy={"retries": 1},
+    )
+    assert decision.status is DecisionStatus.ACCEPT
+
+
+@pytest.mark.parametrize("current", [None, *StateType])
+def test_cancelling_is_accepted_from_any_state(current: StateType | None) -> None:
+    proposed = state(StateType.CANCELLING)
+    decision = propose(state(current) if current else None, proposed)
+    assert decision == Decision.accept(proposed)
+
+
+def test_a_cancelling_run_stays_cancelling_when_its_engine_proposes_running() -> None:
+    cancelling = state(StateType.CANCELLING)
+    decision = propose(cancelling, state(StateType.RUNNING))
+    assert decision.status is DecisionStatus.REJECT
+    assert decision.state == cancelling
+    assert decision.entered_state(flow_run(cancelling)) is None
+
+
+def test_a_cancelling_run_can_become_cancelled() -> None:
+    proposed = state(StateType.CANCELLED)
+    assert propose(state(StateType.CANCELLING), proposed) == Decision.accept(proposed)
+
+
+# Repeated requests and scheduled times
+
+
+def test_a_repeated_transition_is_answered_with_the_state_it_made() -> None:
+    current = state(StateType.PENDING, transition_id="t-1")
+    run = flow_run(current)
+    proposed = state(StateType.PENDING, transition_id="t-1")
+    decision = flow_run_policy.orchestrate(Transition(run=run, proposed=proposed, now=NOW))
+    assert decision.status is DecisionStatus.REJECT
+    assert decision.state == current
+    assert decision.entered_state(run) is None
+
+
+def test_a_new_transition_id_is_not_taken_for_a_repeat() -> None:
+    current = state(StateType.RUNNING, transition_id="t-1")
+    proposed = state(StateType.COMPLETED, transition_id="t-2")
+    assert propose(current, proposed) == Decision.accept(proposed)
+
+
+def test_running_waits_until_the_scheduled_time() -> None:
+    awaiting = state(
+        StateType.SCHEDULED, "AwaitingRetry", scheduled_time=iso_utc(NOW + timedelta(seconds=30))
+    )
+    decision = propose(awaiting, state(StateType.RUNNING))
+    assert decision == Decision(
+        DecisionStatus.WAIT,
+        awaiting,
+        {
+            "type": "wait_details",
+            "delay_seconds": 30.0,
+            "reason": "Scheduled time is in the future",
+        },
+    )
+
+
+def test_running_goes_ahead_once_the_scheduled_time_has_passed() -> None:
+    pending = state(StateType.PENDING, scheduled_time=iso_utc(NOW - timedelta(seconds=1)))
+    assert propose(pending, state(StateType.RUNNING)).status is DecisionStatus.ACCEPT
+
+
+# Task runs
+
+
+def test_the_task_run_policy_leaves_task_retries_to_the_client() -> None:
+    run = RunSnapshot(
+        id=uuid4(),
+        kind="task_run",
+        state=state(StateType.RUNNING),
+        run_count=1,
+        empirical_policy={"retries": 3},
+    )
+    proposed = state(StateType.FAILED)
+    decision = task_run_policy.orchestrate(Transition(run=run, proposed=proposed, now=NOW))
+    assert decision == Decision.accept(proposed)
+
+
+def test_the_task_run_policy_answers_a_repeated_transition_with_the_current_state() -> None:
+    current = state(StateType.RUNNING, transition_id="t-1")
+    run = RunSnapshot(id=uuid4(), kind="task_run", state=current)
+    proposed = state(StateType.RUNNING, transition_id="t-1")
+    decision = task_run_policy.orchestrate(Transition(run=run, proposed=proposed, now=NOW))
+    assert (decision.status, decision.state) == (DecisionStatus.REJECT, current)
