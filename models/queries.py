@@ -33,6 +33,11 @@ async def insert_ignoring_duplicates(
     """INSERT the rows, skipping any whose key is already there; returns how many were new."""
     if not rows:
         return 0
-    statement = dialect_insert(session, model).on_conflict_do_nothing(index_elements=list(key))
+    table = model if isinstance(model, Table) else model.__table__
+    statement = (
+        dialect_insert(session, table)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(*(table.c[column] for column in key))  # only the rows actually inserted
+    )
     result = await session.execute(statement, list(rows))
-    return max(result.rowcount, 0) if len(rows) > 1 else result.rowcount  # type: ignore[attr-defined]
+    return len(result.all())

@@ -7,15 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
-from sqlalchemy import ForeignKey, Index, String, Text, or_
+from sqlalchemy import ForeignKey, Index, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Name, Updated
-from models.orchestration.bookkeeping import enter_state
-from models.orchestration.transitions import RunSnapshot
-from models.orchestration.transitions import State as OrchestratedState
 from models.queries import dialect_insert, insert_ignoring_duplicates
-from models.states import StateType
+from models.states import StateType, is_terminal
 from models.types import utcnow
 
 if TYPE_CHECKING:
@@ -161,29 +158,25 @@ async def mirror_child_flow_run_state(
         "data": None,
     }
     if not await insert_ignoring_duplicates(session, TaskRunState, [row]):
-        return True
-    if task_run.state_timestamp is None or task_run.state_timestamp < state.timestamp:
-        current = TaskRunState(**row)
-        run = RunSnapshot(
-            id=task_run.id,
-            kind="task_run",
-            state=None
-            if task_run.state_id is None
-            else await current_task_run_state(session, task_run),
-            run_count=task_run.run_count,
-            start_time=task_run.start_time,
-            end_time=task_run.end_time,
-            total_run_time_seconds=task_run.total_run_time_seconds,
+        return True  # mirrored before: a redelivered message
+    # The child's states may be announced in any order, so the placeholder's bookkeeping is
+    # recomputed from its whole history rather than stepped forward one state at a time.
+    history = list(
+        await session.scalars(
+            select(TaskRunState)
+            .where(TaskRunState.task_run_id == task_run.id)
+            .order_by(TaskRunState.timestamp)
         )
-        changes = enter_state(run, OrchestratedState.from_row(current))
-        for column, value in changes.columns().items():
-            setattr(task_run, column, value)
-        task_run.updated = utcnow()
+    )
+    current, runs = history[-1], [s for s in history if s.type is StateType.RUNNING]
+    task_run.state_id, task_run.state_type = current.id, current.type
+    task_run.state_name, task_run.state_timestamp = current.name, current.timestamp
+    task_run.run_count = len(runs)
+    task_run.start_time = runs[0].timestamp if runs else None
+    task_run.end_time = current.timestamp if is_terminal(current.type) else None
+    if task_run.start_time is not None:
+        task_run.total_run_time_seconds = (
+            (task_run.end_time or current.timestamp) - task_run.start_time
+        ).total_seconds()
+    task_run.updated = utcnow()
     return True
-
-
-async def current_task_run_state(session: AsyncSession, task_run: TaskRun) -> State | None:
-    if task_run.state_id is None:
-        return None
-    row = await session.get(TaskRunState, task_run.state_id)
-    return None if row is None else OrchestratedState.from_row(row)

@@ -93,3 +93,6 @@ def require_postgresql(database_url: str) -> str:
 @pytest.fixture
 def postgresql_url(database_url: str) -> Iterator[str]:
     yield require_postgresql(database_url)
+
+
+pytest_plugins = ["tests.running"]

@@ -37,13 +37,25 @@ MAX_BACKFILL_EVENTS = 1_000
 HANDSHAKE_SECONDS = 10.0
 
 
+async def first_text_frame(socket: web.WebSocketResponse) -> Any:
+    """The next text frame as JSON, answering pings that come before it."""
+    async with asyncio.timeout(HANDSHAKE_SECONDS):
+        while True:
+            message = await socket.receive()
+            if message.type is WSMsgType.PING:
+                await socket.pong(message.data)
+            elif message.type is WSMsgType.TEXT:
+                return json.loads(message.data)
+            elif message.type is not WSMsgType.PONG:
+                raise ValueError("Expected a text frame")
+
+
 async def authenticate(socket: web.WebSocketResponse) -> bool:
     """The `{"type": "auth"}` frame, answered `auth_success` (Signalbox has no API keys)."""
     try:
-        message = await socket.receive_json(timeout=HANDSHAKE_SECONDS)
-    except (TimeoutError, TypeError, ValueError):
-        await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"Expected an auth frame")
-        return False
+        message = await first_text_frame(socket)
+    except (TimeoutError, ValueError):
+        message = None
     if not isinstance(message, dict) or message.get("type") != "auth":
         await socket.send_json({"type": "auth_failure", "reason": "Expected an auth frame"})
         await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"Expected an auth frame")
@@ -119,11 +131,11 @@ async def events_out(request: web.Request) -> web.WebSocketResponse:
     if not await authenticate(socket):
         return socket
     try:
-        frame = await socket.receive_json(timeout=HANDSHAKE_SECONDS)
+        frame = await first_text_frame(socket)
         if not isinstance(frame, dict) or frame.get("type") != "filter":
             raise ValueError("Expected a filter frame")
         wanted = EventFilter.model_validate(frame.get("filter") or {})
-    except (TimeoutError, TypeError, ValueError) as error:  # ValidationError is a ValueError
+    except (TimeoutError, ValueError) as error:  # ValidationError is a ValueError
         reason = str(error).splitlines()[0][:120] or "Expected a filter frame"
         await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=reason.encode())
         return socket

@@ -1,4 +1,4 @@
-"""The running pieces integration tests need: workers, the API, and a way to wait for them.
+"""The running pieces integration and compatibility tests need: workers, the API, draining.
 
 Everything is real: the API on a port, Dramatiq workers in this process on the test Redis,
 the suite's database. Tests wait by draining the queues, never by sleeping.
