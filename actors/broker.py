@@ -36,11 +36,13 @@ broker = RedisBroker(
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
+        # `after_*` hooks run in reverse order: DeadLetters, listed before Retries, sees
+        # whether Retries gave up on the message.
+        DeadLetters(),
         Retries(),
         AsyncIO(),
         CurrentMessage(),
         WorkerResources(),
-        DeadLetters(),  # after Retries: it sees whether Retries gave up on the message
     ],
 )
 dramatiq.set_broker(broker)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
-from actors.embedded_redis import EmbeddedRedis
+from cli.embedded_redis import EmbeddedRedis
 from models.catalog import metadata
 from models.database import Database, open_database
 from models.settings import Settings

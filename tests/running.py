@@ -7,6 +7,7 @@ the suite's database. Tests wait by draining the queues, never by sleeping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import dramatiq
@@ -69,9 +70,9 @@ async def api(
     return await aiohttp_client(create_app(settings))
 
 
-@pytest.fixture
-async def live_api_url(settings: Settings, workers: dramatiq.Worker) -> AsyncIterator[str]:
-    """The API on a real port of 127.0.0.1, for clients in other processes (the Prefect SDK)."""
+@contextlib.asynccontextmanager
+async def serve_api(settings: Settings) -> AsyncIterator[str]:
+    """The API on a free port of 127.0.0.1 for as long as the block runs; yields its URL."""
     runner = web.AppRunner(create_app(settings))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -81,3 +82,10 @@ async def live_api_url(settings: Settings, workers: dramatiq.Worker) -> AsyncIte
         yield f"http://127.0.0.1:{port}/api"
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def live_api_url(settings: Settings, workers: dramatiq.Worker) -> AsyncIterator[str]:
+    """The API on a real port of 127.0.0.1, for clients in other processes (the Prefect SDK)."""
+    async with serve_api(settings) as url:
+        yield url

@@ -1,0 +1,84 @@
+"""The actors' rules: unparsable messages become dead letters; crashes are detected."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+
+from actors.ingest import persist_events
+from actors.persistence import record_task_run_events
+from actors.services import detect_crashed_flow_runs
+from models.database import Database
+from models.dead_letters import DeadLetter
+from models.types import utcnow
+from tests.integration.test_flow_runs_api import make_flow_run, propose
+from tests.running import Drain
+
+
+async def dead_letters(database: Database) -> list[DeadLetter]:
+    async with database.read_sessions() as session:
+        return list(await session.scalars(select(DeadLetter)))
+
+
+async def test_a_message_that_cannot_be_parsed_is_a_dead_letter_with_its_reason(
+    database: Database, drain: Drain
+) -> None:
+    message = record_task_run_events.send([{"event": "prefect.task-run.Running"}])
+    await drain()
+    [letter] = await dead_letters(database)
+    assert (letter.message_id, letter.queue_name) == (message.message_id, "state")
+    assert letter.actor_name == "record_task_run_events"
+    assert letter.reason.startswith("ValidationError") and "id" in letter.reason
+    assert letter.message["args"] == [[{"event": "prefect.task-run.Running"}]]
+
+
+async def test_a_good_message_leaves_no_dead_letter(database: Database, drain: Drain) -> None:
+    persist_events.send([])
+    await drain()
+    assert await dead_letters(database) == []
+
+
+def heartbeat(flow_run_id: str, minutes_ago: float) -> dict:
+    return {
+        "id": str(uuid4()),
+        "occurred": (utcnow() - timedelta(minutes=minutes_ago)).isoformat(),
+        "event": "prefect.flow-run.heartbeat",
+        "resource": {"prefect.resource.id": f"prefect.flow-run.{flow_run_id}"},
+        "related": [],
+        "payload": {},
+    }
+
+
+async def test_a_running_flow_run_whose_heartbeats_stopped_is_marked_crashed(
+    api: TestClient, drain: Drain
+) -> None:
+    silent, alive, never = [await make_flow_run(api) for _ in range(3)]
+    for run in (silent, alive, never):
+        await propose(api, run["id"], "RUNNING")
+    persist_events.send([heartbeat(silent["id"], minutes_ago=60), heartbeat(alive["id"], 1)])
+    await drain()
+
+    detect_crashed_flow_runs.send()
+    await drain()
+
+    crashed = await (await api.get(f"/api/flow_runs/{silent['id']}")).json()
+    assert crashed["state_type"] == "CRASHED"
+    assert "no heartbeat for" in crashed["state"]["message"]
+    for run in (alive, never):  # a recent heartbeat, or none ever: left alone
+        assert (await (await api.get(f"/api/flow_runs/{run['id']}")).json())["state_type"] == (
+            "RUNNING"
+        )
+    # The crash is announced like any state change.
+    events = await (await api.get(f"/api/flow_run_states/?flow_run_id={silent['id']}")).json()
+    assert [state["type"] for state in events] == ["PENDING", "RUNNING", "CRASHED"]
+
+
+def test_the_broker_talks_to_the_suites_redis() -> None:
+    from actors.broker import broker
+    from tests.conftest import TEST_REDIS_URL
+
+    pool = broker.client.connection_pool.connection_kwargs
+    assert TEST_REDIS_URL.startswith(f"redis://{pool['host']}:{pool['port']}/")
