@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from cli.config import config
+from cli.queue import queue
 from cli.server import server
+from cli.worker import worker
 
 
 @click.group()
@@ -15,4 +17,6 @@ def signalbox() -> None:
 
 
 signalbox.add_command(config)
+signalbox.add_command(queue)
 signalbox.add_command(server)
+signalbox.add_command(worker)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id
@@ -73,3 +73,18 @@ async def record_dead_letter(
             },
         )
     )
+
+
+async def list_dead_letters(
+    session: AsyncSession, *, queue_name: str | None = None, limit: int = 100
+) -> list[DeadLetter]:
+    """The most recent dead letters first, of one queue or all."""
+    statement = select(DeadLetter).order_by(DeadLetter.last_failed.desc()).limit(limit)
+    if queue_name is not None:
+        statement = statement.where(DeadLetter.queue_name == queue_name)
+    return list(await session.scalars(statement))
+
+
+async def mark_replayed(session: AsyncSession, dead_letter: DeadLetter) -> None:
+    dead_letter.replay_count += 1
+    dead_letter.replayed_at = utcnow()

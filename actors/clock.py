@@ -1,0 +1,53 @@
+"""The clock: sends each periodic service message when it is due, and nothing else.
+
+Exactly one clock should run, but two by mistake do not double the work: before sending, a
+clock takes a Redis key for that job that lives as long as the job's period, and only the
+clock that took it sends.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from dramatiq import Actor
+
+from actors.broker import broker
+from actors.services import detect_crashed_flow_runs
+
+logger = logging.getLogger(__name__)
+
+#: Each periodic actor and how often it is sent.
+EVERY: dict[Actor[..., Any], timedelta] = {
+    detect_crashed_flow_runs: timedelta(seconds=30),
+}
+
+#: Seconds between two looks at what is due.
+TICK_SECONDS = 0.5
+
+
+def claim_tick(actor: Actor[..., Any], period: timedelta, clock_id: str) -> bool:
+    """Whether this clock may send `actor` now (no other clock did within its period)."""
+    key = f"{broker.namespace}:clock:{actor.actor_name}"
+    period_ms = max(int(period.total_seconds() * 1000) - 100, 1)  # a little slack for jitter
+    return bool(broker.client.set(key, clock_id, nx=True, px=period_ms))
+
+
+def run_clock(stop: threading.Event, every: dict[Actor[..., Any], timedelta] = EVERY) -> None:
+    """Send each periodic message when it is due, until `stop` is set."""
+    clock_id = f"{socket.gethostname()}:{os.getpid()}"
+    next_due = dict.fromkeys(every, 0.0)
+    logger.info("Clock %s started with %d periodic jobs.", clock_id, len(every))
+    while not stop.is_set():
+        for actor, period in every.items():
+            if time.monotonic() < next_due[actor]:
+                continue
+            next_due[actor] = time.monotonic() + period.total_seconds()
+            if claim_tick(actor, period, clock_id):
+                actor.send()
+        stop.wait(TICK_SECONDS)

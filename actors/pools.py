@@ -1,0 +1,64 @@
+"""The worker pools: which queues each pool consumes, with how many threads and how much prefetch.
+
+`signalbox server start`, the Procfile and docker-compose all run these pools; each is one
+Dramatiq worker process (or more, to scale out) consuming only its own queues, so a slow
+queue never takes threads from another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The notification channels; each has the queue `notify.<channel>` and a pool of its own.
+CHANNELS = (
+    "slack",
+    "discord",
+    "teams",
+    "mattermost",
+    "opsgenie",
+    "pagerduty",
+    "sendgrid",
+    "twilio",
+    "webhook",
+)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """One kind of worker process."""
+
+    name: str
+    queues: tuple[str, ...]
+    threads: int
+    #: Messages fetched ahead per process: low where each takes long (a slow receiver).
+    prefetch: int
+
+
+POOLS: tuple[Pool, ...] = (
+    Pool("state", ("state",), threads=8, prefetch=32),
+    Pool("ingest", ("ingest",), threads=4, prefetch=16),
+    Pool("services", ("services",), threads=2, prefetch=2),
+    *(
+        Pool(f"notify_{channel}", (f"notify.{channel}",), threads=2, prefetch=1)
+        for channel in CHANNELS
+    ),
+)
+
+
+#: Every channel's queue in one process, for a single machine (`signalbox server start`).
+#: Each queue's consumer holds at most `prefetch` messages and there are as many threads as
+#: channels x prefetch, so a slow channel can only ever occupy its own share of the threads:
+#: it never delays another channel. The Procfile and docker-compose run one pool per channel.
+NOTIFY_SHARED = Pool(
+    "notify",
+    tuple(f"notify.{channel}" for channel in CHANNELS),
+    threads=2 * len(CHANNELS),
+    prefetch=2,
+)
+
+
+def pool_named(name: str) -> Pool:
+    for pool in (*POOLS, NOTIFY_SHARED):
+        if pool.name == name:
+            return pool
+    raise KeyError(name)

@@ -1,0 +1,86 @@
+"""What the queue CLI reads and does on Redis: queue statistics, replaying dead letters, purging.
+
+Dramatiq keeps, per queue `Q` under our namespace: the list `Q` (ready), the list `Q.DQ`
+(delayed until their time), the sorted set `Q.XQ` (dead, kept a week), and for each worker
+process a set `__acks__.<worker>.Q` of messages it holds; `__heartbeats__` says which
+worker processes are alive.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+import dramatiq
+
+from actors.broker import HEARTBEAT_TIMEOUT_MS, broker
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    queue: str
+    ready: int
+    delayed: int
+    in_flight: int
+    dead: int
+
+
+def known_queues() -> list[str]:
+    """Every queue an actor is declared on (importing `actors` declares them all)."""
+    import actors  # noqa: F401
+
+    return sorted(q for q in broker.get_declared_queues() if not q.endswith((".DQ", ".XQ")))
+
+
+def queue_stats(queue: str) -> QueueStats:
+    client, ns = broker.client, broker.namespace
+    in_flight = sum(client.scard(key) for key in client.scan_iter(f"{ns}:__acks__.*.{queue}"))
+    return QueueStats(
+        queue=queue,
+        ready=client.llen(f"{ns}:{queue}"),
+        delayed=client.llen(f"{ns}:{queue}.DQ"),
+        in_flight=in_flight,
+        dead=client.zcard(f"{ns}:{queue}.XQ"),
+    )
+
+
+def live_worker_processes() -> int:
+    """Worker processes that sent a heartbeat within the heartbeat timeout."""
+    now_ms = int(time.time() * 1000)
+    return int(
+        broker.client.zcount(
+            f"{broker.namespace}:__heartbeats__", now_ms - HEARTBEAT_TIMEOUT_MS, "+inf"
+        )
+    )
+
+
+def resend(stored: dict[str, Any]) -> str:
+    """Enqueue a stored message again, as a new message with fresh retries; returns its id.
+
+    The dead original is removed from Redis's dead-letter set, so it is not listed twice.
+    """
+    options = {
+        key: value
+        for key, value in (stored.get("options") or {}).items()
+        if key not in {"retries", "traceback", "requeue_timestamp", "redis_message_id"}
+    }
+    message = dramatiq.Message(
+        queue_name=stored["queue_name"],
+        actor_name=stored["actor_name"],
+        args=tuple(stored.get("args") or ()),
+        kwargs=stored.get("kwargs") or {},
+        options=options,
+        message_id=str(uuid4()),
+    )
+    ns, queue = broker.namespace, stored["queue_name"]
+    broker.client.zrem(f"{ns}:{queue}.XQ", stored["message_id"])
+    broker.client.hdel(f"{ns}:{queue}.XQ.msgs", stored["message_id"])
+    broker.enqueue(message)
+    return message.message_id
+
+
+def purge(queue: str) -> None:
+    """Drop every ready, delayed and dead message of the queue."""
+    broker.flush(queue)

@@ -1,0 +1,5 @@
+"""`python -m cli`: the same as the `signalbox` command."""
+
+from cli.main import signalbox
+
+signalbox()

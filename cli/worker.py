@@ -1,0 +1,82 @@
+"""`signalbox worker`: Dramatiq worker processes for a pool of queues.
+
+One process per pool runs Dramatiq's Worker right here: Dramatiq's own CLI would add a
+master process per pool, doubling the memory of a small install. With `--processes` above
+one, Dramatiq's CLI takes over (its master starts and watches the processes).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from actors.pools import NOTIFY_SHARED, POOLS, Pool, pool_named
+
+#: Seconds in-flight messages get to finish when the worker is asked to stop.
+SHUTDOWN_SECONDS = 10
+
+
+def dramatiq_command(queues: list[str], processes: int, threads: int) -> list[str]:
+    """The Dramatiq command line for these queues: `python -m dramatiq actors ...`."""
+    return [
+        sys.executable, "-m", "dramatiq", "actors",
+        "--processes", str(processes), "--threads", str(threads),
+        "--queues", *queues,
+        "--worker-shutdown-timeout", str(SHUTDOWN_SECONDS * 1000),
+    ]  # fmt: skip
+
+
+def run_in_process(pool: Pool) -> None:
+    """Consume the pool's queues in this process until SIGTERM or SIGINT."""
+    import dramatiq
+
+    import actors  # noqa: F401  (declares every actor on the broker)
+    from actors.broker import broker
+
+    logging.basicConfig(
+        level=logging.INFO, format=f"%(asctime)s [worker {pool.name}] %(levelname)s %(message)s"
+    )
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker = dramatiq.Worker(broker, queues=set(pool.queues), worker_threads=pool.threads)
+    worker.queue_prefetch = pool.prefetch
+    worker.start()
+    logging.info("Consuming %s with %d threads.", ", ".join(pool.queues), pool.threads)
+    stopping.wait()
+    worker.stop(timeout=SHUTDOWN_SECONDS * 1000)
+
+
+@click.command()
+@click.option("--pool", "pool_name", type=click.Choice([p.name for p in (*POOLS, NOTIFY_SHARED)]),
+              help="Run a named pool (its queues, threads and prefetch).")  # fmt: skip
+@click.option("--queues", "-Q", multiple=True, help="Queues to consume (instead of --pool).")
+@click.option("--processes", "-p", default=1, show_default=True, help="Worker processes.")
+@click.option("--threads", "-t", type=int, help="Threads per process (default: the pool's).")
+def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,
+           threads: int | None) -> None:  # fmt: skip
+    """Consume queues with Dramatiq worker processes until stopped."""
+    if pool_name:
+        pool = pool_named(pool_name)
+    elif queues:
+        pool = Pool("custom", tuple(queues), threads=threads or 8, prefetch=(threads or 8) * 2)
+    else:
+        raise click.UsageError("Give --pool or --queues.")
+    if threads:
+        pool = Pool(pool.name, pool.queues, threads=threads, prefetch=pool.prefetch)
+    if processes == 1:
+        run_in_process(pool)
+        return
+    os.environ["dramatiq_queue_prefetch"] = str(pool.prefetch)  # noqa: SIM112 (its name)
+    command = dramatiq_command(list(pool.queues), processes, pool.threads)
+    os.execv(sys.executable, command)  # Dramatiq's CLI handles signals and its children

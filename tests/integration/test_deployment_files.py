@@ -1,0 +1,91 @@
+"""The Procfile, docker-compose.yml and the CLI agree: same processes, same commands."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from actors.pools import CHANNELS, POOLS
+from cli.main import signalbox
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def procfile() -> dict[str, list[str]]:
+    processes = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            processes[name.strip()] = shlex.split(command)
+    return processes
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def without_listen_options(command: list[str]) -> list[str]:
+    """The command without --host/--port, which differ between a container and a host."""
+    kept, skip = [], False
+    for word in command:
+        if skip:
+            skip = False
+        elif word in {"--host", "--port"}:
+            skip = True
+        else:
+            kept.append(word)
+    return kept
+
+
+def test_every_procfile_process_has_a_compose_service_with_the_same_command() -> None:
+    services = compose()["services"]
+    for name, command in procfile().items():
+        assert name in services, f"Procfile process {name} has no compose service"
+        assert without_listen_options(services[name]["command"]) == without_listen_options(command)
+
+
+def test_every_pool_and_channel_has_a_procfile_line() -> None:
+    processes = procfile()
+    assert {"web", "clock", *(pool.name for pool in POOLS)} == set(processes)
+    assert {f"notify_{channel}" for channel in CHANNELS} <= set(processes)
+
+
+def test_every_command_exists_in_the_cli() -> None:
+    commands = [c for c in procfile().values()] + [
+        s["command"] for s in compose()["services"].values() if "command" in s
+    ]
+    for command in commands:
+        if command[0] != "signalbox":
+            continue  # redis-server
+        args = ["4200" if word.startswith("$") else word for word in command[1:]]
+        result = CliRunner().invoke(signalbox, [*args, "--help"])
+        assert result.exit_code == 0, f"{shlex.join(command)}: {result.output}"
+
+
+def test_compose_has_the_stack_the_design_asks_for() -> None:
+    services = compose()["services"]
+    assert "pg_isready" in str(services["postgres"]["healthcheck"])
+    redis_command = services["redis"]["command"]
+    assert "--appendonly" in redis_command and "noeviction" in redis_command
+    assert services["migrate"]["command"][:4] == ["signalbox", "server", "database", "upgrade"]
+    assert "healthcheck" in services["web"]
+    assert (ROOT / "Dockerfile").exists()
+
+
+@pytest.mark.skipif(
+    shutil.which("docker") is None
+    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
+    reason="the docker compose plugin is not installed; the file is checked by parsing above",
+)
+def test_docker_compose_accepts_the_file() -> None:
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr

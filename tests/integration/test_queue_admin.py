@@ -1,0 +1,99 @@
+"""The queue CLI and the clock, against the suite's Redis and database."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from actors.broker import broker
+from actors.clock import claim_tick
+from actors.ingest import persist_logs
+from actors.services import detect_crashed_flow_runs
+from cli.main import signalbox
+from models.database import Database
+from models.dead_letters import DeadLetter, record_dead_letter
+from models.logs import Log
+from models.settings import Settings
+from tests.running import Drain
+
+
+def run_cli(settings: Settings, *args: str, input: str | None = None):
+    env = {
+        "SIGNALBOX_DATABASE_URL": settings.database_url,
+        "SIGNALBOX_HOME": str(settings.home),
+        "SIGNALBOX_REDIS_URL": settings.redis_url or "",
+    }
+    return CliRunner().invoke(signalbox, list(args), env=env, input=input)
+
+
+async def test_a_dead_letter_is_listed_and_its_replay_is_processed(
+    database: Database, settings: Settings, drain: Drain
+) -> None:
+    log_id = str(uuid.uuid4())
+    message = persist_logs.message(
+        [{"id": log_id, "name": "x", "level": 20, "message": "came back",
+          "timestamp": "2026-11-25T18:00:00Z"}]
+    )  # fmt: skip
+    async with database.sessions.begin() as session:  # as if its retries had run out
+        await record_dead_letter(
+            session, message_id=message.message_id, queue_name="ingest",
+            actor_name="persist_logs", message=message.asdict(), reason="OperationalError: gone",
+        )  # fmt: skip
+    async with database.read_sessions() as session:
+        letter = await session.scalar(select(DeadLetter))
+    assert letter is not None
+
+    # The CLI runs its own event loop: give it a thread.
+    listed = await asyncio.to_thread(
+        run_cli, settings, "queue", "dead-letters", "--queue", "ingest"
+    )
+    assert listed.exit_code == 0 and str(letter.id) in listed.output
+    assert "OperationalError: gone" in listed.output
+
+    replayed = await asyncio.to_thread(run_cli, settings, "queue", "replay", str(letter.id))
+    assert replayed.exit_code == 0, replayed.output
+    await drain()
+    async with database.read_sessions() as session:
+        stored = await session.get(Log, uuid.UUID(log_id))
+        letter = await session.get(DeadLetter, letter.id)
+    assert stored is not None and stored.message == "came back"
+    assert letter is not None and letter.replay_count == 1 and letter.replayed_at is not None
+
+
+def test_stats_show_waiting_messages_and_purge_drops_them(settings: Settings) -> None:
+    broker.flush_all()
+    for _ in range(3):
+        detect_crashed_flow_runs.send()
+    stats = run_cli(settings, "queue", "stats")
+    assert stats.exit_code == 0
+    [line] = [line for line in stats.output.splitlines() if line.startswith("services ")]
+    assert line.split()[1] == "3"
+
+    assert run_cli(settings, "queue", "purge", "services", input="n\n").exit_code == 1
+    assert broker.client.llen("signalbox:services") == 3
+    assert run_cli(settings, "queue", "purge", "services", "-y").exit_code == 0
+    assert broker.client.llen("signalbox:services") == 0
+
+
+def test_two_clocks_send_a_periodic_message_once_per_period(tmp_path: Path) -> None:
+    broker.client.delete(f"{broker.namespace}:clock:detect_crashed_flow_runs")
+    period = timedelta(seconds=30)
+    claims = []
+    barrier = threading.Barrier(2)
+
+    def tick(clock_id: str) -> None:
+        barrier.wait()
+        claims.append(claim_tick(detect_crashed_flow_runs, period, clock_id))
+
+    clocks = [threading.Thread(target=tick, args=(f"clock-{n}",)) for n in range(2)]
+    for clock in clocks:
+        clock.start()
+    for clock in clocks:
+        clock.join()
+    assert sorted(claims) == [False, True]

@@ -1,0 +1,162 @@
+"""`signalbox server start`: from an empty home folder to a working server, and back to nothing.
+
+Runs the real command in a subprocess with the embedded Redis and SQLite in the home folder,
+as on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import psutil
+import pytest
+import redis
+
+from cli.embedded_redis import free_port
+
+#: Seconds the server has to come up (imports, migrations, six processes) on a slow machine.
+START_SECONDS = 60
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """Poll `check` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if value := check():
+                return value
+        except (OSError, urllib.error.URLError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.2)  # polling with a deadline
+
+
+def call(base: str, method: str, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+@pytest.fixture
+def started(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
+    """`signalbox server start` with an empty home; yields the process, API URL and its log."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALBOX_")}
+    env |= {"SIGNALBOX_HOME": str(tmp_path / "home"), "SIGNALBOX_API_PORT": str(port)}
+    log = tmp_path / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "server", "start"],
+            env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_for(lambda: call(base, "GET", "/ready") == {"message": "OK"}, "ready", START_SECONDS)
+        yield process, base, log
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    return psutil.Process(pid).children(recursive=True)
+
+
+def test_server_start_serves_processes_a_state_change_and_stops_cleanly(
+    started: tuple[subprocess.Popen[str], str, Path],
+) -> None:
+    process, base, log = started
+    assert call(base, "GET", "/health") is True
+    flow = call(base, "POST", "/flows/", {"name": "start-check"})
+    run = call(base, "POST", "/flow_runs/", {"flow_id": flow["id"]})
+    answer = call(base, "POST", f"/flow_runs/{run['id']}/set_state", {"state": {"type": "RUNNING"}})
+    assert answer["status"] == "ACCEPT"
+    # A log batch travels through Redis to the ingest workers, then reads back.
+    call(base, "POST", "/logs/", [{"name": "x", "level": 20, "message": "hello",
+                                   "timestamp": "2026-11-25T18:00:00Z",
+                                   "flow_run_id": run["id"]}])  # fmt: skip
+    wait_for(
+        lambda: call(
+            base, "POST", "/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}}
+        ),
+        "the log line to be stored by the ingest workers",
+    )
+
+    children = descendants(process.pid)
+    names = " ".join(" ".join(child.cmdline()) for child in children)
+    for piece in ("server api", "--pool state", "--pool ingest", "--pool services",
+                  "--pool notify", "server clock", "redis-server"):  # fmt: skip
+        assert piece in names, f"{piece} is not running"
+
+    process.send_signal(signal.SIGINT)  # as Ctrl-C
+    assert process.wait(timeout=40) == 0
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], f"left behind: {[p.cmdline() for p in alive]}"
+    assert "Signalbox stopped." in log.read_text()
+
+
+def test_a_worker_killed_while_holding_messages_loses_none_of_them(
+    started: tuple[subprocess.Popen[str], str, Path],
+) -> None:
+    process, base, log = started
+    redis_url = re.search(r"Embedded Redis on (\S+)", log.read_text())
+    assert redis_url is not None
+    queues = redis.Redis.from_url(redis_url.group(1))
+    flow_run_id = str(uuid4())
+    [ingest] = [
+        child for child in descendants(process.pid) if "--pool ingest" in " ".join(child.cmdline())
+    ]
+    # Hold SQLite's write lock: the ingest worker takes messages but cannot finish them.
+    blocker = sqlite3.connect(Path(log.parent, "home", "signalbox.db"), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    sent = 0
+    try:
+        for batch in range(20):
+            records = [
+                {"name": "load", "level": 20, "message": f"{batch}-{n}",
+                 "timestamp": "2026-11-25T18:00:00Z", "flow_run_id": flow_run_id}
+                for n in range(100)
+            ]  # fmt: skip
+            call(base, "POST", "/logs/", records)
+            sent += len(records)
+
+        def held() -> int:
+            return sum(queues.scard(key) for key in queues.scan_iter("signalbox:__acks__.*.ingest"))
+
+        wait_for(held, "the ingest worker to hold messages")
+        ingest.kill()  # SIGKILL: what it held was never acknowledged
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+    wait_for(lambda: "worker ingest" in log.read_text() and "restarted" in log.read_text(),
+             "the supervisor to restart the ingest worker")  # fmt: skip
+
+    def stored_all() -> bool:
+        last = {"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 1, "offset": sent - 1}
+        return call(base, "POST", "/logs/filter", last) != []
+
+    # The dead worker's messages come back once its heartbeat times out (15 s) and the next
+    # maintenance runs (5 s): well within a minute.
+    wait_for(stored_all, f"all {sent} log records to be stored", timeout=60)
+    beyond = {"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 1, "offset": sent}
+    assert call(base, "POST", "/logs/filter", beyond) == []  # each stored exactly once
