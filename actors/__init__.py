@@ -5,7 +5,20 @@
 
 from actors import (  # noqa: F401
     broker,
+    counters,
     ingest,
+    notifications,
     persistence,
     services,
+)
+from actors.channels import (  # noqa: F401
+    discord,
+    mattermost,
+    opsgenie,
+    pagerduty,
+    sendgrid,
+    slack,
+    teams,
+    twilio,
+    webhook,
 )

@@ -18,6 +18,7 @@ from typing import Any
 from dramatiq import Actor
 
 from actors.broker import broker
+from actors.counters import LEASE_SWEEP_PERIOD_SECONDS, expire_concurrency_leases
 from actors.services import detect_crashed_flow_runs
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 #: Each periodic actor and how often it is sent.
 EVERY: dict[Actor[..., Any], timedelta] = {
     detect_crashed_flow_runs: timedelta(seconds=30),
+    expire_concurrency_leases: timedelta(seconds=LEASE_SWEEP_PERIOD_SECONDS),
 }
 
 #: Seconds between two looks at what is due.

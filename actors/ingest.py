@@ -6,6 +6,7 @@ from typing import Any
 
 import dramatiq
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
 
 from actors import resources
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
@@ -31,8 +32,7 @@ async def persist_logs(logs: list[dict[str, Any]]) -> None:
     stores nothing twice."""
     records = logs_adapter.validate_python(logs)
     ids = [log["id"] for log in logs]
-    async with resources.database().sessions.begin() as session:
-        await insert_logs(session, records, ids)
+    await resources.database().write(lambda session: insert_logs(session, records, ids))
 
 
 @dramatiq.actor(
@@ -46,6 +46,9 @@ async def persist_logs(logs: list[dict[str, Any]]) -> None:
 async def persist_events(events: list[dict[str, Any]]) -> None:
     """Store a batch of events (each once, by id) and note flow-run heartbeats."""
     parsed = events_adapter.validate_python(events)
-    async with resources.database().sessions.begin() as session:
-        await insert_events(session, parsed)
-        await record_flow_run_heartbeats(session, parsed)
+
+    def store(session: Session) -> None:
+        insert_events(session, parsed)
+        record_flow_run_heartbeats(session, parsed)
+
+    await resources.database().write(store)

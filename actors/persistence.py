@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
@@ -10,9 +9,9 @@ import dramatiq
 from pydantic import ValidationError
 
 from actors import resources
+from actors.counters import release_slots_of_finished_task_runs
+from actors.notifications import notify_flow_run_states
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
-from models.events import EVENTS_CHANNEL, insert_events
-from models.flow_run_events import flow_run_state_event
 from models.flow_runs import FlowRun, FlowRunState
 from models.orchestration.transitions import State
 from models.schemas.events import Event, task_run_state_rows
@@ -37,8 +36,8 @@ async def record_task_run_events(events: list[dict[str, Any]]) -> None:
     parsed = [Event.model_validate(event) for event in events]
     parsed.sort(key=lambda event: event.occurred)
     rows = [task_run_state_rows(event) for event in parsed]
-    async with resources.database().sessions.begin() as session:
-        await record_task_run_states(session, rows)
+    await resources.database().write(lambda session: record_task_run_states(session, rows))
+    await release_slots_of_finished_task_runs(rows)
 
 
 @dramatiq.actor(
@@ -47,27 +46,39 @@ async def record_task_run_events(events: list[dict[str, Any]]) -> None:
     retry_when=retry_persistence,
     min_backoff=MIN_BACKOFF_MS,
     max_backoff=MAX_BACKOFF_MS,
-    throws=(ValueError,),
+    throws=(ValueError, KeyError),
 )
-async def announce_flow_run_state(
-    flow_run_id: str, state_id: str, initial_state: dict[str, Any] | None = None
-) -> None:
-    """The side effects of a flow run entering a state, once the API has committed it.
+async def announce_flow_run_states(announcements: list[dict[str, Any]]) -> None:
+    """What follows flow runs entering states, once the API has committed them.
 
-    Emits the `prefect.flow-run.<State>` event (its id is the state's, so a redelivered
-    message emits nothing new) and mirrors a subflow's state onto its placeholder task run.
+    Each announcement is `{"flow_run_id", "state_id", "initial_state"}` (the state's event
+    was written and published with it). A subflow's state is mirrored onto its placeholder
+    task run. Idempotent: the mirrored state's id derives from the state's.
     """
-    run_id, stored_id = UUID(flow_run_id), UUID(state_id)
-    async with resources.database().sessions.begin() as session:
-        flow_run = await session.get(FlowRun, run_id)
-        state_row = await session.get(FlowRunState, stored_id)
-        if flow_run is None or state_row is None:
-            return  # the run was deleted since: nothing to announce
-        event = await flow_run_state_event(session, flow_run, state_row, initial_state)
-        emitted = await insert_events(session, [event])
-        if flow_run.parent_task_run_id is not None:
-            await mirror_child_flow_run_state(
-                session, flow_run.parent_task_run_id, flow_run.id, State.from_row(state_row)
-            )
-    if emitted:
-        await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps([event], default=str))
+    async with resources.database().read_sessions() as session:
+        entered = []
+        for item in announcements:
+            flow_run = await session.get(FlowRun, UUID(item["flow_run_id"]))
+            state_row = await session.get(FlowRunState, UUID(item["state_id"]))
+            if flow_run is not None and state_row is not None:  # else deleted since
+                entered.append((flow_run, State.from_row(state_row)))
+    await notify_flow_run_states([(run.id, state.id) for run, state in entered])
+    subflows = [(run, state) for run, state in entered if run.parent_task_run_id is not None]
+    if subflows:  # a write transaction only when there is something to write
+        async with resources.database().sessions.begin() as session:
+            for flow_run, state in subflows:
+                assert flow_run.parent_task_run_id is not None
+                await mirror_child_flow_run_state(
+                    session, flow_run.parent_task_run_id, flow_run.id, state
+                )
+
+
+def announcement(
+    flow_run_id: UUID, state_id: UUID, initial_state: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One item of an `announce_flow_run_states` message."""
+    return {
+        "flow_run_id": str(flow_run_id),
+        "state_id": str(state_id),
+        "initial_state": initial_state,
+    }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import dramatiq
 
 from actors import resources
-from actors.persistence import announce_flow_run_state
+from actors.persistence import announce_flow_run_states, announcement
 from models.crash_detection import mark_silent_flow_runs_crashed
+from models.events import EVENTS_CHANNEL
 from models.types import utcnow
 
 #: Flow runs one message marks crashed at most; more left means another message.
@@ -23,11 +25,21 @@ async def detect_crashed_flow_runs(batch_size: int = CRASH_BATCH) -> None:
     read, and a run that is no longer RUNNING is left alone.
     """
     timeout = timedelta(seconds=resources.settings().flow_run_heartbeat_timeout_seconds)
-    async with resources.database().sessions.begin() as session:
-        crashed = await mark_silent_flow_runs_crashed(
-            session, silent_since=utcnow() - timeout, limit=batch_size
+    silent_since = utcnow() - timeout
+    crashed = await resources.database().write(
+        lambda session: mark_silent_flow_runs_crashed(
+            session, silent_since=silent_since, limit=batch_size
         )
-    for flow_run_id, state_id, initial in crashed:
-        announce_flow_run_state.send(str(flow_run_id), str(state_id), initial)
+    )
+    events = [crash.event for _, crash in crashed if crash.event is not None]
+    if events:  # subscribers (runners, the UI) hear of crashes like any other state
+        await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps(events, default=str))
+    announcements = [
+        announcement(flow_run_id, crash.state.id, crash.initial)
+        for flow_run_id, crash in crashed
+        if crash.state is not None
+    ]
+    if announcements:
+        announce_flow_run_states.send(announcements)
     if len(crashed) == batch_size:  # more to do: a fresh message, not a longer loop
         detect_crashed_flow_runs.send(batch_size)

@@ -11,7 +11,23 @@ from api import errors, keys
 from api.events_hub import EventsHub
 from api.openapi import routes as openapi_routes
 from api.outbox import Outbox
-from api.routes import admin, events, flow_runs, flows, logs, task_runs
+from api.routes import (
+    admin,
+    artifacts,
+    block_documents,
+    block_schemas,
+    block_types,
+    concurrency_limits,
+    deliveries,
+    events,
+    flow_runs,
+    flows,
+    logs,
+    notification_policies,
+    tag_concurrency_limits,
+    task_runs,
+    variables,
+)
 from models.database import open_database
 from models.settings import Settings
 
@@ -24,7 +40,23 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[errors.json_errors], client_max_size=MAX_BODY_BYTES)
     app[keys.settings] = settings
     app.cleanup_ctx.append(open_resources)
-    for resource in (admin, flows, flow_runs, task_runs, logs, events):
+    for resource in (
+        admin,
+        flows,
+        flow_runs,
+        task_runs,
+        logs,
+        events,
+        concurrency_limits,
+        tag_concurrency_limits,
+        variables,
+        artifacts,
+        block_types,
+        block_schemas,
+        block_documents,
+        notification_policies,
+        deliveries,
+    ):
         app.add_routes(resource.routes)
     app.add_routes(openapi_routes)
     return app

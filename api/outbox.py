@@ -1,4 +1,4 @@
-"""What the API sends to the actors, coalesced per actor: task-run events, events, logs."""
+"""What the API sends to the actors, coalesced per actor: events, logs, flow-run states."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from actors.enqueue import Coalescer
 from actors.ingest import persist_events, persist_logs
-from actors.persistence import record_task_run_events
+from actors.persistence import announce_flow_run_states, record_task_run_events
 
 
 class Outbox:
@@ -16,7 +16,8 @@ class Outbox:
         self.task_run_events: Coalescer[dict[str, Any]] = Coalescer(record_task_run_events)
         self.events: Coalescer[dict[str, Any]] = Coalescer(persist_events)
         self.logs: Coalescer[dict[str, Any]] = Coalescer(persist_logs)
+        self.flow_run_states: Coalescer[dict[str, Any]] = Coalescer(announce_flow_run_states)
 
     async def close(self) -> None:
-        for coalescer in (self.task_run_events, self.events, self.logs):
+        for coalescer in (self.task_run_events, self.events, self.logs, self.flow_run_states):
             await coalescer.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.config import config
+from cli.notifications import notifications
 from cli.queue import queue
 from cli.server import server
 from cli.worker import worker
@@ -17,6 +18,7 @@ def signalbox() -> None:
 
 
 signalbox.add_command(config)
+signalbox.add_command(notifications)
 signalbox.add_command(queue)
 signalbox.add_command(server)
 signalbox.add_command(worker)

@@ -80,7 +80,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         stop_on_signals(supervisor.stopping)
         supervisor.start_all()
         base = f"http://{host}:{port}"
-        click.echo(f"Signalbox is starting: API {base}/api, docs {base}/docs, UI {base}/")
+        click.echo(f"Signalbox is starting: API {base}/api, docs {base}/docs")
         click.echo(f"Prefect clients: PREFECT_API_URL={base}/api. Ctrl-C stops everything.")
         supervisor.watch()
         click.echo("Stopping...")

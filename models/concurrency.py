@@ -9,10 +9,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, ForeignKey
+from sqlalchemy import CheckConstraint, ForeignKey, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Name, Updated
+from models.types import utcnow
+
+
+def unix_now() -> float:
+    """Now, in seconds since the epoch."""
+    return utcnow().timestamp()
 
 
 class ConcurrencyLimit(Base):
@@ -34,6 +40,10 @@ class ConcurrencyLimit(Base):
     denied_slots: Mapped[int] = mapped_column(default=0)
     slot_decay_per_second: Mapped[float] = mapped_column(default=0.0)
     avg_slot_occupancy_seconds: Mapped[float] = mapped_column(default=2.0)
+    #: Unix time (seconds) up to which `active_slots` and `denied_slots` have decayed. A
+    #: number, not a timestamp, so that one UPDATE can compute with it on SQLite and
+    #: PostgreSQL alike (models/concurrency_decay.py).
+    slots_decayed_at: Mapped[float] = mapped_column(default=unix_now, server_default=text("0"))
 
 
 class ConcurrencyLease(Base):

@@ -8,30 +8,30 @@ Runs that never sent a heartbeat are left alone: their client may not send any.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from sqlalchemy import select
 
-from models.flow_run_transitions import propose_flow_run_state
+from models.flow_run_transitions import Outcome, propose_flow_run_state
 from models.flow_runs import FlowRun
 from models.orchestration.transitions import State
 from models.states import StateType
 from models.types import utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
 
 
-async def mark_silent_flow_runs_crashed(
-    session: AsyncSession, *, silent_since: datetime, limit: int
-) -> list[tuple[UUID, UUID, dict[str, Any]]]:
+def mark_silent_flow_runs_crashed(
+    session: Session, *, silent_since: datetime, limit: int
+) -> list[tuple[UUID, Outcome]]:
     """CRASH up to `limit` RUNNING runs whose last heartbeat is older than `silent_since`.
 
-    Returns (flow run id, crashed state id, the state it left) for each, so the caller can
-    announce them.
+    Returns the outcome of each crash (its state, the state it left, its event), so the
+    caller can announce them.
     """
-    silent = await session.scalars(
+    silent = session.scalars(
         select(FlowRun)
         .where(
             FlowRun.state_type == StateType.RUNNING,
@@ -50,12 +50,12 @@ async def mark_silent_flow_runs_crashed(
             f"(the last at {flow_run.last_heartbeat_time.isoformat()}); "
             "its process stopped without reporting a final state."
         )
-        outcome = await propose_flow_run_state(
+        outcome = propose_flow_run_state(
             session,
             flow_run.id,
             State(type=StateType.CRASHED, name="Crashed", timestamp=utcnow(), message=message),
             force=True,
         )
-        if outcome.entered and outcome.state is not None:
-            crashed.append((flow_run.id, outcome.state.id, outcome.initial or {}))
+        if outcome.entered:
+            crashed.append((flow_run.id, outcome))
     return crashed

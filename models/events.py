@@ -12,13 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Id
 from models.flow_runs import FlowRun
-from models.queries import insert_ignoring_duplicates
+from models.queries import insert_ignoring_duplicates_now
 from models.schemas.events import FLOW_RUN_RESOURCE_PREFIX as FLOW_RUN_PREFIX
 from models.schemas.events import Event
 from models.types import utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
 
 #: The Redis pub/sub channel carrying every new event (a JSON list) to `/api/events/out`.
 EVENTS_CHANNEL: Final = "signalbox:events"
@@ -47,14 +47,14 @@ class EventRow(Base):
     follows: Mapped[UUID | None]
 
 
-async def insert_events(session: AsyncSession, events: Sequence[Event | dict[str, Any]]) -> int:
-    """Store events, each once whatever how often it arrives; returns how many were new."""
+def insert_events(session: Session, events: Sequence[Event | dict[str, Any]]) -> int:
+    """Store events, each once however often it arrives; returns how many were new."""
     received = utcnow()
     rows = [as_event(event).row(received) for event in events]
-    return await insert_ignoring_duplicates(session, EventRow, rows)
+    return insert_ignoring_duplicates_now(session, EventRow, rows)
 
 
-async def record_flow_run_heartbeats(session: AsyncSession, events: Sequence[Event]) -> None:
+def record_flow_run_heartbeats(session: Session, events: Sequence[Event]) -> None:
     """Remember the newest heartbeat of each flow run; crash detection reads it."""
     newest: dict[UUID, datetime] = {}
     for event in events:
@@ -66,7 +66,7 @@ async def record_flow_run_heartbeats(session: AsyncSession, events: Sequence[Eve
             continue  # a heartbeat about no flow run we could know
         newest[flow_run_id] = max(event.occurred, newest.get(flow_run_id, event.occurred))
     for flow_run_id, occurred in newest.items():
-        await session.execute(
+        session.execute(
             update(FlowRun)
             .where(
                 FlowRun.id == flow_run_id,

@@ -9,27 +9,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from models.flows import Flow
-
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from models.flow_runs import FlowRun
+    from models.orchestration.transitions import State
 
-    from models.flow_runs import FlowRun, FlowRunState
 
-
-async def flow_run_state_event(
-    session: AsyncSession,
+def flow_run_state_event(
     flow_run: FlowRun,
-    state: FlowRunState,
+    flow_name: str,
+    state: State,
     initial_state: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The event for `flow_run` entering `state`, as JSON; its id is the state's id."""
-    flow = await session.get(Flow, flow_run.flow_id)
     related: list[dict[str, str]] = [
         {
             "prefect.resource.id": f"prefect.flow.{flow_run.flow_id}",
             "prefect.resource.role": "flow",
-            "prefect.resource.name": flow.name if flow is not None else "",
+            "prefect.resource.name": flow_name,
         }
     ]
     if flow_run.deployment_id is not None:

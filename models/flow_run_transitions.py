@@ -1,7 +1,10 @@
 """Creating flow runs and proposing their states, in the caller's transaction.
 
-The API calls this for `set_state` and the crash detector for a forced CRASHED. The run's row
-is locked (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` already holds the write lock),
+The API calls this for `create` and `set_state`, the crash detector for a forced CRASHED.
+These are the hottest writes of the server, so they are Core statements, not the ORM's
+unit of work: one SELECT reads the run, its current state and its flow's name; then an
+INSERT of the state, an UPDATE of the run and an INSERT of the event. The run's row is
+locked (PostgreSQL `FOR UPDATE`; on SQLite, `BEGIN IMMEDIATE` already holds the write lock),
 so two proposals for one run are decided one after the other.
 """
 
@@ -9,12 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from models.errors import ObjectNotFound
+from models.events import insert_events
+from models.flow_run_events import flow_run_state_event
 from models.flow_runs import FlowRun, FlowRunState
 from models.flows import Flow
 from models.names import make_run_name
@@ -28,6 +33,7 @@ from models.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -39,13 +45,23 @@ class Outcome:
     entered: bool
     #: The state the run was in before, as `{"type", "name"}` (None for a new run).
     initial: dict[str, str] | None = None
+    #: The `prefect.flow-run.<State>` event written with the state, for subscribers.
+    event: dict[str, Any] | None = None
 
 
-def snapshot_of(flow_run: FlowRun, current: FlowRunState | None) -> RunSnapshot:
+#: The current state's columns, read with the run under `state_` labels.
+STATE_COLUMNS = [
+    column.label(f"state_{column.name}")
+    for column in FlowRunState.__table__.columns
+    if column.name in {"type", "name", "timestamp", "message", "state_details", "data"}
+]
+
+
+def snapshot_of(flow_run: Any, current: State | None) -> RunSnapshot:
     return RunSnapshot(
         id=flow_run.id,
         kind="flow_run",
-        state=State.from_row(current) if current is not None else None,
+        state=current,
         run_count=flow_run.run_count,
         start_time=flow_run.start_time,
         end_time=flow_run.end_time,
@@ -55,40 +71,87 @@ def snapshot_of(flow_run: FlowRun, current: FlowRunState | None) -> RunSnapshot:
 
 
 async def current_state_row(session: AsyncSession, flow_run: FlowRun) -> FlowRunState | None:
+    """The history row of the run's current state (None before it has one)."""
     if flow_run.state_id is None:
         return None
     return await session.get(FlowRunState, flow_run.state_id)
 
 
-def write_state(session: AsyncSession, flow_run: FlowRun, run: RunSnapshot, state: State) -> State:
-    """Record `state` as entered: a history row, and the run's bookkeeping and state copy."""
+def write_state(
+    session: Session,
+    flow_run: Any,
+    flow_name: str,
+    run: RunSnapshot,
+    state: State,
+    initial: dict[str, str] | None,
+    *,
+    new_run: dict[str, Any] | None = None,
+) -> tuple[State, dict[str, Any], dict[str, Any]]:
+    """Record `state` as entered: a history row, the run's bookkeeping, and its event.
+
+    The event is written in the same transaction as the state, so the event table never
+    disagrees with the run's history. `new_run` is the row of a run being created, inserted
+    here with its state already copied in. Returns the stored state, the run's changed
+    columns and the event.
+    """
     state = dataclasses.replace(
         state, state_details={**state.state_details, "flow_run_id": str(flow_run.id)}
     )
     changes = enter_state(run, state)
-    session.add(FlowRunState(flow_run_id=flow_run.id, **dataclasses.asdict(changes.state)))
-    for column, value in changes.columns().items():
-        setattr(flow_run, column, value)
-    flow_run.updated = utcnow()
-    return changes.state
+    columns = {**changes.columns(), "updated": utcnow()}
+    if new_run is not None:
+        session.execute(insert(FlowRun).values({**new_run, **columns}))
+    else:
+        session.execute(update(FlowRun).where(FlowRun.id == flow_run.id).values(**columns))
+    session.execute(
+        insert(FlowRunState).values(
+            flow_run_id=flow_run.id, created=columns["updated"], **dataclasses.asdict(changes.state)
+        )
+    )
+    event = flow_run_state_event(flow_run, flow_name, changes.state, initial)
+    insert_events(session, [event])
+    return changes.state, columns, event
 
 
-async def propose_flow_run_state(
-    session: AsyncSession, flow_run_id: UUID, proposed: State, *, force: bool = False
+def propose_flow_run_state(
+    session: Session, flow_run_id: UUID, proposed: State, *, force: bool = False
 ) -> Outcome:
-    """Decide `proposed` for the run and write what the decision enters; raises ObjectNotFound."""
-    flow_run = await session.get(FlowRun, flow_run_id, with_for_update=True)
-    if flow_run is None:
+    """Decide `proposed` for the run and write what the decision enters; raises ObjectNotFound.
+
+    Synchronous: run it with `Database.write`.
+    """
+    row = (
+        session.execute(
+            select(FlowRun, Flow.name.label("flow_name"), *STATE_COLUMNS)
+            .join(Flow, Flow.id == FlowRun.flow_id)
+            .outerjoin(FlowRunState, FlowRunState.id == FlowRun.state_id)
+            .where(FlowRun.id == flow_run_id)
+            .with_for_update(of=FlowRun.__table__)
+            .execution_options(populate_existing=True)
+        )
+    ).one_or_none()
+    if row is None:
         raise ObjectNotFound("Flow run not found")
-    run = snapshot_of(flow_run, await current_state_row(session, flow_run))
-    initial = None if run.state is None else {"type": run.state.type, "name": run.state.name}
+    flow_run: FlowRun = row.FlowRun
+    current = None
+    if row.state_type is not None:
+        current = State(
+            id=flow_run.state_id or uuid4(),
+            type=row.state_type,
+            name=row.state_name,
+            timestamp=row.state_timestamp,
+            message=row.state_message,
+            state_details=dict(row.state_state_details or {}),
+            data=row.state_data,
+        )
+    run = snapshot_of(flow_run, current)
+    initial = None if current is None else {"type": current.type, "name": current.name}
     decision = orchestrate(Transition(run=run, proposed=proposed, now=utcnow(), force=force))
     entered = decision.entered_state(run)
     if entered is None:
         return Outcome(decision, decision.state, entered=False, initial=initial)
-    stored = write_state(session, flow_run, run, entered)
-    await session.flush()
-    return Outcome(decision, stored, entered=True, initial=initial)
+    stored, _, event = write_state(session, flow_run, row.flow_name, run, entered, initial)
+    return Outcome(decision, stored, entered=True, initial=initial, event=event)
 
 
 async def read_flow_run_states(session: AsyncSession, flow_run_id: UUID) -> list[FlowRunState]:
@@ -101,23 +164,26 @@ async def read_flow_run_states(session: AsyncSession, flow_run_id: UUID) -> list
     return list(result)
 
 
-async def create_flow_run(
-    session: AsyncSession, body: FlowRunCreate
-) -> tuple[FlowRun, FlowRunState | None, bool]:
+def create_flow_run(
+    session: Session, body: FlowRunCreate
+) -> tuple[FlowRun, FlowRunState | None, dict[str, Any] | None]:
     """A new flow run in its first state (PENDING unless the body says), or the existing one.
 
-    An idempotency key names a run once per flow: asking again returns the first run and
-    False, so a retried create never makes two runs.
+    Returns the run, its current state, and the event of its first state (None when the
+    run existed already: an idempotency key names a run once per flow, so a retried
+    create never makes two runs). Synchronous: run it with `Database.write`.
     """
     if body.idempotency_key is not None:
-        existing = await session.scalar(
+        existing = session.scalar(
             select(FlowRun).where(
                 FlowRun.flow_id == body.flow_id, FlowRun.idempotency_key == body.idempotency_key
             )
         )
         if existing is not None:
-            return existing, await current_state_row(session, existing), False
-    if await session.get(Flow, body.flow_id) is None:
+            state = session.get(FlowRunState, existing.state_id) if existing.state_id else None
+            return existing, state, None
+    flow_name = session.scalar(select(Flow.name).where(Flow.id == body.flow_id))
+    if flow_name is None:
         raise ObjectNotFound("Flow not found")
     now = utcnow()
     proposed = body.state or StateCreate(type=StateType.PENDING)
@@ -129,36 +195,39 @@ async def create_flow_run(
         state_details=dict(proposed.state_details),
         data=proposed.data,
     )
-    flow_run = FlowRun(
-        id=uuid4(),
-        created=now,
-        updated=now,
-        name=body.name or make_run_name(),
-        flow_id=body.flow_id,
-        flow_version=body.flow_version,
-        deployment_id=body.deployment_id,
-        parameters=body.parameters,
-        context=body.context,
-        tags=body.tags,
-        labels=body.labels,
-        empirical_policy=body.empirical_policy.model_dump(mode="json"),
-        job_variables=body.job_variables,
-        idempotency_key=body.idempotency_key,
-        parent_task_run_id=body.parent_task_run_id,
-        work_queue_name=body.work_queue_name,
-        work_pool_name=body.work_pool_name,
-        infrastructure_document_id=body.infrastructure_document_id,
-        created_by=body.created_by,
-        expected_start_time=first.scheduled_time or first.timestamp,
-        next_scheduled_start_time=(
+    values: dict[str, Any] = {
+        "id": uuid4(),
+        "created": now,
+        "updated": now,
+        "name": body.name or make_run_name(),
+        "flow_id": body.flow_id,
+        "flow_version": body.flow_version,
+        "deployment_id": body.deployment_id,
+        "parameters": body.parameters,
+        "context": body.context,
+        "tags": body.tags,
+        "labels": body.labels,
+        "empirical_policy": body.empirical_policy.model_dump(mode="json"),
+        "job_variables": body.job_variables,
+        "idempotency_key": body.idempotency_key,
+        "parent_task_run_id": body.parent_task_run_id,
+        "work_queue_name": body.work_queue_name,
+        "work_pool_name": body.work_pool_name,
+        "infrastructure_document_id": body.infrastructure_document_id,
+        "created_by": body.created_by,
+        "expected_start_time": first.scheduled_time or first.timestamp,
+        "next_scheduled_start_time": (
             first.scheduled_time if first.type is StateType.SCHEDULED else None
         ),
-        run_count=0,
-        total_run_time_seconds=0.0,
+        "run_count": 0,
+        "total_run_time_seconds": 0.0,
+        "auto_scheduled": False,
+    }
+    flow_run = FlowRun(**values)  # not added to the session: write_state inserts the row
+    stored, columns, event = write_state(
+        session, flow_run, flow_name, snapshot_of(flow_run, None), first, None, new_run=values
     )
-    session.add(flow_run)
-    await session.flush()  # the history row points at the run
-    run = snapshot_of(flow_run, None)
-    write_state(session, flow_run, run, first)
-    await session.flush()
-    return flow_run, await current_state_row(session, flow_run), True
+    for column, value in columns.items():
+        setattr(flow_run, column, value)
+    state_row = FlowRunState(flow_run_id=flow_run.id, created=now, **dataclasses.asdict(stored))
+    return flow_run, state_row, event

@@ -11,11 +11,11 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id
-from models.queries import insert_ignoring_duplicates
+from models.queries import insert_ignoring_duplicates_now
 from models.types import utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
 
     from models.schemas.logs import LogCreate
 
@@ -39,9 +39,7 @@ class Log(Base):
     task_run_id: Mapped[UUID | None]
 
 
-async def insert_logs(
-    session: AsyncSession, records: Sequence[LogCreate], ids: Sequence[str | UUID]
-) -> int:
+def insert_logs(session: Session, records: Sequence[LogCreate], ids: Sequence[str | UUID]) -> int:
     """Store log records under the ids the API gave them; a redelivered batch adds nothing."""
     now = utcnow()
     rows = [
@@ -57,4 +55,4 @@ async def insert_logs(
         }
         for record, log_id in zip(records, ids, strict=True)
     ]
-    return await insert_ignoring_duplicates(session, Log, rows)
+    return insert_ignoring_duplicates_now(session, Log, rows)

@@ -12,15 +12,30 @@ if TYPE_CHECKING:
     from sqlalchemy.dialects.postgresql import Insert as PgInsert
     from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
     from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
 
     from models.base import Base
 
 
-def dialect_insert(session: AsyncSession, model: type[Base] | Table) -> PgInsert | SqliteInsert:
+def dialect_insert(
+    session: AsyncSession | Session, model: type[Base] | Table
+) -> PgInsert | SqliteInsert:
     """`INSERT` with the dialect's ON CONFLICT clauses available."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+def ignoring_duplicates(
+    session: AsyncSession | Session, model: type[Base] | Table, key: Sequence[str]
+) -> PgInsert | SqliteInsert:
+    """INSERT that skips rows whose key exists, returning the keys of the rows it inserted."""
+    table = model if isinstance(model, Table) else model.__table__
+    return (
+        dialect_insert(session, table)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(*(table.c[column] for column in key))
+    )
 
 
 async def insert_ignoring_duplicates(
@@ -33,11 +48,18 @@ async def insert_ignoring_duplicates(
     """INSERT the rows, skipping any whose key is already there; returns how many were new."""
     if not rows:
         return 0
-    table = model if isinstance(model, Table) else model.__table__
-    statement = (
-        dialect_insert(session, table)
-        .on_conflict_do_nothing(index_elements=list(key))
-        .returning(*(table.c[column] for column in key))  # only the rows actually inserted
-    )
-    result = await session.execute(statement, list(rows))
+    result = await session.execute(ignoring_duplicates(session, model, key), list(rows))
     return len(result.all())
+
+
+def insert_ignoring_duplicates_now(
+    session: Session,
+    model: type[Base] | Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str] = ("id",),
+) -> int:
+    """`insert_ignoring_duplicates` for the synchronous sessions of `Database.write`."""
+    if not rows:
+        return 0
+    return len(session.execute(ignoring_duplicates(session, model, key), list(rows)).all())

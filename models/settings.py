@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     flow_run_heartbeat_timeout_seconds: float = 540.0
     #: Seconds one notification HTTP attempt may take.
     delivery_timeout_seconds: float = 10.0
+    #: HTTP attempts one delivery gets before it becomes a dead letter.
+    delivery_max_attempts: int = 10
+    #: Seconds after it was queued that a delivery is no longer worth retrying (a page an
+    #: hour late does more harm than good).
+    delivery_max_age_seconds: float = 3600.0
+    #: Seconds before the first retry when the receiver named no delay; doubles each time.
+    delivery_backoff_seconds: float = 5.0
+    #: The longest wait between two attempts when the receiver named no delay.
+    delivery_max_backoff_seconds: float = 600.0
+    #: Base URLs of the channels whose host is fixed (None: the vendor's, by region); tests
+    #: and self-hosted gateways point them elsewhere.
+    discord_base_url: str | None = None
+    opsgenie_base_url: str | None = None
+    pagerduty_base_url: str | None = None
+    sendgrid_base_url: str | None = None
+    twilio_base_url: str | None = None
 
     def masked(self) -> dict[str, str]:
         """The effective values as text, with passwords and secrets replaced by stars."""

@@ -11,12 +11,17 @@ from sqlalchemy import ForeignKey, Index, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Name, Updated
-from models.queries import dialect_insert, insert_ignoring_duplicates
+from models.queries import (
+    dialect_insert,
+    insert_ignoring_duplicates,
+    insert_ignoring_duplicates_now,
+)
 from models.states import StateType, is_terminal
 from models.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
 
     from models.orchestration.transitions import State
     from models.schemas.events import TaskRunStateRows
@@ -99,7 +104,7 @@ class TaskRunState(Base):
     data: Mapped[Any | None]
 
 
-async def record_task_run_states(session: AsyncSession, rows: Sequence[TaskRunStateRows]) -> None:
+def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -> None:
     """Write task runs and their states as reported by the client's events, in any order.
 
     The first event of a run creates it; a later event updates it only when its state is
@@ -121,10 +126,10 @@ async def record_task_run_states(session: AsyncSession, rows: Sequence[TaskRunSt
         if column not in {"id", "created"}
     }
     updated["updated"] = utcnow()
-    await session.execute(
+    session.execute(
         insert.on_conflict_do_update(index_elements=["id"], set_=updated, where=newer), runs
     )
-    await insert_ignoring_duplicates(session, TaskRunState, [row.state for row in rows])
+    insert_ignoring_duplicates_now(session, TaskRunState, [row.state for row in rows])
 
 
 async def mirror_child_flow_run_state(

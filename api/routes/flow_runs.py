@@ -1,19 +1,20 @@
 """Flow runs: create, read, update, delete, list, count, and `set_state` decided right away.
 
-`set_state` is the one write a client waits on: the decision and the new current state are
-committed before the answer, and what follows from it (the emitted event, the subflow's
-placeholder, notifications) is queued for the `state` actors.
+`set_state` is the one write a client waits on: the decision, the new current state and its
+`prefect.flow-run.<State>` event are committed together before the answer; subscribers are
+sent the event at once, and what else follows (the subflow's placeholder, notifications) is
+queued for the `state` actors.
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import delete, func, select
 
-from actors.enqueue import enqueue
-from actors.persistence import announce_flow_run_state
+from actors.persistence import announcement
 from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, query_uuid, read_body
@@ -21,6 +22,7 @@ from api.responses import json_model, json_models, json_value, no_content, orche
 from models.errors import ObjectNotFound
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.flow_run_transitions import (
+    STATE_COLUMNS,
     create_flow_run,
     current_state_row,
     propose_flow_run_state,
@@ -49,12 +51,15 @@ async def read_response(session: Any, flow_run: FlowRun) -> FlowRunResponse:
 )
 async def create(request: web.Request) -> web.Response:
     body = await read_body(request, FlowRunCreate)
-    async with request.app[keys.database].sessions.begin() as session:
-        flow_run, state, created = await create_flow_run(session, body)
-        response = FlowRunResponse.from_row(flow_run, state)
-    if created and state is not None:
-        await enqueue(announce_flow_run_state, str(flow_run.id), str(state.id), None)
-    return json_model(response, status=201 if created else 200)
+    flow_run, state, event = await request.app[keys.database].write(
+        lambda session: create_flow_run(session, body)
+    )
+    response = FlowRunResponse.from_row(flow_run, state)
+    if event is not None and state is not None:  # a new run: announce its first state
+        request.app[keys.events_hub].publish_soon(event)
+        first = announcement(flow_run.id, state.id, None)
+        await request.app[keys.outbox].flow_run_states.add([first])
+    return json_model(response, status=201 if event is not None else 200)
 
 
 @routes.get("/api/flow_runs/{id}")
@@ -117,22 +122,32 @@ async def remove(request: web.Request) -> web.Response:
 )
 async def filter_flow_runs(request: web.Request) -> web.Response:
     body = await read_body(request, FlowRunFilterBody)
+    # One Core query for the page of runs and their current states: the ORM's identity map
+    # and instance bookkeeping cost more than the rows themselves for a list of 200.
+    listing = select(*FlowRun.__table__.columns, *STATE_COLUMNS).outerjoin(
+        FlowRunState, FlowRunState.id == FlowRun.state_id
+    )
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        runs = list(await session.scalars(body.apply(select(FlowRun), dialect)))
-        state_ids = [run.state_id for run in runs if run.state_id is not None]
-        states = {
-            state.id: state
-            for state in await session.scalars(
-                select(FlowRunState).where(FlowRunState.id.in_(state_ids))
-            )
-        }
+        rows = (await session.execute(body.apply(listing, session.get_bind().dialect.name))).all()
     now = utcnow()
-    responses = [
-        FlowRunResponse.from_row(run, states.get(run.state_id) if run.state_id else None, now)
-        for run in runs
-    ]
+    responses = [FlowRunResponse.from_row(row, current_state(row), now) for row in rows]
     return json_models(responses, FlowRunResponse)
+
+
+def current_state(row: Any) -> SimpleNamespace | None:
+    """The current state carried by a listing row under `state_` labels."""
+    if row.state_id is None or row.state_type is None:
+        return None
+    return SimpleNamespace(
+        id=row.state_id,
+        flow_run_id=row.id,
+        type=row.state_type,
+        name=row.state_name,
+        timestamp=row.state_timestamp,
+        message=row.state_message,
+        data=row.state_data,
+        state_details=row.state_state_details,
+    )
 
 
 @routes.post("/api/flow_runs/count")
@@ -165,13 +180,15 @@ async def set_state(request: web.Request) -> web.Response:
         state_details=dict(body.state.state_details),
         data=body.state.data,
     )
-    async with request.app[keys.database].sessions.begin() as session:
-        outcome = await propose_flow_run_state(session, flow_run_id, proposed, force=body.force)
+    outcome = await request.app[keys.database].write(
+        lambda session: propose_flow_run_state(session, flow_run_id, proposed, force=body.force)
+    )
     # Committed: now the side effects, which must not be lost, go on Redis before we answer.
     if outcome.entered and outcome.state is not None:
-        await enqueue(
-            announce_flow_run_state, str(flow_run_id), str(outcome.state.id), outcome.initial
-        )
+        if outcome.event is not None:
+            request.app[keys.events_hub].publish_soon(outcome.event)
+        item = announcement(flow_run_id, outcome.state.id, outcome.initial)
+        await request.app[keys.outbox].flow_run_states.add([item])
     return orchestration_result(outcome)
 
 

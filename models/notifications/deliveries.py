@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
+from typing import Any, Final
+from uuid import UUID, uuid5
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Updated
+
+#: The namespace of delivery ids (uuid5 of policy and state).
+DELIVERY_NAMESPACE: Final = UUID("0b8f2d7e-5a43-4c1b-9d2e-7f1c3a9b6e54")
+
+
+def delivery_id(policy_id: UUID, state_id: UUID) -> UUID:
+    """One delivery per (notification policy, flow-run state), however often we evaluate."""
+    return uuid5(DELIVERY_NAMESPACE, f"{policy_id}:{state_id}")
 
 
 class Delivery(Base):
@@ -22,6 +31,7 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_notification_delivery_channel_status", "channel", "status"),
         Index("ix_notification_delivery_flow_run_id_created", "flow_run_id", "created"),
+        Index("ix_notification_delivery_status_created", "status", "created"),
     )
 
     id: Mapped[Id]
@@ -44,6 +54,9 @@ class Delivery(Base):
     attempt_count: Mapped[int] = mapped_column(default=0)
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: What the senders need besides subject and body: the placeholders' values (state
+    #: type and name, timestamp, flow-run URL...).
+    details: Mapped[dict[str, Any] | None]
 
 
 class DeliveryAttempt(Base):
@@ -65,3 +78,31 @@ class DeliveryAttempt(Base):
     duration_ms: Mapped[float]
     #: The start of the receiver's answer, with every secret the request carried blanked out.
     excerpt: Mapped[str | None] = mapped_column(Text)
+    #: The recipient, for channels that send one request per recipient (SMS numbers,
+    #: Mattermost channels); None for one request per delivery.
+    target: Mapped[str | None] = mapped_column(String(255))
+    #: The receiver's id for what it accepted (Discord message, Twilio sid, Opsgenie request).
+    provider_id: Mapped[str | None] = mapped_column(String(255))
+    #: How long the receiver asked us to wait before the next try.
+    retry_after_ms: Mapped[int | None]
+
+
+class DeliveryLease(Base):
+    """A delivery being attempted right now, by the message holding the lease.
+
+    A second message for the same delivery (a redelivery, a replay) waits until the lease
+    is released or expires. A lease that expired without being released is an attempt
+    whose worker died mid-request: the next claim records it as interrupted.
+    """
+
+    __tablename__ = "notification_lease"
+
+    delivery_id: Mapped[UUID] = mapped_column(
+        ForeignKey("notification_delivery.id", ondelete="CASCADE"), primary_key=True
+    )
+    created: Mapped[Created]
+    #: The Dramatiq message id of the holder.
+    holder: Mapped[str] = mapped_column(String(64))
+    #: The number the holder's attempt will be recorded under.
+    attempt_number: Mapped[int]
+    expires: Mapped[datetime]

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Updated
+from models.blocks import BlockDocument, BlockType
+from models.errors import InvalidRequest, ObjectNotFound
+from models.notifications.channels import CHANNEL_FOR_BLOCK_TYPE
+from models.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class NotificationPolicy(Base):
@@ -30,3 +38,60 @@ class NotificationPolicy(Base):
     )
     #: `str.format` template; None means the default template.
     message_template: Mapped[str | None] = mapped_column(Text)
+
+
+async def check_notification_block(session: AsyncSession, block_document_id: UUID) -> None:
+    """Raise unless the block document exists and is one of the nine notification types."""
+    slug = await session.scalar(
+        select(BlockType.slug)
+        .join(BlockDocument, BlockDocument.block_type_id == BlockType.id)
+        .where(BlockDocument.id == block_document_id)
+    )
+    if slug is None:
+        raise ObjectNotFound("Block document not found")
+    if slug not in CHANNEL_FOR_BLOCK_TYPE:
+        raise InvalidRequest(
+            f"Block document {block_document_id} is a {slug!r}, which cannot notify; use one "
+            f"of {', '.join(sorted(CHANNEL_FOR_BLOCK_TYPE))}"
+        )
+
+
+async def create_notification_policy(
+    session: AsyncSession, values: dict[str, Any]
+) -> NotificationPolicy:
+    """A new policy; its block document must be a notification block."""
+    await check_notification_block(session, values["block_document_id"])
+    now = utcnow()
+    policy = NotificationPolicy(id=uuid4(), created=now, updated=now, **values)
+    session.add(policy)
+    await session.flush()
+    return policy
+
+
+async def read_notification_policy(session: AsyncSession, policy_id: UUID) -> NotificationPolicy:
+    """The policy; raises ObjectNotFound."""
+    policy = await session.get(NotificationPolicy, policy_id)
+    if policy is None:
+        raise ObjectNotFound("Flow run notification policy not found")
+    return policy
+
+
+async def update_notification_policy(
+    session: AsyncSession, policy_id: UUID, changes: dict[str, Any]
+) -> None:
+    """Set the given columns; raises ObjectNotFound."""
+    policy = await read_notification_policy(session, policy_id)
+    if changes.get("block_document_id") is not None:
+        await check_notification_block(session, changes["block_document_id"])
+    for column, value in changes.items():
+        setattr(policy, column, value)
+    policy.updated = utcnow()
+
+
+async def delete_notification_policy(session: AsyncSession, policy_id: UUID) -> None:
+    """Delete the policy (its deliveries are kept, without it); raises ObjectNotFound."""
+    result = await session.execute(
+        delete(NotificationPolicy).where(NotificationPolicy.id == policy_id)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise ObjectNotFound("Flow run notification policy not found")

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from datetime import timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
-from actors.ingest import persist_events
+from actors.broker import broker
+from actors.ingest import persist_events, persist_logs
 from actors.persistence import record_task_run_events
 from actors.services import detect_crashed_flow_runs
 from models.database import Database
 from models.dead_letters import DeadLetter
+from models.logs import Log
+from models.settings import Settings
 from models.types import utcnow
 from tests.integration.test_flow_runs_api import make_flow_run, propose
 from tests.running import Drain
@@ -82,3 +90,36 @@ def test_the_broker_talks_to_the_suites_redis() -> None:
 
     pool = broker.client.connection_pool.connection_kwargs
     assert TEST_REDIS_URL.startswith(f"redis://{pool['host']}:{pool['port']}/")
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers booted after this give up on a locked SQLite database after 0.2 s."""
+    monkeypatch.setenv("SIGNALBOX_SQLITE_BUSY_TIMEOUT_SECONDS", "0.2")
+
+
+async def test_a_log_batch_waits_out_an_unavailable_database_and_is_stored(
+    short_busy_timeout: None, database: Database, settings: Settings, drain: Drain, dialect: str
+) -> None:
+    if dialect != "sqlite":
+        pytest.skip("makes the database unavailable by holding SQLite's write lock")
+    log_id = str(uuid4())
+    blocker = sqlite3.connect(make_url(settings.database_url).database or "", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # nobody else may write: the database is unavailable
+    try:
+        persist_logs.send(
+            [{"id": log_id, "name": "x", "level": 20, "message": "patient",
+              "timestamp": "2026-11-25T18:00:00Z"}]
+        )  # fmt: skip
+        retries = f"{broker.namespace}:ingest.DQ"
+        deadline = time.monotonic() + 30
+        while broker.client.llen(retries) == 0:  # the actor failed and is waiting to retry
+            assert time.monotonic() < deadline, "the actor never retried"
+            await asyncio.sleep(0.05)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    await drain()
+    async with database.read_sessions() as session:
+        assert await session.get(Log, UUID(log_id)) is not None
+    assert await dead_letters(database) == []

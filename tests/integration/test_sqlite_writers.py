@@ -21,8 +21,8 @@ WRITERS = 4
 WRITE_SECONDS = 3.0
 
 
-def write_until(database_url: str, writer: int, deadline: float) -> tuple[int, list[str]]:
-    """One process: read-modify-write a shared counter and insert a log line, until the deadline.
+def write_for(database_url: str, writer: int, seconds: float) -> tuple[int, list[str]]:
+    """One process: read-modify-write a shared counter and insert a log line, for `seconds`.
 
     Returns how many transactions committed and the errors seen (there must be none).
     """
@@ -30,6 +30,7 @@ def write_until(database_url: str, writer: int, deadline: float) -> tuple[int, l
     async def run() -> tuple[int, list[str]]:
         db = open_database(Settings(database_url=database_url))
         committed, errors = 0, []
+        deadline = time.time() + seconds  # from when this process is ready, however slow its start
         try:
             while time.time() < deadline:
                 try:
@@ -74,11 +75,10 @@ def test_concurrent_writer_processes_never_see_database_is_locked(tmp_path: Path
 
     asyncio.run(seed())
 
-    deadline = time.time() + WRITE_SECONDS
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(WRITERS, mp_context=spawn) as pool:
         futures = [
-            pool.submit(write_until, settings.database_url, writer, deadline)
+            pool.submit(write_for, settings.database_url, writer, WRITE_SECONDS)
             for writer in range(WRITERS)
         ]
         outcomes = [future.result(timeout=60) for future in futures]

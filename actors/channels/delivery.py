@@ -1,0 +1,214 @@
+"""What every channel actor does: claim the delivery, send with no transaction open, record
+the attempt, and let the receiver's answer decide what happens next.
+
+Delivered: done. Transient (timeout, connection error, 5xx, 429...): `Retry` after the delay
+the receiver asked for, or the backoff, until the attempts or the maximum age run out;
+then the delivery is dead and its message a dead letter. Permanent (other 4xx...): failed at
+once, its message a dead letter. Replaying one sends a fresh message with a fresh budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from uuid import UUID, uuid4
+
+from dramatiq import Retry
+from dramatiq.middleware import CurrentMessage
+
+from actors import resources
+from actors.channels.http import ChannelRequest, open_http_session, send
+from actors.retrying import database_unavailable
+from models.encryption import fernet_for
+from models.notifications.channels import ChannelName
+from models.notifications.claims import AttemptResult, Busy, Claim, claim_delivery, record_attempt
+from models.notifications.outcomes import (
+    Answer,
+    DeliveryStatus,
+    Outcome,
+    RetryPolicy,
+    Verdict,
+    classify_status,
+    decide,
+)
+from models.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Tries of a message that fails for a reason other than the receiver (a bug, bad data).
+MAX_UNEXPECTED_FAILURES: Final = 5
+
+
+class InvalidBlockData(ValueError):
+    """The block document lacks what the channel needs; the text names fields, never values."""
+
+
+class PermanentDeliveryFailure(Exception):
+    """The receiver refused the delivery for good; its message becomes a dead letter."""
+
+
+class DeliveryExhausted(Exception):
+    """The delivery ran out of attempts or time; its message becomes a dead letter."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What a sender builds its requests from (secrets in `data` are in clear)."""
+
+    delivery_id: UUID
+    subject: str
+    body: str
+    #: The placeholders' values: flow_run_url, flow_run_state_type, flow_run_id, ...
+    details: Mapping[str, Any]
+    #: The block document's data.
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel's sender: how to build its requests and how to read its receiver's answers."""
+
+    name: ChannelName
+    build: Callable[[Notification, Settings], list[ChannelRequest]]
+    read: Callable[[Answer], Verdict] = classify_status
+
+
+def retry_delivery(retries: int, error: BaseException) -> bool:
+    """Dramatiq's `retry_when` for channel actors.
+
+    A `Retry` we raised is always honoured: the actor itself decides when to give up. A
+    database that is away is waited for; anything else is tried a few times.
+    """
+    if isinstance(error, Retry):
+        return True
+    return database_unavailable(error) or retries < MAX_UNEXPECTED_FAILURES
+
+
+#: The options every channel actor shares; `on_retry_exhausted` marks the delivery dead when
+#: unexpected errors (not the receiver) used up the tries.
+DELIVERY_OPTIONS: Final[dict[str, Any]] = {
+    "max_retries": None,
+    "retry_when": retry_delivery,
+    "throws": (PermanentDeliveryFailure, DeliveryExhausted, ValueError),  # ValueError: a bad id
+    "on_retry_exhausted": "mark_delivery_dead",
+}
+
+
+def lease_seconds(settings: Settings) -> float:
+    """How long a claim holds the delivery: the requests run concurrently, so one timeout,
+    doubled, plus time for the two transactions. A worker killed mid-request delays the
+    redelivered message by at most this."""
+    return settings.delivery_timeout_seconds * 2 + 2
+
+
+def unusable_block(reason: str) -> list[AttemptResult]:
+    """The attempt of a delivery whose block cannot be used: no request is made."""
+    answer = Answer(status=None, error_class="InvalidBlockData", body=reason)
+    return [AttemptResult(None, answer, Verdict(Outcome.PERMANENT, f"InvalidBlockData: {reason}"))]
+
+
+async def attempt_notification(
+    channel: Channel,
+    notification: Notification,
+    settings: Settings,
+    finished_targets: frozenset[str] = frozenset(),
+) -> tuple[list[AttemptResult], tuple[str, ...]]:
+    """Build the channel's requests, send those not finished yet (concurrently), read the
+    answers; returns the results and every secret the requests carried."""
+    try:
+        requests = channel.build(notification, settings)
+    except KeyError as missing:
+        return unusable_block(f"the block has no {missing.args[0]!r}"), ()
+    except InvalidBlockData as error:
+        return unusable_block(str(error)), ()
+    pending = [request for request in requests if request.target not in finished_targets]
+    secrets = tuple(secret for request in requests for secret in request.secrets)
+    async with open_http_session() as http:
+        answers = await asyncio.gather(*(send(request, http) for request in pending))
+    results = [
+        AttemptResult(request.target, answer, channel.read(answer))
+        for request, answer in zip(pending, answers, strict=True)
+    ]
+    return results, secrets
+
+
+def notification_of(claim: Claim) -> Notification:
+    return Notification(
+        delivery_id=claim.delivery_id,
+        subject=claim.subject,
+        body=claim.body,
+        details=claim.details,
+        data=claim.block.data if claim.block else {},
+    )
+
+
+async def deliver(channel: Channel, delivery_id: str) -> None:
+    """Make one attempt of a delivery and raise what the outcome asks of Dramatiq.
+
+    Safe to run twice for one delivery: the lease makes the second wait, and a delivery
+    already final is left alone.
+    """
+    message = CurrentMessage.get_current_message()
+    holder = message.message_id if message is not None else str(uuid4())
+    retries = int(message.options.get("retries", 0)) if message is not None else 0
+    queued_ms = message.message_timestamp if message is not None else time.time() * 1000
+    settings = resources.settings()
+    database = resources.database()
+    async with database.sessions.begin() as session:
+        claim = await claim_delivery(
+            session,
+            UUID(delivery_id),
+            holder=holder,
+            lease_seconds=lease_seconds(settings),
+            fernet=fernet_for(settings),
+        )
+    if claim is None:
+        return  # delivered, refused or given up already; or deleted
+    if isinstance(claim, Busy):
+        raise Retry(f"Delivery {delivery_id} is being attempted", delay=claim.retry_in_ms)
+
+    secrets: tuple[str, ...] = ()
+    if claim.block is None:
+        results = unusable_block("the block document was deleted")
+    else:
+        results, secrets = await attempt_notification(
+            channel, notification_of(claim), settings, claim.finished_targets
+        )
+    decision = decide(
+        [result.verdict for result in results],
+        retries=retries,
+        age_seconds=max(0.0, time.time() - queued_ms / 1000),
+        policy=RetryPolicy.from_settings(settings),
+        refused_before=claim.refused_before,
+    )
+    block_secrets = claim.block.secrets if claim.block else ()
+    async with database.sessions.begin() as session:
+        await record_attempt(
+            session, claim.delivery_id, results, decision,
+            holder=holder, secrets=(*block_secrets, *secrets),
+        )  # fmt: skip
+
+    if decision.status is DeliveryStatus.DELIVERED:
+        logger.debug("Delivery %s to %s delivered.", delivery_id, channel.name)
+    elif decision.status is DeliveryStatus.PENDING:
+        logger.info(
+            "Delivery %s to %s failed with %s; retrying in %d ms.",
+            delivery_id, channel.name, decision.reason, decision.retry_in_ms,
+        )  # fmt: skip
+        raise Retry(f"Delivery {delivery_id}: {decision.reason}", delay=decision.retry_in_ms)
+    elif decision.status is DeliveryStatus.FAILED:
+        logger.warning(
+            "Delivery %s to %s refused: %s; it is a dead letter.",
+            delivery_id, channel.name, decision.reason,
+        )  # fmt: skip
+        raise PermanentDeliveryFailure(f"Delivery {delivery_id} refused: {decision.reason}")
+    else:
+        logger.warning(
+            "Delivery %s to %s given up: %s; it is a dead letter.",
+            delivery_id, channel.name, decision.reason,
+        )  # fmt: skip
+        raise DeliveryExhausted(f"Delivery {delivery_id} given up: {decision.reason}")

@@ -1,0 +1,119 @@
+"""Notification evaluation on the `state` queue, and the hand-over to the channel queues.
+
+`notify_flow_run_state` runs in the state actor after every accepted flow-run state: each
+active notification policy the state sets off becomes one delivery (its id derived from
+policy and state, so a redelivered state message sends nothing twice), queued on its
+channel's queue, where that channel's own worker pool sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+from uuid import UUID
+
+import dramatiq
+from dramatiq import Actor
+
+from actors import resources
+from actors.channels.delivery import Channel
+from actors.channels.discord import DISCORD, deliver_discord
+from actors.channels.mattermost import MATTERMOST, deliver_mattermost
+from actors.channels.opsgenie import OPSGENIE, deliver_opsgenie
+from actors.channels.pagerduty import PAGERDUTY, deliver_pagerduty
+from actors.channels.sendgrid import SENDGRID, deliver_sendgrid
+from actors.channels.slack import SLACK, deliver_slack
+from actors.channels.teams import TEAMS, deliver_teams
+from actors.channels.twilio import TWILIO, deliver_twilio
+from actors.channels.webhook import WEBHOOK, deliver_webhook
+from actors.enqueue import enqueue
+from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from models.notifications.channels import ChannelName
+from models.notifications.claims import mark_delivery_dead as give_up_delivery
+from models.notifications.evaluation import QueuedDelivery, insert_deliveries, plan_deliveries
+from models.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Each channel's actor: a delivery is sent by putting its id on that actor's queue.
+CHANNEL_ACTORS: Final[dict[ChannelName, Actor[[str], Any]]] = {
+    ChannelName.SLACK: deliver_slack,
+    ChannelName.DISCORD: deliver_discord,
+    ChannelName.TEAMS: deliver_teams,
+    ChannelName.MATTERMOST: deliver_mattermost,
+    ChannelName.OPSGENIE: deliver_opsgenie,
+    ChannelName.PAGERDUTY: deliver_pagerduty,
+    ChannelName.SENDGRID: deliver_sendgrid,
+    ChannelName.TWILIO: deliver_twilio,
+    ChannelName.WEBHOOK: deliver_webhook,
+}
+
+#: Each channel's sender, for `signalbox notifications test`.
+CHANNELS: Final[dict[ChannelName, Channel]] = {
+    channel.name: channel
+    for channel in (
+        SLACK,
+        DISCORD,
+        TEAMS,
+        MATTERMOST,
+        OPSGENIE,
+        PAGERDUTY,
+        SENDGRID,
+        TWILIO,
+        WEBHOOK,
+    )
+}
+
+
+def ui_url(settings: Settings) -> str:
+    """Where flow-run links point: the UI URL setting, or the API's own address."""
+    return settings.ui_url or f"http://{settings.api_host}:{settings.api_port}"
+
+
+async def queue_deliveries(deliveries: list[QueuedDelivery]) -> None:
+    """Put each delivery on its channel's queue."""
+    for delivery in deliveries:
+        await enqueue(CHANNEL_ACTORS[delivery.channel], str(delivery.id))
+
+
+async def notify_flow_run_states(entered: list[tuple[UUID, UUID]]) -> None:
+    """Create the deliveries that accepted flow-run states set off, and queue them.
+
+    `entered` holds (flow run id, state id) pairs. Safe to run again for the same states:
+    nothing is created twice, and only deliveries not yet attempted are queued again (in
+    case the first run stopped before queueing them).
+    """
+    if not entered:
+        return
+    database = resources.database()
+    link_base = ui_url(resources.settings())
+    # Read first: most states set off nothing, and then no write transaction is opened.
+    async with database.read_sessions() as session:
+        planned = await plan_deliveries(session, entered, ui_url=link_base)
+    if not planned:
+        return
+    async with database.sessions.begin() as session:
+        queued = await insert_deliveries(session, planned)
+    await queue_deliveries(queued)
+
+
+@dramatiq.actor(
+    queue_name="state",
+    max_retries=None,
+    retry_when=retry_persistence,
+    min_backoff=MIN_BACKOFF_MS,
+    max_backoff=MAX_BACKOFF_MS,
+)
+async def mark_delivery_dead(message: dict[str, Any], retries: dict[str, Any]) -> None:
+    """Give up on the delivery of a channel message whose tries ran out on unexpected errors.
+
+    Dramatiq sends this (`on_retry_exhausted`) with the failed message; the receiver's own
+    answers never end here, the channel actor decides those itself.
+    """
+    delivery_id = UUID(str(message["args"][0]))
+    reason = (
+        f"{message.get('actor_name', 'the channel actor')} failed {retries.get('retries')} times"
+    )
+    async with resources.database().sessions.begin() as session:
+        if await give_up_delivery(session, delivery_id, reason):
+            logger.warning("Delivery %s given up: %s.", delivery_id, reason)

@@ -1,0 +1,79 @@
+"""Notification policies (Prefect 2's `flow_run_notification_policies`): create, read, change,
+delete, list. A template with an unknown placeholder is refused with 422."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import select
+
+from api import keys
+from api.openapi import documented
+from api.requests import path_uuid, read_body
+from api.responses import json_model, json_models, no_content
+from models.notifications.policies import (
+    NotificationPolicy,
+    create_notification_policy,
+    delete_notification_policy,
+    read_notification_policy,
+    update_notification_policy,
+)
+from models.schemas.notification_policies import (
+    NotificationPolicyCreate,
+    NotificationPolicyFilterBody,
+    NotificationPolicyResponse,
+    NotificationPolicyUpdate,
+)
+
+routes = web.RouteTableDef()
+
+TAG = "Notification policies"
+
+
+@routes.post("/api/flow_run_notification_policies/")
+@documented("Create a notification policy on a notification block document.", tag=TAG,
+            body=NotificationPolicyCreate, response=NotificationPolicyResponse,
+            status=201)  # fmt: skip
+async def create(request: web.Request) -> web.Response:
+    body = await read_body(request, NotificationPolicyCreate)
+    async with request.app[keys.database].sessions.begin() as session:
+        policy = await create_notification_policy(session, body.model_dump())
+    return json_model(NotificationPolicyResponse.model_validate(policy), status=201)
+
+
+@routes.post("/api/flow_run_notification_policies/filter")
+@documented("Notification policies matching a filter, oldest first.", tag=TAG,
+            body=NotificationPolicyFilterBody, response=NotificationPolicyResponse,
+            response_is_list=True)  # fmt: skip
+async def filter_policies(request: web.Request) -> web.Response:
+    body = await read_body(request, NotificationPolicyFilterBody)
+    async with request.app[keys.database].read_sessions() as session:
+        dialect = session.get_bind().dialect.name
+        policies = await session.scalars(body.apply(select(NotificationPolicy), dialect))
+        responses = [NotificationPolicyResponse.model_validate(policy) for policy in policies]
+    return json_models(responses, NotificationPolicyResponse)
+
+
+@routes.get("/api/flow_run_notification_policies/{id}")
+@documented("A notification policy by id.", tag=TAG, response=NotificationPolicyResponse)
+async def read(request: web.Request) -> web.Response:
+    async with request.app[keys.database].read_sessions() as session:
+        policy = await read_notification_policy(session, path_uuid(request))
+    return json_model(NotificationPolicyResponse.model_validate(policy))
+
+
+@routes.patch("/api/flow_run_notification_policies/{id}")
+@documented("Change the fields sent; a null template goes back to the default.", tag=TAG,
+            body=NotificationPolicyUpdate, status=204)  # fmt: skip
+async def update(request: web.Request) -> web.Response:
+    changes = (await read_body(request, NotificationPolicyUpdate)).changes()
+    async with request.app[keys.database].sessions.begin() as session:
+        await update_notification_policy(session, path_uuid(request), changes)
+    return no_content()
+
+
+@routes.delete("/api/flow_run_notification_policies/{id}")
+@documented("Delete a notification policy (its deliveries are kept).", tag=TAG, status=204)
+async def remove(request: web.Request) -> web.Response:
+    async with request.app[keys.database].sessions.begin() as session:
+        await delete_notification_policy(session, path_uuid(request))
+    return no_content()

@@ -1,0 +1,422 @@
+#!/usr/bin/env python3
+"""Benchmark: notification deliveries per second across all nine channels, and the time from
+a flow-run state change to its first delivery attempt.
+
+Starts `signalbox server start --notify-pools separate` (one worker process per channel, as
+the Procfile runs them) on 127.0.0.1 with a fresh home, its channels' base URLs pointing at
+a stand-in of the nine services served by this process on 127.0.0.1, and one notification
+policy on Failed per channel. Then:
+
+- latency: `--runs` flow runs fail through the API, `--rate` a second; each sets off nine
+  deliveries. Measured per delivery, from the Failed state's timestamp to its first attempt's
+  record (written once the stand-in answered, so the request is included): p50, p99, max.
+- throughput: `--deliveries` pending deliveries per channel are written straight to the
+  database and their messages queued at once; measured from the first message queued to
+  the last delivery recorded as delivered. Every service stand-in must have been called
+  exactly once per delivery.
+
+Bounded (fixed counts, a deadline per phase) and loopback only.
+
+    python bench/bench_notifications.py
+    python bench/bench_notifications.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Final
+from uuid import uuid4
+
+import aiohttp
+from aiohttp import web
+
+# Run as `python bench/bench_notifications.py`: the repository root holds models/ and bench/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.servers import start_process, throwaway_postgres, wait_until_answering
+from tests.compat.prefect_client import free_port
+
+#: Seconds a phase may take before the benchmark gives up on it.
+PHASE_DEADLINE_SECONDS: Final = 300.0
+#: Each channel's block type, the block data pointing at the stand-in, and its request path.
+CHANNELS: Final = {
+    "slack": ("slack-webhook", lambda base, port: {"url": f"{base}/services/T/B/BENCH"}),
+    "discord": ("discord-webhook", lambda base, port: {"webhook_id": "1", "webhook_token": "t"}),
+    "teams": ("ms-teams-webhook", lambda base, port: {"url": f"{base}/workflows/1?sig=s"}),
+    "mattermost": (
+        "mattermost-webhook",
+        lambda base, port: {"hostname": "127.0.0.1", "port": port, "token": "k"},
+    ),
+    "opsgenie": ("opsgenie-webhook", lambda base, port: {"apikey": "k"}),
+    "pagerduty": (
+        "pager-duty-webhook",
+        lambda base, port: {"integration_key": "k", "api_key": "a"},
+    ),
+    "sendgrid": (
+        "sendgrid-email",
+        lambda base, port: {"api_key": "k", "sender_email": "a@b.c", "to_emails": ["d@e.f"]},
+    ),
+    "twilio": (
+        "twilio-sms",
+        lambda base, port: {
+            "account_sid": "AC1",
+            "auth_token": "t",
+            "from_phone_number": "+1",
+            "to_phone_numbers": ["+2"],
+        },
+    ),
+    "webhook": ("custom-webhook", lambda base, port: {"name": "bench", "url": f"{base}/custom"}),
+}
+#: What each service answers on success, by the start of its path.
+SUCCESS: Final = {
+    "/services/": (200, "ok"),
+    "/api/webhooks/": (200, '{"id": "1"}'),
+    "/workflows/": (202, ""),
+    "/hooks/": (200, "ok"),
+    "/v2/alerts": (202, '{"requestId": "r"}'),
+    "/v2/enqueue": (202, '{"status": "success"}'),
+    "/v3/mail/send": (202, ""),
+    "/2010-04-01/": (201, '{"sid": "SM1"}'),
+    "/custom": (200, ""),
+}
+
+
+class Services:
+    """The nine services' stand-in: answers each request at once with the service's success."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.port = 0
+
+    async def start(self) -> web.AppRunner:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return runner
+
+    async def handle(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.requests += 1
+        for prefix, (status, text) in SUCCESS.items():
+            if request.path.startswith(prefix):
+                return web.Response(status=status, text=text)
+        return web.Response(status=404)
+
+
+async def api(http: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> Any:
+    async with http.request(method, url, json=body) as answer:
+        if answer.status >= 300:
+            raise RuntimeError(f"{method} {url}: {answer.status} {await answer.text()}")
+        return None if answer.status == 204 else await answer.json()
+
+
+async def set_up_policies(http: aiohttp.ClientSession, base: str, services: Services) -> None:
+    """One block document and one policy on Failed per channel."""
+    stand_in = f"http://127.0.0.1:{services.port}"
+    for channel, (slug, data) in CHANNELS.items():
+        block_type = await api(http, "GET", f"{base}/block_types/slug/{slug}")
+        schemas = {"block_schemas": {"block_type_id": {"any_": [block_type["id"]]}}}
+        [schema] = await api(http, "POST", f"{base}/block_schemas/filter", schemas)
+        document = await api(
+            http,
+            "POST",
+            f"{base}/block_documents/",
+            {
+                "name": f"bench-{channel}",
+                "data": data(stand_in, services.port),
+                "block_schema_id": schema["id"],
+                "block_type_id": block_type["id"],
+            },
+        )
+        await api(
+            http,
+            "POST",
+            f"{base}/flow_run_notification_policies/",
+            {"state_names": ["Failed"], "tags": [], "block_document_id": document["id"]},
+        )
+
+
+async def fail_one_flow_run(http: aiohttp.ClientSession, base: str, flow_id: str) -> None:
+    run = await api(
+        http, "POST", f"{base}/flow_runs/", {"flow_id": flow_id, "state": {"type": "PENDING"}}
+    )
+    for state in ("RUNNING", "FAILED"):
+        await api(
+            http, "POST", f"{base}/flow_runs/{run['id']}/set_state", {"state": {"type": state}}
+        )
+
+
+async def wait_for(check: Any, what: str) -> None:
+    deadline = time.monotonic() + PHASE_DEADLINE_SECONDS
+    while not await check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.05)  # polling interval, bounded by the deadline
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def measure_latency(
+    http: aiohttp.ClientSession, base: str, services: Services, database: Any, args: Any
+) -> dict[str, Any]:
+    """Fail `runs` flow runs at `rate`/s; from each Failed state to each request received."""
+    from sqlalchemy import func, select
+
+    from models.flow_runs import FlowRunState
+    from models.notifications.deliveries import Delivery, DeliveryAttempt
+
+    flow = await api(http, "POST", f"{base}/flows/", {"name": "bench-notifications"})
+    started = time.monotonic()
+    pending = []
+    for n in range(args.runs):
+        await asyncio.sleep(max(0.0, started + n / args.rate - time.monotonic()))  # pacing
+        pending.append(asyncio.create_task(fail_one_flow_run(http, base, flow["id"])))
+    await asyncio.gather(*pending)
+    expected = args.runs * len(CHANNELS)
+
+    async def all_arrived() -> bool:
+        async with database.read_sessions() as session:
+            done = await session.scalar(
+                select(func.count(Delivery.id)).where(Delivery.status == "delivered")
+            )
+        return (done or 0) >= expected
+
+    await wait_for(all_arrived, f"{expected} deliveries")
+    first_attempt = (
+        select(DeliveryAttempt.delivery_id, func.min(DeliveryAttempt.created).label("at"))
+        .group_by(DeliveryAttempt.delivery_id)
+        .subquery()
+    )
+    async with database.read_sessions() as session:
+        rows = (
+            await session.execute(
+                select(first_attempt.c.at, FlowRunState.timestamp)
+                .join(Delivery, Delivery.id == first_attempt.c.delivery_id)
+                .join(FlowRunState, FlowRunState.id == Delivery.flow_run_state_id)
+            )
+        ).all()
+    # The attempt row is written once the answer is in: this includes the request itself.
+    latencies = [(row.at - row.timestamp).total_seconds() * 1000 for row in rows]
+    return {
+        "flow_runs_failed": args.runs,
+        "failed_runs_per_second": args.rate,
+        "deliveries": len(latencies),
+        "state_to_first_attempt_p50_ms": round(statistics.median(latencies), 1),
+        "state_to_first_attempt_p99_ms": round(percentile(latencies, 0.99), 1),
+        "state_to_first_attempt_max_ms": round(max(latencies), 1),
+    }
+
+
+async def measure_throughput(services: Services, database: Any, args: Any) -> dict[str, Any]:
+    """Write `deliveries` pending deliveries per channel, queue them all, time them out."""
+    from sqlalchemy import func, select
+
+    from actors.notifications import CHANNEL_ACTORS
+    from models.blocks import BlockDocument
+    from models.notifications.channels import ChannelName
+    from models.notifications.deliveries import Delivery
+    from models.queries import insert_ignoring_duplicates
+    from models.types import utcnow
+
+    async with database.sessions.begin() as session:
+        blocks = {
+            row.name.removeprefix("bench-"): row.id
+            for row in await session.scalars(select(BlockDocument))
+        }
+        rows = []
+        for channel in CHANNELS:
+            for n in range(args.deliveries):
+                now = utcnow()
+                rows.append(
+                    {
+                        "id": uuid4(),
+                        "created": now,
+                        "updated": now,
+                        "channel": channel,
+                        "block_document_id": blocks[channel],
+                        "status": "pending",
+                        "subject": f"Bench {n}",
+                        "body": "Flow run bench entered Failed.",
+                        "attempt_count": 0,
+                        "details": {"flow_run_url": "http://signalbox.test"},
+                    }
+                )
+        await insert_ignoring_duplicates(session, Delivery, rows)
+    expected = len(rows)
+    before = services.requests
+
+    def queue_all() -> None:
+        for row in rows:
+            CHANNEL_ACTORS[ChannelName(row["channel"])].send(str(row["id"]))
+
+    ids = [row["id"] for row in rows]
+
+    async def delivered() -> int:
+        async with database.read_sessions() as session:
+            return int(
+                await session.scalar(
+                    select(func.count(Delivery.id)).where(
+                        Delivery.id.in_(ids), Delivery.status == "delivered"
+                    )
+                )
+                or 0
+            )
+
+    started = time.monotonic()
+    sending = asyncio.create_task(asyncio.to_thread(queue_all))
+
+    async def all_delivered() -> bool:
+        return await delivered() >= expected
+
+    await wait_for(all_delivered, f"{expected} deliveries")
+    elapsed = time.monotonic() - started
+    await sending
+    requests = services.requests - before
+    return {
+        "deliveries": expected,
+        "channels": len(CHANNELS),
+        "seconds": round(elapsed, 2),
+        "deliveries_per_second": round(expected / elapsed, 1),
+        "requests_received": requests,
+        "exactly_once": requests == expected,
+    }
+
+
+async def measure_ceiling(services: Services, count: int, concurrency: int) -> dict[str, Any]:
+    """What the machine does with no Signalbox at all: requests/s from one aiohttp client to
+    the stand-in, `concurrency` at a time (the most any delivery rate could reach here)."""
+    url = f"http://127.0.0.1:{services.port}/custom"
+    left = count
+
+    async def client(http: aiohttp.ClientSession) -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            async with http.post(url, data=b"{}") as answer:
+                await answer.read()
+
+    started = time.monotonic()
+    async with aiohttp.ClientSession() as http:
+        await asyncio.gather(*(client(http) for _ in range(concurrency)))
+    elapsed = time.monotonic() - started
+    return {"requests": count, "requests_per_second": round(count / elapsed, 1)}
+
+
+async def run(args: Any, workdir: Path, database_url: str | None) -> dict[str, Any]:
+    services = Services()
+    runner = await services.start()
+    ceiling = await measure_ceiling(services, count=5000, concurrency=len(CHANNELS) * 2)
+    port = free_port()
+    home = workdir / "home"
+    stand_in = f"http://127.0.0.1:{services.port}"
+    environ = {
+        name: value for name, value in os.environ.items() if not name.startswith("SIGNALBOX_")
+    }
+    environ |= {
+        "SIGNALBOX_HOME": str(home),
+        "SIGNALBOX_API_PORT": str(port),
+        **{
+            f"SIGNALBOX_{name}_BASE_URL": stand_in
+            for name in ("DISCORD", "OPSGENIE", "PAGERDUTY", "SENDGRID", "TWILIO")
+        },
+    }
+    if database_url:
+        environ["SIGNALBOX_DATABASE_URL"] = database_url
+    if args.worker_timeout_ms:
+        # How long an idle worker's consumer sleeps between polls of Redis (Dramatiq: 1 s).
+        environ["dramatiq_worker_timeout"] = str(args.worker_timeout_ms)
+    log_path = workdir / "signalbox.log"
+    command = [
+        sys.executable,
+        "-m",
+        "cli",
+        "server",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--notify-pools",
+        args.notify_pools,
+    ]
+    base = f"http://127.0.0.1:{port}/api"
+    try:
+        with start_process(command, log_path, environ) as process:
+            await asyncio.to_thread(wait_until_answering, f"{base}/ready", process, log_path)
+            redis_url = re.search(r"Embedded Redis on (\S+)", log_path.read_text())
+            assert redis_url is not None
+            # This process queues messages and reads the database like a worker would.
+            os.environ.update(
+                {"SIGNALBOX_REDIS_URL": redis_url.group(1), "SIGNALBOX_HOME": str(home)}
+            )
+            from models.database import open_database
+            from models.settings import Settings
+
+            database = open_database(
+                Settings(
+                    home=home,
+                    database_url=database_url or f"sqlite+aiosqlite:///{home / 'signalbox.db'}",
+                )
+            )
+            try:
+                async with aiohttp.ClientSession() as http:
+                    await set_up_policies(http, base, services)
+                    latency = await measure_latency(http, base, services, database, args)
+                throughput = await measure_throughput(services, database, args)
+            finally:
+                await database.dispose()
+    finally:
+        await runner.cleanup()
+    return {"ceiling": ceiling, "latency": latency, "throughput": throughput}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=60, help="flow runs failed (latency)")
+    parser.add_argument("--rate", type=float, default=3.0, help="flow runs failed per second")
+    parser.add_argument("--deliveries", type=int, default=500, help="per channel (throughput)")
+    parser.add_argument(
+        "--notify-pools",
+        choices=["separate", "shared"],
+        default="separate",
+        help="one worker process per channel (Procfile), or one for all",
+    )
+    parser.add_argument(
+        "--worker-timeout-ms",
+        type=int,
+        help="dramatiq_worker_timeout for every pool (default 1000)",
+    )
+    parser.add_argument("--postgres", help="a PostgreSQL server URL; a throwaway database is made")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-notifications-") as folder:
+        if args.postgres:
+            with throwaway_postgres(args.postgres) as database:
+                results = asyncio.run(run(args, Path(folder), database.url))
+        else:
+            results = asyncio.run(run(args, Path(folder), None))
+    results["database"] = "postgresql" if args.postgres else "sqlite"
+    results["notify_pools"] = args.notify_pools
+    results["worker_timeout_ms"] = args.worker_timeout_ms or 1000
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

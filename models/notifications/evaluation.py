@@ -1,0 +1,158 @@
+"""Turning an accepted flow-run state into deliveries: one per notification policy it sets off.
+
+Called by the `state` actor after the state is committed. A delivery's id is derived from
+(policy, state), so evaluating the same state again (a redelivered message) inserts nothing
+new; what it returns is what still has to be sent, so a message lost between the insert and
+the channel queue is sent on the next evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import exists, select
+
+from models.blocks import BlockDocument, BlockType
+from models.flow_runs import FlowRun, FlowRunState
+from models.flows import Flow
+from models.notifications.channels import ChannelName, channel_for_block_type
+from models.notifications.deliveries import Delivery, DeliveryLease, delivery_id
+from models.notifications.matching import policy_matches
+from models.notifications.outcomes import DeliveryStatus
+from models.notifications.policies import NotificationPolicy
+from models.notifications.templates import (
+    DEFAULT_MESSAGE_TEMPLATE,
+    render_message,
+    render_subject,
+    template_values,
+)
+from models.queries import insert_ignoring_duplicates
+from models.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class QueuedDelivery:
+    """A delivery to put on its channel's queue."""
+
+    id: UUID
+    channel: ChannelName
+
+
+def render_for_policy(policy: NotificationPolicy, values: dict[str, str]) -> tuple[str, str]:
+    """The subject and body of the policy's message."""
+    try:
+        body = render_message(policy.message_template, values)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        # Templates are checked when saved; one stored before that check still notifies.
+        body = render_message(DEFAULT_MESSAGE_TEMPLATE, values)
+    return render_subject(values), body
+
+
+async def plan_deliveries(
+    session: AsyncSession, entered: Sequence[tuple[UUID, UUID]], *, ui_url: str
+) -> list[dict[str, Any]]:
+    """The delivery rows that (flow run id, state id) pairs set off, rendered; reads only.
+
+    Most states set off nothing: that costs one query on the policies and no write.
+    """
+    policies = (
+        await session.execute(
+            select(NotificationPolicy, BlockType.slug)
+            .join(BlockDocument, BlockDocument.id == NotificationPolicy.block_document_id)
+            .join(BlockType, BlockType.id == BlockDocument.block_type_id)
+            .where(NotificationPolicy.is_active.is_(True))
+        )
+    ).all()
+    if not policies:
+        return []
+    rows: list[dict[str, Any]] = []
+    for flow_run_id, state_id in entered:
+        state = await session.get(FlowRunState, state_id)
+        flow_run = await session.get(FlowRun, flow_run_id)
+        if state is None or flow_run is None:
+            continue  # deleted since the state was accepted
+        matched = [
+            (policy, channel)
+            for policy, slug in policies
+            if (channel := channel_for_block_type(slug)) is not None
+            and policy_matches(policy, state.name, flow_run.tags or [])
+        ]
+        if matched:
+            flow = await session.get(Flow, flow_run.flow_id)
+            flow_name = flow.name if flow is not None else ""
+            rows += [
+                delivery_row(policy, channel, flow_name, flow_run, state, ui_url)
+                for policy, channel in matched
+            ]
+    return rows
+
+
+def delivery_row(
+    policy: NotificationPolicy,
+    channel: ChannelName,
+    flow_name: str,
+    flow_run: FlowRun,
+    state: FlowRunState,
+    ui_url: str,
+) -> dict[str, Any]:
+    """The pending delivery of one policy for one state, its message rendered."""
+    values = template_values(
+        policy_id=policy.id,
+        flow_id=flow_run.flow_id,
+        flow_name=flow_name,
+        flow_run_id=flow_run.id,
+        flow_run_name=flow_run.name,
+        parameters=flow_run.parameters,
+        state_type=state.type.value,
+        state_name=state.name,
+        state_timestamp=state.timestamp,
+        state_message=state.message,
+        ui_url=ui_url,
+    )
+    subject, body = render_for_policy(policy, values)
+    now = utcnow()
+    return {
+        "id": delivery_id(policy.id, state.id),
+        "created": now,
+        "updated": now,
+        "policy_id": policy.id,
+        "block_document_id": policy.block_document_id,
+        "channel": channel.value,
+        "flow_run_id": flow_run.id,
+        "flow_run_state_id": state.id,
+        "status": DeliveryStatus.PENDING.value,
+        "subject": subject,
+        "body": body,
+        "attempt_count": 0,
+        "details": {**values, "flow_run_tags": list(flow_run.tags or [])},
+    }
+
+
+async def insert_deliveries(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> list[QueuedDelivery]:
+    """Insert the planned deliveries (each once) and return those not sent or being sent yet."""
+    if not rows:
+        return []
+    await insert_ignoring_duplicates(session, Delivery, rows)
+    untouched = (
+        await session.execute(
+            select(Delivery.id, Delivery.channel).where(
+                Delivery.id.in_([row["id"] for row in rows]),
+                Delivery.status == DeliveryStatus.PENDING.value,
+                Delivery.attempt_count == 0,
+                ~exists(
+                    select(DeliveryLease.delivery_id).where(
+                        DeliveryLease.delivery_id == Delivery.id
+                    )
+                ),
+            )
+        )
+    ).all()
+    return [QueuedDelivery(row.id, ChannelName(row.channel)) for row in untouched]

@@ -1,0 +1,64 @@
+"""Reading deliveries and their attempts: per flow run, per notification policy, by status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from sqlalchemy import select
+
+from models.errors import ObjectNotFound
+from models.notifications.deliveries import Delivery, DeliveryAttempt
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def read_deliveries(
+    session: AsyncSession,
+    *,
+    flow_run_id: UUID | None = None,
+    policy_id: UUID | None = None,
+    statuses: Sequence[str] | None = None,
+    channels: Sequence[str] | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[Delivery]:
+    """Deliveries matching every criterion given, newest first."""
+    query = select(Delivery)
+    if flow_run_id is not None:
+        query = query.where(Delivery.flow_run_id == flow_run_id)
+    if policy_id is not None:
+        query = query.where(Delivery.policy_id == policy_id)
+    if statuses:
+        query = query.where(Delivery.status.in_(statuses))
+    if channels:
+        query = query.where(Delivery.channel.in_(channels))
+    query = query.order_by(Delivery.created.desc(), Delivery.id).limit(limit).offset(offset)
+    return list(await session.scalars(query))
+
+
+async def read_delivery(session: AsyncSession, delivery_id: UUID) -> Delivery:
+    """One delivery; raises ObjectNotFound."""
+    delivery = await session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise ObjectNotFound("Delivery not found")
+    return delivery
+
+
+async def read_attempts(
+    session: AsyncSession, delivery_ids: Sequence[UUID]
+) -> dict[UUID, list[DeliveryAttempt]]:
+    """The attempts of each delivery, in order."""
+    found: dict[UUID, list[DeliveryAttempt]] = {delivery_id: [] for delivery_id in delivery_ids}
+    if not delivery_ids:
+        return found
+    attempts = await session.scalars(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.delivery_id.in_(delivery_ids))
+        .order_by(DeliveryAttempt.delivery_id, DeliveryAttempt.number)
+    )
+    for attempt in attempts:
+        found[attempt.delivery_id].append(attempt)
+    return found
