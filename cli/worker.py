@@ -20,6 +20,9 @@ from actors.pools import NOTIFY_SHARED, POOLS, Pool, pool_named
 
 #: Seconds in-flight messages get to finish when the worker is asked to stop.
 SHUTDOWN_SECONDS = 10
+#: Longest pause of an idle consumer between polls of Redis, in ms. Dramatiq's default
+#: (1 s) adds up to a second to the first message after a quiet spell.
+IDLE_POLL_MS = 100
 
 
 def dramatiq_command(queues: list[str], processes: int, threads: int) -> list[str]:
@@ -49,7 +52,9 @@ def run_in_process(pool: Pool) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    worker = dramatiq.Worker(broker, queues=set(pool.queues), worker_threads=pool.threads)
+    worker = dramatiq.Worker(
+        broker, queues=set(pool.queues), worker_threads=pool.threads, worker_timeout=IDLE_POLL_MS
+    )
     worker.queue_prefetch = pool.prefetch
     worker.start()
     logging.info("Consuming %s with %d threads.", ", ".join(pool.queues), pool.threads)
