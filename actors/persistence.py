@@ -52,8 +52,9 @@ async def announce_flow_run_states(announcements: list[dict[str, Any]]) -> None:
     """What follows flow runs entering states, once the API has committed them.
 
     Each announcement is `{"flow_run_id", "state_id", "initial_state"}` (the state's event
-    was written and published with it). A subflow's state is mirrored onto its placeholder
-    task run. Idempotent: the mirrored state's id derives from the state's.
+    was written and published with it). Matching notification policies get their deliveries,
+    and a subflow's state is mirrored onto its placeholder task run. Idempotent: a delivery's
+    id and a mirrored state's id derive from the state's.
     """
     async with resources.database().read_sessions() as session:
         entered = []

@@ -187,14 +187,7 @@ def create_flow_run(
         raise ObjectNotFound("Flow not found")
     now = utcnow()
     proposed = body.state or StateCreate(type=StateType.PENDING)
-    first = State(
-        type=proposed.type,
-        name=proposed.name or proposed.type.value.capitalize(),
-        timestamp=proposed.timestamp or now,
-        message=proposed.message,
-        state_details=dict(proposed.state_details),
-        data=proposed.data,
-    )
+    first = proposed.proposal(now, keep_timestamp=True)
     values: dict[str, Any] = {
         "id": uuid4(),
         "created": now,

@@ -63,14 +63,7 @@ async def create_task_run(
         return existing, await current_state_row(session, existing), False
     now = utcnow()
     proposed = body.state or StateCreate(type=StateType.PENDING)
-    first = State(
-        type=proposed.type,
-        name=proposed.name or proposed.type.value.capitalize(),
-        timestamp=proposed.timestamp or now,
-        message=proposed.message,
-        state_details=dict(proposed.state_details),
-        data=proposed.data,
-    )
+    first = proposed.proposal(now, keep_timestamp=True)
     task_run = TaskRun(
         id=body.id or uuid4(),
         created=now,

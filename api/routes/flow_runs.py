@@ -29,7 +29,6 @@ from models.flow_run_transitions import (
     read_flow_run_states,
 )
 from models.flow_runs import FlowRun, FlowRunState
-from models.orchestration.transitions import State
 from models.schemas.flow_runs import FlowRunCreate, FlowRunResponse, FlowRunUpdate
 from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
 from models.types import utcnow
@@ -172,14 +171,7 @@ async def count(request: web.Request) -> web.Response:
 async def set_state(request: web.Request) -> web.Response:
     body = await read_body(request, SetStateRequest)
     flow_run_id = path_uuid(request)
-    proposed = State(
-        type=body.state.type,
-        name=body.state.name or body.state.type.value.capitalize(),
-        timestamp=utcnow(),
-        message=body.state.message,
-        state_details=dict(body.state.state_details),
-        data=body.state.data,
-    )
+    proposed = body.state.proposal(utcnow())
     outcome = await request.app[keys.database].write(
         lambda session: propose_flow_run_state(session, flow_run_id, proposed, force=body.force)
     )

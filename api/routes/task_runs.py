@@ -15,7 +15,6 @@ from api.requests import path_uuid, query_uuid, read_body
 from api.responses import json_model, json_models, json_value, orchestration_result
 from models.errors import ObjectNotFound
 from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
-from models.orchestration.transitions import State
 from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
 from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
 from models.task_run_transitions import (
@@ -106,14 +105,7 @@ async def count(request: web.Request) -> web.Response:
 )
 async def set_state(request: web.Request) -> web.Response:
     body = await read_body(request, SetStateRequest)
-    proposed = State(
-        type=body.state.type,
-        name=body.state.name or body.state.type.value.capitalize(),
-        timestamp=utcnow(),
-        message=body.state.message,
-        state_details=dict(body.state.state_details),
-        data=body.state.data,
-    )
+    proposed = body.state.proposal(utcnow())
     async with request.app[keys.database].sessions.begin() as session:
         outcome = await propose_task_run_state(
             session, path_uuid(request), proposed, force=body.force

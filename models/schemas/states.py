@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from models.orchestration.transitions import State
 from models.states import StateType
 
 if TYPE_CHECKING:
@@ -76,6 +77,21 @@ class StateCreate(BaseModel):
         if self.name is None:
             self.name = default_state_name(self.type)
         return self
+
+    def proposal(self, now: datetime, *, keep_timestamp: bool = False) -> State:
+        """The state to orchestrate, with a fresh id, timestamped `now`.
+
+        `keep_timestamp` keeps the client's timestamp, if it sent one: only for the first
+        state of a run it creates; later states are ordered by the server's clock.
+        """
+        return State(
+            type=self.type,
+            name=self.name or default_state_name(self.type),
+            timestamp=(self.timestamp if keep_timestamp and self.timestamp else now),
+            message=self.message,
+            state_details=dict(self.state_details),
+            data=self.data,
+        )
 
 
 class StateResponse(BaseModel):
