@@ -49,6 +49,8 @@ from tests.integration.events import task_run_event
 EVENTS_PER_PING: Final = 700
 #: Histories read back after the counts match, to see Pending and Running stored too.
 HISTORY_SAMPLE: Final = 20
+#: Tries of a set-up request (not measured) that a busy server answers 503.
+SETUP_ATTEMPTS: Final = 30
 #: Seconds between two polls of the readability check.
 POLL_SECONDS: Final = 0.05
 #: The lifecycle of every task run: (state type, state name, milliseconds after Pending).
@@ -181,12 +183,19 @@ async def stream_task_runs(
         tally.errors[f"{type(error).__name__}: {error}"[:120]] += 1
 
 
-async def post_json(session: aiohttp.ClientSession, url: str, body: Any) -> Any:
-    async with session.post(url, json=body) as response:
-        text = await response.text()
-        if response.status >= 400:
-            raise RuntimeError(f"POST {url} answered {response.status}: {text[:200]}")
-        return json.loads(text) if text else None
+async def post_json(
+    session: aiohttp.ClientSession, url: str, body: Any, attempts: int = SETUP_ATTEMPTS
+) -> Any:
+    """POST outside the measurement; a busy server's 503 is retried, as Prefect's client does."""
+    for attempt in range(attempts):
+        async with session.post(url, json=body) as response:
+            text = await response.text()
+            if response.status < 400:
+                return json.loads(text) if text else None
+            if response.status != 503 or attempt == attempts - 1:
+                raise RuntimeError(f"POST {url} answered {response.status}: {text[:200]}")
+        await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 async def create_flow_runs(session: aiohttp.ClientSession, base: str, count: int) -> list[str]:

@@ -92,7 +92,8 @@ def render_results(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
         f"Machine: {m['cores']} cores ({m['cpu_model']}), {m['memory_gib']} GiB, Linux "
         f"{m['kernel']}, Python {m['python']}, SQLite {m['sqlite']}"
         + (f", PostgreSQL {meta['postgresql']}" if meta.get("postgresql") else "")
-        + f". Load average {meta['load_before']} before the run and {meta['load_after']} after: "
+        + f". Load average {meta['load_before']} before the run and "
+        f"{meta.get('load_after', '?')} after: "
         "the load generator runs on the same machine, and other test suites shared it "
         f"during the run. {meta['seconds']:g} s per measurement, "
         f"{meta['seeded_runs']:,} flow runs seeded into Signalbox before `read`"
@@ -105,6 +106,7 @@ def render_results(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
         "",
         *render_figures(results),
         "",
+        *render_failures(meta.get("failures", [])),
         *render_cpu_by_process(results),
     ]
     return "\n".join(lines).rstrip() + "\n"
@@ -363,6 +365,20 @@ def clients(result: dict[str, Any]) -> str:
     if total == result["concurrency"]:
         return str(total)
     return f"{total} ({result['concurrency']} per part)"
+
+
+def render_failures(failures: list[dict[str, Any]]) -> list[str]:
+    """Measurements whose load generator failed: named, so a missing row is explained."""
+    if not failures:
+        return []
+    out = ["Measurements that failed (the load generator exited with an error):", ""]
+    for failure in failures:
+        reason = failure["error"].strip().splitlines()[-1][:200]
+        out.append(
+            f"- {failure['scenario']} at {failure['clients']} clients against "
+            f"{failure['target']}: {reason}"
+        )
+    return [*out, ""]
 
 
 def first_error(result: dict[str, Any]) -> str:

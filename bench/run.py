@@ -67,6 +67,10 @@ SETUP_ALLOWANCE_SECONDS: Final = 600.0
 POLL_SECONDS: Final = 0.05
 
 
+class MeasurementFailed(RuntimeError):
+    """A load generator exited with an error (its output is on stderr)."""
+
+
 @dataclass
 class Target:
     """One server under load, and what it has accepted so far."""
@@ -106,7 +110,7 @@ def main() -> None:
         "seeded_runs": 0,
         "servers": ["ceiling", "signalbox"] + (["prefect"] if args.vs_prefect else []),
     }
-    results: list[dict[str, Any]] = []
+    record(out, meta)
     # The servers stop (ExitStack) before their folder goes (TemporaryDirectory).
     with tempfile.TemporaryDirectory(prefix="signalbox-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
@@ -137,18 +141,30 @@ def main() -> None:
                 meta["seeded_runs"] = args.seed_runs
             for target in targets:
                 say(f"{scenario} at {concurrency} clients against {target.name}...")
-                for result in measure(args, target, scenario, concurrency):
-                    result |= {"record": "result", "run": stamp, "target": target.name,
-                               "database": target.database, "clients": concurrency}  # fmt: skip
-                    results.append(result)
+                labels = {"run": stamp, "target": target.name, "database": target.database,
+                          "scenario": scenario, "clients": concurrency}  # fmt: skip
+                try:
+                    measured = measure(args, target, scenario, concurrency)
+                except MeasurementFailed as failure:
+                    # One server failing one measurement leaves the rest of the run worth having.
+                    say(str(failure))
+                    record(out, {"record": "failure", **labels, "error": str(failure)[-2000:]})
+                    measured = []
+                for result in measured:
+                    record(out, result | {"record": "result", **labels,
+                                          "scenario": result["scenario"]})  # fmt: skip
                 time.sleep(args.pause)  # let queues drain before the next server's turn
-    meta["load_after"] = report.load_average()
-    add_ceiling_fractions(results)
-    with out.open("a") as output:
-        for record in (meta, *results):
-            output.write(json.dumps(record, separators=(",", ":")) + "\n")
+        meta["load_after"] = report.load_average()
+        record(out, meta)  # again, now complete: readers take the last run record
     say(f"Results: {out}")
+    meta, results = read_results(out)
     publish(meta, results, write_docs=args.write_docs)
+
+
+def record(out: Path, line: dict[str, Any]) -> None:
+    """Append one record to the JSONL file at once, so a run cut short keeps what it measured."""
+    with out.open("a") as output:
+        output.write(json.dumps(line, separators=(",", ":")) + "\n")
 
 
 def publish(meta: dict[str, Any], results: list[dict[str, Any]], *, write_docs: bool) -> None:
@@ -170,7 +186,10 @@ def read_results(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if not runs:
         raise SystemExit(f"{path} holds no run record")
     meta = runs[-1]
-    results = [r for r in records if r.get("record") == "result" and r["run"] == meta["run"]]
+    mine = [r for r in records if r.get("run") == meta["run"]]
+    results = [r for r in mine if r.get("record") == "result"]
+    meta["failures"] = [r for r in mine if r.get("record") == "failure"]
+    add_ceiling_fractions(results)
     return meta, results
 
 
@@ -229,8 +248,14 @@ def measure(
     results: list[dict[str, Any]] = []
     before = process_usage.snapshot(target.server.pid)
     after = None
-    with process_usage.PeakMemory(target.server.pid) as memory:
-        process = subprocess.Popen(command, cwd=REPOSITORY, stdout=subprocess.PIPE, text=True)
+    # Its stderr goes to a file: progress lines, or why it failed.
+    with (
+        tempfile.TemporaryFile("w+") as errors,
+        process_usage.PeakMemory(target.server.pid) as memory,
+    ):
+        process = subprocess.Popen(
+            command, cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=errors, text=True
+        )
         # A hung load generator must not hold the run forever.
         watchdog = threading.Timer(args.seconds + SETUP_ALLOWANCE_SECONDS, process.kill)
         watchdog.start()
@@ -253,8 +278,12 @@ def measure(
             if process.poll() is None:
                 process.kill()
                 process.wait()
+        errors.seek(0)
+        output = errors.read()
+    sys.stderr.write(output)
     if process.returncode != 0:
-        raise RuntimeError(f"{shlex.join(command)} exited with {process.returncode}")
+        reason = (output.strip().splitlines() or ["no output"])[-1]
+        raise MeasurementFailed(f"{shlex.join(command)} exited with {process.returncode}: {reason}")
     cpu = process_usage.cpu_percent_by_role(before, after) if after else {}
     for result in results:
         result |= {"cpu": cpu, "peak_memory_mb": memory.by_role()}
