@@ -312,11 +312,7 @@ def render_figures(results: list[dict[str, Any]]) -> list[str]:
     found = by_key(results)
     for r in sorted(results, key=row_order):
         ceiling = found.get(("ceiling", r["scenario"], r["concurrency"]))
-        share = (
-            "-"
-            if r["target"] == "ceiling"
-            else fraction(r["throughput"], ceiling and ceiling["throughput"])
-        )
+        share = "-" if r["target"] == "ceiling" else fraction(r["throughput"], throughput(ceiling))
         lat, srv = r["latency"], r.get("server") or {}
         readable = r.get("readable")
         if not readable:

@@ -87,8 +87,7 @@ class Target:
 def main() -> None:
     args = parse_arguments()
     if args.from_results:
-        meta, results = read_results(Path(args.from_results))
-        publish(meta, results, write_docs=args.write_docs)
+        publish(*read_results(Path(args.from_results)), write_docs=args.write_docs)
         return
     signal.signal(signal.SIGTERM, stop_on_sigterm)  # stop everything as on Ctrl-C
     started = datetime.now(UTC)

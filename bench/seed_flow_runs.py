@@ -47,7 +47,13 @@ FINAL_STATES: Final = (
     (StateType.CRASHED, "Crashed", "Flow run infrastructure exited with non-zero status.", 0.01),
 )
 #: Tag sets the seeded runs carry, picked at random.
-TAG_SETS: Final = (["etl"], ["etl", "nightly"], ["reporting"], ["ml", "training"], [])
+TAG_SETS: Final[tuple[list[str], ...]] = (
+    ["etl"],
+    ["etl", "nightly"],
+    ["reporting"],
+    ["ml", "training"],
+    [],
+)
 #: Prefect's default retry policy, as the client sends it.
 EMPIRICAL_POLICY: Final = {
     "max_retries": 0,

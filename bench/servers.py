@@ -169,7 +169,7 @@ def wait_until_answering(url: str, process: subprocess.Popen[bytes], log_path: P
     while time.monotonic() < deadline:
         if process.poll() is not None:
             tail = log_path.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"{process.args} exited with {process.returncode}:\n{tail}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{tail}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -216,7 +216,7 @@ def require_loopback(host: str | None) -> None:
     """Benchmarks only ever talk to this machine; a unix socket (no host) is local too."""
     if host is None or host.startswith("/"):
         return
-    addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     if not all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses):
         raise SystemExit(f"Refusing a database on {host}: benchmarks run on loopback only.")
 
