@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Name, Updated
@@ -29,6 +29,13 @@ class FlowRun(Base):
             "ix_flow_run_deployment_id_expected_start_time", "deployment_id", "expected_start_time"
         ),
         Index("ix_flow_run_work_queue_id_state_type", "work_queue_id", "state_type"),
+        # The default listing order (EXPECTED_START_TIME_DESC, ties by id): without it
+        # PostgreSQL sorts the whole table for every list. SQLite cannot index NULLS LAST.
+        Index(
+            "ix_flow_run_expected_start_time_desc_id_desc",
+            text("expected_start_time DESC NULLS LAST"),
+            text("id DESC"),
+        ).ddl_if(dialect="postgresql"),
         Index(
             "ix_flow_run_tags_gin",
             "tags",
