@@ -7,6 +7,7 @@ from uuid import UUID
 
 import dramatiq
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from actors import resources
 from actors.counters import release_slots_of_finished_task_runs
@@ -56,22 +57,33 @@ async def announce_flow_run_states(announcements: list[dict[str, Any]]) -> None:
     and a subflow's state is mirrored onto its placeholder task run. Idempotent: a delivery's
     id and a mirrored state's id derive from the state's.
     """
+    state_ids = [UUID(item["state_id"]) for item in announcements]
+    # One query for the batch; runs deleted since are simply not found.
     async with resources.database().read_sessions() as session:
-        entered = []
-        for item in announcements:
-            flow_run = await session.get(FlowRun, UUID(item["flow_run_id"]))
-            state_row = await session.get(FlowRunState, UUID(item["state_id"]))
-            if flow_run is not None and state_row is not None:  # else deleted since
-                entered.append((flow_run, State.from_row(state_row)))
-    await notify_flow_run_states([(run.id, state.id) for run, state in entered])
-    subflows = [(run, state) for run, state in entered if run.parent_task_run_id is not None]
-    if subflows:  # a write transaction only when there is something to write
-        async with resources.database().sessions.begin() as session:
-            for flow_run, state in subflows:
-                assert flow_run.parent_task_run_id is not None
-                await mirror_child_flow_run_state(
-                    session, flow_run.parent_task_run_id, flow_run.id, state
+        entered = (
+            await session.execute(
+                select(FlowRunState.flow_run_id, FlowRunState.id, FlowRun.parent_task_run_id)
+                .join(FlowRun, FlowRun.id == FlowRunState.flow_run_id)
+                .where(FlowRunState.id.in_(state_ids))
+            )
+        ).all()
+        subflow_states = [row.id for row in entered if row.parent_task_run_id is not None]
+        states = (
+            {
+                state.id: (state.flow_run_id, State.from_row(state))
+                for state in await session.scalars(
+                    select(FlowRunState).where(FlowRunState.id.in_(subflow_states))
                 )
+            }
+            if subflow_states
+            else {}
+        )
+    await notify_flow_run_states([(row.flow_run_id, row.id) for row in entered])
+    if states:  # a write transaction only when there is something to write
+        parents = {row.id: row.parent_task_run_id for row in entered}
+        async with resources.database().sessions.begin() as session:
+            for state_id, (flow_run_id, state) in states.items():
+                await mirror_child_flow_run_state(session, parents[state_id], flow_run_id, state)
 
 
 def announcement(

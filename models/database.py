@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from models.group_commit import GroupCommitWriter
 from models.settings import Settings
 
 T = TypeVar("T")
@@ -68,37 +68,29 @@ class Database:
     engine: AsyncEngine
     sessions: WriteSessions
     read_sessions: async_sessionmaker[AsyncSession]
-    #: SQLite only: a synchronous engine used by one writer thread (see `write`).
-    sqlite_writer: Engine | None = None
-    writer_thread: ThreadPoolExecutor | None = field(default=None, repr=False)
+    #: The hot writes' writer thread, on a synchronous engine of the same database.
+    writer: GroupCommitWriter
 
     async def write(self, work: Callable[[Session], T]) -> T:
-        """Run `work(session)` in one write transaction and return what it returns.
+        """Run `work(session)` in a write transaction and return what it returns.
 
-        For the hottest writes (flow-run states, logs, events, task-run states). On SQLite
-        the whole transaction runs in one dedicated thread on a plain sqlite3 connection:
-        one thread hop instead of one per statement, which is what an async driver costs
-        (a statement through aiosqlite is ~0.5 ms; a whole transaction in the thread is
-        ~0.1 ms), and that thread is the process's single SQLite writer. On PostgreSQL it
-        runs through the async session (`run_sync`), in parallel with other transactions.
+        For the hottest writes (flow-run states, logs, events, task-run states). `work` runs
+        on the writer thread, on a plain synchronous connection (one thread hop per
+        transaction instead of one per statement, which is what an async driver costs),
+        usually in a transaction shared with the other writes queued at that moment (see
+        `models.group_commit`), so it must be database work that may run twice. On SQLite
+        that thread is also the process's single writer.
         """
-        if self.sqlite_writer is None:
-            async with self.sessions.begin() as session:
-                return await session.run_sync(work)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.writer_thread, self.write_now, work)
+        return await self.writer.submit(work)
 
     def write_now(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in a transaction of the SQLite writer (on the writer thread)."""
-        assert self.sqlite_writer is not None
-        with Session(self.sqlite_writer, expire_on_commit=False) as session, session.begin():
-            return work(session)
+        """Run `work` in a write transaction of its own on the calling thread."""
+        return self.writer.run_now(work)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.sqlite_writer is not None and self.writer_thread is not None:
-            self.writer_thread.shutdown(wait=True)
-            self.sqlite_writer.dispose()
+        await asyncio.to_thread(self.writer.close)
+        self.writer.engine.dispose()
 
 
 def open_database(settings: Settings, **engine_options: Any) -> Database:
@@ -108,21 +100,29 @@ def open_database(settings: Settings, **engine_options: Any) -> Database:
     )
     reader = engine.execution_options(sqlite_begin=READ_BEGIN)
     on_sqlite = engine.dialect.name == "sqlite"
-    sqlite_writer = writer_thread = None
-    if on_sqlite:
-        url = make_url(settings.database_url).set(drivername="sqlite+pysqlite")
-        sqlite_writer = create_sync_engine(url, poolclass=pool.SingletonThreadPool)
-        tune_sqlite(sqlite_writer, settings.sqlite_busy_timeout_seconds)
-        writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
     return Database(
         engine=engine,
         sessions=WriteSessions(
             async_sessionmaker(engine, expire_on_commit=False), one_at_a_time=on_sqlite
         ),
         read_sessions=async_sessionmaker(reader, expire_on_commit=False),
-        sqlite_writer=sqlite_writer,
-        writer_thread=writer_thread,
+        writer=GroupCommitWriter(
+            create_writer_engine(settings.database_url, settings.sqlite_busy_timeout_seconds)
+        ),
     )
+
+
+def create_writer_engine(database_url: str, busy_timeout_seconds: float) -> Engine:
+    """A synchronous engine for the writer thread, on the same database as the async one."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        writer = create_sync_engine(
+            url.set(drivername="sqlite+pysqlite"), poolclass=pool.SingletonThreadPool
+        )
+        tune_sqlite(writer, busy_timeout_seconds)
+        return writer
+    # psycopg (3) is one driver for both: the async URL serves the synchronous engine.
+    return create_sync_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
 
 
 def create_engine(

@@ -1,11 +1,13 @@
 """Creating flow runs and proposing their states, in the caller's transaction.
 
 The API calls this for `create` and `set_state`, the crash detector for a forced CRASHED.
-These are the hottest writes of the server, so they are Core statements, not the ORM's
-unit of work: one SELECT reads the run, its current state and its flow's name; then an
-INSERT of the state, an UPDATE of the run and an INSERT of the event. The run's row is
-locked (PostgreSQL `FOR UPDATE`; on SQLite, `BEGIN IMMEDIATE` already holds the write lock),
-so two proposals for one run are decided one after the other.
+These are the hottest writes of the server, so they are Core statements built once, at
+import, and executed with bound parameters: building a statement with `.values(...)` and
+computing its cache key costs more than SQLite takes to run it. One SELECT reads the run,
+its current state and its flow's name; then an INSERT of the state, an UPDATE of the run
+and an INSERT of the event. The run's row is locked (PostgreSQL `FOR UPDATE`; on SQLite,
+`BEGIN IMMEDIATE` already holds the write lock), so two proposals for one run are decided
+one after the other.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select
 
 from models.errors import ObjectNotFound
-from models.events import insert_events
+from models.events import EventRow
 from models.flow_run_events import flow_run_state_event
 from models.flow_runs import FlowRun, FlowRunState
 from models.flows import Flow
@@ -55,6 +57,27 @@ STATE_COLUMNS = [
     for column in FlowRunState.__table__.columns
     if column.name in {"type", "name", "timestamp", "message", "state_details", "data"}
 ]
+
+
+_runs = FlowRun.__table__
+#: The run, its flow's name and its current state, by `flow_run_id`, the run's row locked.
+READ_RUN = (
+    select(
+        *_runs.columns,
+        Flow.name.label("flow_name"),
+        # The run row carries a copy of its state's id, type, name and timestamp.
+        *(column for column in STATE_COLUMNS if column.name not in _runs.c),
+    )
+    .join(Flow, Flow.id == _runs.c.flow_id)
+    .outerjoin(FlowRunState, FlowRunState.id == _runs.c.state_id)
+    .where(_runs.c.id == bindparam("flow_run_id"))
+    .with_for_update(of=_runs)
+)
+INSERT_RUN = _runs.insert()
+#: The columns set are the parameters given, besides `run_id`.
+UPDATE_RUN = _runs.update().where(_runs.c.id == bindparam("run_id"))
+INSERT_STATE = FlowRunState.__table__.insert()
+INSERT_EVENT = EventRow.__table__.insert()
 
 
 def snapshot_of(flow_run: Any, current: State | None) -> RunSnapshot:
@@ -98,19 +121,36 @@ def write_state(
         state, state_details={**state.state_details, "flow_run_id": str(flow_run.id)}
     )
     changes = enter_state(run, state)
-    columns = {**changes.columns(), "updated": utcnow()}
+    now = utcnow()
+    columns = {**changes.columns(), "updated": now}
+    connection = session.connection()
     if new_run is not None:
-        session.execute(insert(FlowRun).values({**new_run, **columns}))
+        connection.execute(INSERT_RUN, {**new_run, **columns})
     else:
-        session.execute(update(FlowRun).where(FlowRun.id == flow_run.id).values(**columns))
-    session.execute(
-        insert(FlowRunState).values(
-            flow_run_id=flow_run.id, created=columns["updated"], **dataclasses.asdict(changes.state)
-        )
+        connection.execute(UPDATE_RUN, {**columns, "run_id": flow_run.id})
+    connection.execute(
+        INSERT_STATE,
+        {"flow_run_id": flow_run.id, "created": now, **changes.state.columns()},
     )
     event = flow_run_state_event(flow_run, flow_name, changes.state, initial)
-    insert_events(session, [event])
+    # The event is ours and new (its id is the new state's): no validation, no conflict.
+    connection.execute(INSERT_EVENT, event_row(event, changes.state, now))
     return changes.state, columns, event
+
+
+def event_row(event: dict[str, Any], state: State, received: Any) -> dict[str, Any]:
+    """The `event` table's row for a `prefect.flow-run.<State>` event built here."""
+    return {
+        "id": state.id,
+        "occurred": state.timestamp,
+        "received": received,
+        "event": event["event"],
+        "resource_id": event["resource"]["prefect.resource.id"],
+        "resource": event["resource"],
+        "related": event["related"],
+        "payload": event["payload"],
+        "follows": None,
+    }
 
 
 def propose_flow_run_state(
@@ -120,29 +160,19 @@ def propose_flow_run_state(
 
     Synchronous: run it with `Database.write`.
     """
-    row = (
-        session.execute(
-            select(FlowRun, Flow.name.label("flow_name"), *STATE_COLUMNS)
-            .join(Flow, Flow.id == FlowRun.flow_id)
-            .outerjoin(FlowRunState, FlowRunState.id == FlowRun.state_id)
-            .where(FlowRun.id == flow_run_id)
-            .with_for_update(of=FlowRun.__table__)
-            .execution_options(populate_existing=True)
-        )
-    ).one_or_none()
-    if row is None:
+    flow_run = session.connection().execute(READ_RUN, {"flow_run_id": flow_run_id}).one_or_none()
+    if flow_run is None:
         raise ObjectNotFound("Flow run not found")
-    flow_run: FlowRun = row.FlowRun
     current = None
-    if row.state_type is not None:
+    if flow_run.state_type is not None:
         current = State(
             id=flow_run.state_id or uuid4(),
-            type=row.state_type,
-            name=row.state_name,
-            timestamp=row.state_timestamp,
-            message=row.state_message,
-            state_details=dict(row.state_state_details or {}),
-            data=row.state_data,
+            type=flow_run.state_type,
+            name=flow_run.state_name,
+            timestamp=flow_run.state_timestamp,
+            message=flow_run.state_message,
+            state_details=dict(flow_run.state_state_details or {}),
+            data=flow_run.state_data,
         )
     run = snapshot_of(flow_run, current)
     initial = None if current is None else {"type": current.type, "name": current.name}
@@ -150,7 +180,7 @@ def propose_flow_run_state(
     entered = decision.entered_state(run)
     if entered is None:
         return Outcome(decision, decision.state, entered=False, initial=initial)
-    stored, _, event = write_state(session, flow_run, row.flow_name, run, entered, initial)
+    stored, _, event = write_state(session, flow_run, flow_run.flow_name, run, entered, initial)
     return Outcome(decision, stored, entered=True, initial=initial, event=event)
 
 
@@ -222,5 +252,5 @@ def create_flow_run(
     )
     for column, value in columns.items():
         setattr(flow_run, column, value)
-    state_row = FlowRunState(flow_run_id=flow_run.id, created=now, **dataclasses.asdict(stored))
+    state_row = FlowRunState(flow_run_id=flow_run.id, created=now, **stored.columns())
     return flow_run, state_row, event

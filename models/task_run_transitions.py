@@ -48,7 +48,7 @@ def write_state(session: AsyncSession, task_run: TaskRun, run: RunSnapshot, stat
     if task_run.flow_run_id is not None:
         details["flow_run_id"] = str(task_run.flow_run_id)
     changes = enter_state(run, dataclasses.replace(state, state_details=details))
-    session.add(TaskRunState(task_run_id=task_run.id, **dataclasses.asdict(changes.state)))
+    session.add(TaskRunState(task_run_id=task_run.id, **changes.state.columns()))
     for column, value in changes.columns().items():
         setattr(task_run, column, value)
     task_run.updated = utcnow()

@@ -39,7 +39,7 @@ class State:
     """A state as a client proposes it or as the history stores it.
 
     The field names are those of the `flow_run_state` / `task_run_state` columns, so
-    `FlowRunState(flow_run_id=..., **dataclasses.asdict(state))` writes the history row.
+    `FlowRunState(flow_run_id=..., **state.columns())` writes the history row.
     `state_details` holds JSON values as the client sent them (times are ISO strings).
     A proposed state gets a fresh id; a stored one keeps the id of its history row.
     """
@@ -64,6 +64,18 @@ class State:
             state_details=dict(row.state_details or {}),
             data=row.data,
         )
+
+    def columns(self) -> dict[str, Any]:
+        """The history row's values (a shallow `dataclasses.asdict`, which deep-copies)."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "name": self.name,
+            "timestamp": self.timestamp,
+            "message": self.message,
+            "state_details": self.state_details,
+            "data": self.data,
+        }
 
     @property
     def scheduled_time(self) -> datetime | None:
