@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
 
@@ -30,6 +30,14 @@ def json_models(models: Sequence[BaseModel], model_type: type[BaseModel]) -> web
     return web.Response(body=adapter.dump_json(list(models)), content_type=JSON)
 
 
+def json_values(values: Sequence[Any]) -> web.Response:
+    """Plain JSON values (and `orjson.Fragment`s of stored JSON) built for a long listing.
+
+    Times must be aware and in UTC: they are written as pydantic writes them (…Z).
+    """
+    return web.Response(body=orjson.dumps(values, option=orjson.OPT_UTC_Z), content_type=JSON)
+
+
 def json_value(value: Any, status: int = 200) -> web.Response:
     """A bare JSON value: counts are integers, the version is a string."""
     return web.json_response(value, status=status)
@@ -41,7 +49,7 @@ def no_content() -> web.Response:
 
 def orchestration_result(outcome: Outcome) -> web.Response:
     """The answer to `set_state`: 201 whatever the decision, as the reference server does."""
-    state = None if outcome.state is None else dataclasses.asdict(outcome.state)
+    state = None if outcome.state is None else outcome.state.columns()
     result = OrchestrationResultResponse.model_validate(
         {
             "state": state,

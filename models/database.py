@@ -28,6 +28,8 @@ T = TypeVar("T")
 #: The transaction mode of read-only sessions on SQLite; writers use BEGIN IMMEDIATE.
 READ_BEGIN = "BEGIN DEFERRED"
 WRITE_BEGIN = "BEGIN IMMEDIATE"
+#: Transactions of hot writes in flight at once on PostgreSQL (each waits on round trips).
+POSTGRESQL_WRITER_THREADS = 4
 
 
 class WriteSessions:
@@ -107,7 +109,8 @@ def open_database(settings: Settings, **engine_options: Any) -> Database:
         ),
         read_sessions=async_sessionmaker(reader, expire_on_commit=False),
         writer=GroupCommitWriter(
-            create_writer_engine(settings.database_url, settings.sqlite_busy_timeout_seconds)
+            create_writer_engine(settings.database_url, settings.sqlite_busy_timeout_seconds),
+            threads=1 if on_sqlite else POSTGRESQL_WRITER_THREADS,
         ),
     )
 
@@ -122,7 +125,9 @@ def create_writer_engine(database_url: str, busy_timeout_seconds: float) -> Engi
         tune_sqlite(writer, busy_timeout_seconds)
         return writer
     # psycopg (3) is one driver for both: the async URL serves the synchronous engine.
-    return create_sync_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    # No pre-ping (a round trip per transaction): a dropped connection fails its shared
+    # transaction, the pool discards it, and the units run again on a fresh one.
+    return create_sync_engine(url, pool_size=POSTGRESQL_WRITER_THREADS, max_overflow=2)
 
 
 def create_engine(

@@ -73,6 +73,7 @@ READ_RUN = (
     .where(_runs.c.id == bindparam("flow_run_id"))
     .with_for_update(of=_runs)
 )
+READ_FLOW_NAME = select(Flow.name).where(Flow.id == bindparam("flow_id"))
 INSERT_RUN = _runs.insert()
 #: The columns set are the parameters given, besides `run_id`.
 UPDATE_RUN = _runs.update().where(_runs.c.id == bindparam("run_id"))
@@ -212,7 +213,7 @@ def create_flow_run(
         if existing is not None:
             state = session.get(FlowRunState, existing.state_id) if existing.state_id else None
             return existing, state, None
-    flow_name = session.scalar(select(Flow.name).where(Flow.id == body.flow_id))
+    flow_name = session.connection().execute(READ_FLOW_NAME, {"flow_id": body.flow_id}).scalar()
     if flow_name is None:
         raise ObjectNotFound("Flow not found")
     now = utcnow()

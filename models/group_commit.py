@@ -1,8 +1,8 @@
-"""Group commit: one writer thread runs the hot writes that queue up in shared transactions.
+"""Group commit: writer threads run the hot writes that queue up in shared transactions.
 
 Under load many requests want a short write transaction at the same moment. Committing
 each on its own pays, every time, for BEGIN, COMMIT (SQLite writes its WAL frames,
-PostgreSQL waits for its WAL flush) and a thread hop. The writer thread instead takes
+PostgreSQL waits for its WAL flush) and a thread hop. A writer thread instead takes
 everything queued since its last commit and runs it in one transaction, in arrival order,
 so each unit of work sees the ones before it exactly as if they had run one by one. Alone
 on an idle server a unit still runs at once, in a transaction of its own.
@@ -13,7 +13,7 @@ the others and every caller gets its own result or error. Units must therefore b
 database work that may run twice: read, decide, write; nothing sent elsewhere.
 
 Written here rather than taken from a library: neither SQLAlchemy nor the drivers batch
-transactions across callers; the whole mechanism is a queue, a thread and a retry.
+transactions across callers; the whole mechanism is a queue, threads and a retry.
 """
 
 from __future__ import annotations
@@ -45,12 +45,21 @@ class Unit(Generic[T]):
 
 
 class GroupCommitWriter:
-    """Runs units of work on one thread and one connection, many to a transaction."""
+    """Runs units of work on writer threads, many units to a transaction.
 
-    def __init__(self, engine: Engine, *, name: str = "db-writer") -> None:
+    SQLite takes one writer thread (it has one writer at a time anyway). PostgreSQL takes
+    several, whose transactions run side by side while each waits on the network; should two
+    of them lock the same runs in opposite orders, PostgreSQL aborts one as a deadlock and
+    its units run again one by one, like any failed shared transaction.
+    """
+
+    def __init__(self, engine: Engine, *, threads: int = 1, name: str = "db-writer") -> None:
         self.engine = engine
         self.units: queue.SimpleQueue[Unit[Any] | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self.run, name=name, daemon=True)
+        self.threads = [
+            threading.Thread(target=self.run, name=f"{name}-{number}", daemon=True)
+            for number in range(threads)
+        ]
         self.started = False
         self.start_lock = threading.Lock()
 
@@ -70,15 +79,18 @@ class GroupCommitWriter:
     def ensure_started(self) -> None:
         with self.start_lock:
             if not self.started:
-                self.thread.start()
+                for thread in self.threads:
+                    thread.start()
                 self.started = True
 
     def close(self) -> None:
         """Finish what is queued, then stop the thread."""
         with self.start_lock:
             if self.started:
-                self.units.put(None)
-                self.thread.join()
+                for _ in self.threads:
+                    self.units.put(None)  # each thread stops at the first it takes
+                for thread in self.threads:
+                    thread.join()
                 self.started = False
 
     def run(self) -> None:
