@@ -8,6 +8,7 @@ channel's queue, where that channel's own worker pool sends it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Final
 from uuid import UUID
@@ -16,8 +17,10 @@ import dramatiq
 from dramatiq import Actor
 
 from actors import resources
+from actors.broker import broker
 from actors.channels.delivery import Channel
 from actors.channels.discord import DISCORD, deliver_discord
+from actors.channels.http import CloseReceiverSessions
 from actors.channels.mattermost import MATTERMOST, deliver_mattermost
 from actors.channels.opsgenie import OPSGENIE, deliver_opsgenie
 from actors.channels.pagerduty import PAGERDUTY, deliver_pagerduty
@@ -26,7 +29,6 @@ from actors.channels.slack import SLACK, deliver_slack
 from actors.channels.teams import TEAMS, deliver_teams
 from actors.channels.twilio import TWILIO, deliver_twilio
 from actors.channels.webhook import WEBHOOK, deliver_webhook
-from actors.enqueue import enqueue
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
 from models.notifications.channels import ChannelName
 from models.notifications.claims import mark_delivery_dead as give_up_delivery
@@ -47,6 +49,9 @@ CHANNEL_ACTORS: Final[dict[ChannelName, Actor[[str], Any]]] = {
     ChannelName.TWILIO: deliver_twilio,
     ChannelName.WEBHOOK: deliver_webhook,
 }
+
+# The channel actors share one session to receivers per worker; it closes with the worker.
+broker.add_middleware(CloseReceiverSessions())
 
 #: Each channel's sender, for `signalbox notifications test`.
 CHANNELS: Final[dict[ChannelName, Channel]] = {
@@ -70,10 +75,17 @@ def ui_url(settings: Settings) -> str:
     return settings.ui_url or f"http://{settings.api_host}:{settings.api_port}"
 
 
-async def queue_deliveries(deliveries: list[QueuedDelivery]) -> None:
-    """Put each delivery on its channel's queue."""
+def send_deliveries(deliveries: list[QueuedDelivery]) -> None:
+    """Put each delivery on its channel's queue (blocking: one Redis round trip each)."""
     for delivery in deliveries:
-        await enqueue(CHANNEL_ACTORS[delivery.channel], str(delivery.id))
+        CHANNEL_ACTORS[delivery.channel].send(str(delivery.id))
+
+
+async def queue_deliveries(deliveries: list[QueuedDelivery]) -> None:
+    """Put each delivery on its channel's queue without blocking the event loop."""
+    if deliveries:
+        # One hop to a thread for the whole batch: `enqueue` would make one per message.
+        await asyncio.to_thread(send_deliveries, deliveries)
 
 
 async def notify_flow_run_states(entered: list[tuple[UUID, UUID]]) -> None:

@@ -42,6 +42,7 @@ from aiohttp import web
 # Run as `python bench/bench_notifications.py`: the repository root holds models/ and bench/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import process_usage
 from bench.servers import start_process, throwaway_postgres, wait_until_answering
 from tests.compat.prefect_client import free_port
 
@@ -223,7 +224,21 @@ async def measure_latency(
     }
 
 
-async def measure_throughput(services: Services, database: Any, args: Any) -> dict[str, Any]:
+def cpu_ms_by_role(
+    before: process_usage.UsageSnapshot, after: process_usage.UsageSnapshot, count: int
+) -> dict[str, float]:
+    """CPU milliseconds each role of the server spent per delivery between two snapshots."""
+    used: dict[str, float] = {}
+    for pid, seconds in after.seconds.items():
+        role = after.roles.get(pid) or before.roles.get(pid, "?")
+        used[role] = used.get(role, 0.0) + seconds - before.seconds.get(pid, 0.0)
+    ranked = sorted(used.items(), key=lambda item: -item[1])
+    return {role: round(seconds * 1000 / count, 2) for role, seconds in ranked if seconds > 0}
+
+
+async def measure_throughput(
+    services: Services, database: Any, args: Any, server_pid: int
+) -> dict[str, Any]:
     """Write `deliveries` pending deliveries per channel, queue them all, time them out."""
     from sqlalchemy import func, select
 
@@ -278,6 +293,8 @@ async def measure_throughput(services: Services, database: Any, args: Any) -> di
                 or 0
             )
 
+    usage_before = process_usage.snapshot(server_pid)
+    own_cpu_before = time.process_time()
     started = time.monotonic()
     sending = asyncio.create_task(asyncio.to_thread(queue_all))
 
@@ -286,8 +303,11 @@ async def measure_throughput(services: Services, database: Any, args: Any) -> di
 
     await wait_for(all_delivered, f"{expected} deliveries")
     elapsed = time.monotonic() - started
+    usage_after = process_usage.snapshot(server_pid)
+    own_cpu = time.process_time() - own_cpu_before
     await sending
     requests = services.requests - before
+    server_cpu_ms = cpu_ms_by_role(usage_before, usage_after, expected)
     return {
         "deliveries": expected,
         "channels": len(CHANNELS),
@@ -295,6 +315,11 @@ async def measure_throughput(services: Services, database: Any, args: Any) -> di
         "deliveries_per_second": round(expected / elapsed, 1),
         "requests_received": requests,
         "exactly_once": requests == expected,
+        # CPU per delivery: the server's processes, and this process (stand-in and queueing).
+        "server_cpu_ms_per_delivery": round(sum(server_cpu_ms.values()), 2),
+        "server_cpu_ms_per_delivery_by_role": server_cpu_ms,
+        "server_cpu_percent_by_role": process_usage.cpu_percent_by_role(usage_before, usage_after),
+        "bench_process_cpu_ms_per_delivery": round(own_cpu * 1000 / expected, 2),
     }
 
 
@@ -376,7 +401,7 @@ async def run(args: Any, workdir: Path, database_url: str | None) -> dict[str, A
                 async with aiohttp.ClientSession() as http:
                     await set_up_policies(http, base, services)
                     latency = await measure_latency(http, base, services, database, args)
-                throughput = await measure_throughput(services, database, args)
+                throughput = await measure_throughput(services, database, args, process.pid)
             finally:
                 await database.dispose()
     finally:

@@ -17,15 +17,25 @@ from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID, uuid4
 
+import aiohttp
+from cryptography.fernet import Fernet
 from dramatiq import Retry
 from dramatiq.middleware import CurrentMessage
 
 from actors import resources
-from actors.channels.http import ChannelRequest, open_http_session, send
+from actors.channels.http import RECEIVER_SESSIONS, ChannelRequest, open_http_session, send
 from actors.retrying import database_unavailable
-from models.encryption import fernet_for
+from models.block_documents import BlockData, read_block_data
+from models.encryption import UnreadableBlockData, fernet_for
 from models.notifications.channels import ChannelName
-from models.notifications.claims import AttemptResult, Busy, Claim, claim_delivery, record_attempt
+from models.notifications.claims import (
+    AttemptResult,
+    Busy,
+    Claim,
+    claim_delivery,
+    open_block,
+    record_attempt,
+)
 from models.notifications.outcomes import (
     Answer,
     DeliveryStatus,
@@ -116,9 +126,14 @@ async def attempt_notification(
     notification: Notification,
     settings: Settings,
     finished_targets: frozenset[str] = frozenset(),
+    http: aiohttp.ClientSession | None = None,
 ) -> tuple[list[AttemptResult], tuple[str, ...]]:
     """Build the channel's requests, send those not finished yet (concurrently), read the
-    answers; returns the results and every secret the requests carried."""
+    answers; returns the results and every secret the requests carried.
+
+    Sent through `http`, or through a session opened for this attempt alone (`signalbox
+    notifications test`, which makes one attempt and exits).
+    """
     try:
         requests = channel.build(notification, settings)
     except KeyError as missing:
@@ -127,7 +142,10 @@ async def attempt_notification(
         return unusable_block(str(error)), ()
     pending = [request for request in requests if request.target not in finished_targets]
     secrets = tuple(secret for request in requests for secret in request.secrets)
-    async with open_http_session() as http:
+    if http is None:
+        async with open_http_session() as own:
+            answers = await asyncio.gather(*(send(request, own) for request in pending))
+    else:
         answers = await asyncio.gather(*(send(request, http) for request in pending))
     results = [
         AttemptResult(request.target, answer, channel.read(answer))
@@ -136,14 +154,61 @@ async def attempt_notification(
     return results, secrets
 
 
-def notification_of(claim: Claim) -> Notification:
+def notification_of(claim: Claim, block: BlockData) -> Notification:
     return Notification(
         delivery_id=claim.delivery_id,
         subject=claim.subject,
         body=claim.body,
         details=claim.details,
-        data=claim.block.data if claim.block else {},
+        data=block.data,
     )
+
+
+#: The Fernet of each (home folder, configured key): `fernet_for` reads the key file.
+FERNETS: Final[dict[tuple[object, str | None], Fernet]] = {}
+
+
+def cached_fernet(settings: Settings) -> Fernet:
+    """The worker's Fernet, made once per process instead of once per attempt."""
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    fernet = FERNETS.get((settings.home, key))
+    if fernet is None:
+        fernet = FERNETS[(settings.home, key)] = fernet_for(settings)
+    return fernet
+
+
+async def read_claimed_block(claim: Claim, settings: Settings) -> BlockData | None:
+    """The claimed delivery's block data, secrets in clear; None when it was deleted."""
+    if claim.block is None:
+        return None
+    fernet = cached_fernet(settings)
+    if claim.block.has_references:  # rare for a notification block: the full reader nests them
+        async with resources.database().read_sessions() as session:
+            return await read_block_data(session, claim.block.document_id, fernet)
+    return open_block(claim.block, fernet)
+
+
+async def attempt_claimed(
+    channel: Channel, claim: Claim, settings: Settings
+) -> tuple[list[AttemptResult], tuple[str, ...]]:
+    """The claimed delivery's attempt: its requests made through the worker's session, or
+    why none could be; returns the results and every secret of the block and requests."""
+    try:
+        block = await read_claimed_block(claim, settings)
+    except UnreadableBlockData:
+        # Recorded and refused like any unusable block, which releases the lease; a replay
+        # once the key is back sends it.
+        return unusable_block("the block data cannot be decrypted with this key"), ()
+    if block is None:
+        return unusable_block("the block document was deleted"), ()
+    results, secrets = await attempt_notification(
+        channel,
+        notification_of(claim, block),
+        settings,
+        claim.finished_targets,
+        RECEIVER_SESSIONS.current(),
+    )
+    return results, (*block.secrets, *secrets)
 
 
 async def deliver(channel: Channel, delivery_id: str) -> None:
@@ -158,26 +223,16 @@ async def deliver(channel: Channel, delivery_id: str) -> None:
     queued_ms = message.message_timestamp if message is not None else time.time() * 1000
     settings = resources.settings()
     database = resources.database()
-    async with database.sessions.begin() as session:
-        claim = await claim_delivery(
-            session,
-            UUID(delivery_id),
-            holder=holder,
-            lease_seconds=lease_seconds(settings),
-            fernet=fernet_for(settings),
-        )
+    claimed_id, lease = UUID(delivery_id), lease_seconds(settings)
+    claim = await database.write(
+        lambda session: claim_delivery(session, claimed_id, holder=holder, lease_seconds=lease)
+    )
     if claim is None:
         return  # delivered, refused or given up already; or deleted
     if isinstance(claim, Busy):
         raise Retry(f"Delivery {delivery_id} is being attempted", delay=claim.retry_in_ms)
 
-    secrets: tuple[str, ...] = ()
-    if claim.block is None:
-        results = unusable_block("the block document was deleted")
-    else:
-        results, secrets = await attempt_notification(
-            channel, notification_of(claim), settings, claim.finished_targets
-        )
+    results, secrets = await attempt_claimed(channel, claim, settings)
     decision = decide(
         [result.verdict for result in results],
         retries=retries,
@@ -185,12 +240,11 @@ async def deliver(channel: Channel, delivery_id: str) -> None:
         policy=RetryPolicy.from_settings(settings),
         refused_before=claim.refused_before,
     )
-    block_secrets = claim.block.secrets if claim.block else ()
-    async with database.sessions.begin() as session:
-        await record_attempt(
-            session, claim.delivery_id, results, decision,
-            holder=holder, secrets=(*block_secrets, *secrets),
-        )  # fmt: skip
+    await database.write(
+        lambda session: record_attempt(
+            session, claim.delivery_id, results, decision, holder=holder, secrets=secrets
+        )
+    )
 
     if decision.status is DeliveryStatus.DELIVERED:
         logger.debug("Delivery %s to %s delivered.", delivery_id, channel.name)

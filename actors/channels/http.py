@@ -9,6 +9,7 @@ may carry the receiver's token.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Mapping
@@ -17,7 +18,9 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
+from dramatiq import Broker, Middleware, Worker
 
+from actors.lifecycle import run_on_worker_loop
 from models.notifications.outcomes import Answer
 
 #: Bytes of an answer we read; the rest is not needed to classify or record it.
@@ -106,8 +109,59 @@ def url_secrets(url: str) -> tuple[str, ...]:
 
 
 def open_http_session() -> aiohttp.ClientSession:
-    """A client session for one delivery's requests (closed when the attempt is over)."""
-    return aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+    """A client session for receivers: no connection limit, and no cookie jar.
+
+    Unlimited, because one session serves every channel of a worker process: a slow
+    receiver holding connections must never make another channel's requests wait for one.
+    No jar, because a cookie one receiver sets must never be sent with a later delivery;
+    cookies a sender puts on its request are still sent.
+    """
+    return aiohttp.ClientSession(
+        headers={"User-Agent": USER_AGENT},
+        connector=aiohttp.TCPConnector(limit=0),
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
+
+
+class ReceiverSessions:
+    """One client session per event loop, kept open so its connections are reused.
+
+    A new session per delivery costs a TCP (and TLS) handshake per request, and building
+    and closing the session itself. A session belongs to the loop it was opened on; a
+    worker process runs its actors on one loop, so it holds one session, which
+    `close_current` closes when the worker stops.
+    """
+
+    def __init__(self) -> None:
+        self.by_loop: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+
+    def current(self) -> aiohttp.ClientSession:
+        """The running loop's session, opened on first use."""
+        loop = asyncio.get_running_loop()
+        session = self.by_loop.get(loop)
+        if session is None or session.closed:
+            session = self.by_loop[loop] = open_http_session()
+        return session
+
+    async def close_current(self) -> None:
+        """Close the running loop's session, if it has one (and forget those of dead loops)."""
+        session = self.by_loop.pop(asyncio.get_running_loop(), None)
+        for loop in [loop for loop in self.by_loop if loop.is_closed()]:
+            del self.by_loop[loop]
+        if session is not None:
+            await session.close()
+
+
+#: The worker process's sessions to receivers (one per event loop: in practice, one).
+RECEIVER_SESSIONS: Final = ReceiverSessions()
+
+
+class CloseReceiverSessions(Middleware):
+    """Closes the worker's session to receivers when the worker stops, on the worker's loop
+    (Dramatiq's AsyncIO middleware stops that loop only after every `before_` hook)."""
+
+    def before_worker_shutdown(self, broker: Broker, worker: Worker) -> None:
+        run_on_worker_loop(RECEIVER_SESSIONS.close_current())
 
 
 async def send(request: ChannelRequest, http: aiohttp.ClientSession) -> Answer:

@@ -5,6 +5,11 @@ takes a lease, so a second message for the same delivery (a redelivery, a replay
 instead of sending twice at once; recording the attempt releases it. A lease that expired
 unreleased means the worker died mid-request: the next claim records that attempt as
 interrupted before making its own, so the history stays complete.
+
+Both run for every attempt, in `Database.write` (on SQLite, in the process's writer thread),
+as Core statements built once here and executed with bound parameters: building an ORM or
+even a Core statement per call, and computing its cache key, cost more CPU than the
+statements themselves.
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 from uuid import UUID, uuid4
 
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, insert, select, update
 
-from models.block_documents import BlockData, read_block_data
+from models.block_documents import BlockData
 from models.block_secrets import secret_values
 from models.blocks import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
 from models.encryption import decrypt_data
@@ -29,10 +34,25 @@ from models.types import utcnow
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
+    from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
 
 #: The error class recorded for an attempt whose worker stopped before it was recorded.
 INTERRUPTED: Final = "AttemptInterrupted"
+
+
+@dataclass(frozen=True)
+class SealedBlock:
+    """A claimed delivery's block document as stored, opened after the claim's transaction
+    (decrypting is CPU the write lock need not wait for)."""
+
+    document_id: UUID
+    block_type_slug: str
+    encrypted_data: str
+    secret_fields: tuple[str, ...]
+    #: The document nests other documents: only the full reader can resolve them.
+    has_references: bool
 
 
 @dataclass(frozen=True)
@@ -44,8 +64,8 @@ class Claim:
     subject: str
     body: str
     details: dict[str, Any]
-    #: The block document's data, secrets in clear; None when the document was deleted.
-    block: BlockData | None
+    #: The block document, still encrypted; None when the document was deleted.
+    block: SealedBlock | None
     #: Recipients already delivered to or refused for good (multi-recipient channels).
     finished_targets: frozenset[str]
     #: How many recipients refused it for good in earlier attempts.
@@ -70,57 +90,118 @@ class AttemptResult:
     verdict: Verdict
 
 
-async def claim_delivery(
-    session: AsyncSession,
-    delivery_id: UUID,
-    *,
-    holder: str,
-    lease_seconds: float,
-    fernet: Fernet,
+# Core on the tables, not the mapped classes: an ORM-enabled statement, even executed on a
+# connection, goes through the ORM's compile step on every call.
+deliveries = cast("Table", Delivery.__table__)
+attempts = cast("Table", DeliveryAttempt.__table__)
+leases = cast("Table", DeliveryLease.__table__)
+documents = cast("Table", BlockDocument.__table__)
+schemas = cast("Table", BlockSchema.__table__)
+block_types = cast("Table", BlockType.__table__)
+references = cast("Table", BlockDocumentReference.__table__)
+
+#: The claim's read: the delivery, its lease and its block, joined. FOR UPDATE (PostgreSQL)
+#: decides two claims of one delivery one after the other; SQLite's BEGIN IMMEDIATE
+#: already serialises them.
+READ_FOR_CLAIM: Final = (
+    select(
+        deliveries.c.id,
+        deliveries.c.status,
+        deliveries.c.attempt_count,
+        deliveries.c.channel,
+        deliveries.c.subject,
+        deliveries.c.body,
+        deliveries.c.details,
+        deliveries.c.created,
+        deliveries.c.block_document_id,
+        leases.c.holder,
+        leases.c.attempt_number,
+        leases.c.expires,
+        leases.c.created.label("lease_created"),
+        documents.c.encrypted_data,
+        schemas.c.fields,
+        block_types.c.slug,
+        select(references.c.id)
+        .where(references.c.parent_block_document_id == deliveries.c.block_document_id)
+        .exists()
+        .label("has_references"),
+    )
+    .select_from(
+        deliveries.outerjoin(leases, leases.c.delivery_id == deliveries.c.id)
+        .outerjoin(documents, documents.c.id == deliveries.c.block_document_id)
+        .outerjoin(schemas, schemas.c.id == documents.c.block_schema_id)
+        .outerjoin(block_types, block_types.c.id == documents.c.block_type_id)
+    )
+    .where(deliveries.c.id == bindparam("delivery_id"))
+    .with_for_update(of=deliveries)
+)
+#: Recipients an earlier attempt delivered to or was refused by for good.
+READ_FINISHED_TARGETS: Final = select(attempts.c.target, attempts.c.outcome).where(
+    attempts.c.delivery_id == bindparam("delivery_id"),
+    attempts.c.target.is_not(None),
+    attempts.c.outcome.in_([Outcome.DELIVERED.value, Outcome.PERMANENT.value]),
+)
+INSERT_LEASE: Final = insert(leases)
+INSERT_ATTEMPTS: Final = insert(attempts)
+DELETE_LEASE: Final = delete(leases).where(leases.c.delivery_id == bindparam("delivery_id"))
+#: Releases the lease only if the attempt being recorded still holds it.
+RELEASE_LEASE: Final = delete(leases).where(
+    leases.c.delivery_id == bindparam("delivery_id"),
+    leases.c.holder == bindparam("holder"),
+)
+MARK_INTERRUPTED: Final = (
+    update(deliveries)
+    .where(deliveries.c.id == bindparam("delivery_id"))
+    .values(
+        attempt_count=bindparam("number", type_=deliveries.c.attempt_count.type),
+        last_error=INTERRUPTED,
+        updated=bindparam("now", type_=deliveries.c.updated.type),
+    )
+)
+
+
+def recording_statement(delivered: bool) -> Any:
+    """The UPDATE that counts an attempt's requests and moves the delivery to its next
+    status; a final status is never overwritten (a replay may have raced the attempt)."""
+    pending = deliveries.c.status == DeliveryStatus.PENDING.value
+    now = bindparam("now", type_=deliveries.c.updated.type)
+    changes: dict[str, Any] = {
+        "attempt_count": deliveries.c.attempt_count
+        + bindparam("requests", type_=deliveries.c.attempt_count.type),
+        "updated": now,
+        "status": case(
+            (pending, bindparam("next_status", type_=deliveries.c.status.type)),
+            else_=deliveries.c.status,
+        ),
+        "last_error": case(
+            (pending, bindparam("reason", type_=deliveries.c.last_error.type)),
+            else_=deliveries.c.last_error,
+        ),
+    }
+    if delivered:
+        changes["delivered_at"] = case((pending, now), else_=deliveries.c.delivered_at)
+    return (
+        update(deliveries)
+        .where(deliveries.c.id == bindparam("delivery_id"))
+        .values(changes)
+        .returning(deliveries.c.attempt_count)
+    )
+
+
+RECORD_DELIVERED: Final = recording_statement(delivered=True)
+RECORD_NOT_DELIVERED: Final = recording_statement(delivered=False)
+
+
+def claim_delivery(
+    session: Session, delivery_id: UUID, *, holder: str, lease_seconds: float
 ) -> Claim | Busy | None:
     """Lease a pending delivery to `holder`; None when it is final or gone, Busy when held.
 
     On the hot path: one read (the delivery, its lease and its block, joined) and one insert.
+    For `Database.write`: the caller owns the transaction.
     """
-    has_references = (
-        select(BlockDocumentReference.id)
-        .where(BlockDocumentReference.parent_block_document_id == Delivery.block_document_id)
-        .exists()
-    )
-    # Core statements on the session's connection: this runs for every attempt, and the ORM's
-    # unit of work would cost more than the statements themselves.
-    connection = await session.connection()
-    row = (
-        await connection.execute(
-            select(
-                Delivery.id,
-                Delivery.status,
-                Delivery.attempt_count,
-                Delivery.channel,
-                Delivery.subject,
-                Delivery.body,
-                Delivery.details,
-                Delivery.created,
-                Delivery.block_document_id,
-                DeliveryLease.holder,
-                DeliveryLease.attempt_number,
-                DeliveryLease.expires,
-                DeliveryLease.created.label("lease_created"),
-                BlockDocument.encrypted_data,
-                BlockSchema.fields,
-                BlockType.slug,
-                has_references.label("has_references"),
-            )
-            .outerjoin(DeliveryLease, DeliveryLease.delivery_id == Delivery.id)
-            .outerjoin(BlockDocument, BlockDocument.id == Delivery.block_document_id)
-            .outerjoin(BlockSchema, BlockSchema.id == BlockDocument.block_schema_id)
-            .outerjoin(BlockType, BlockType.id == BlockDocument.block_type_id)
-            .where(Delivery.id == delivery_id)
-            # Two claims of one delivery are decided one after the other (SQLite's BEGIN
-            # IMMEDIATE already serialises them).
-            .with_for_update(of=Delivery)
-        )
-    ).one_or_none()
+    connection = session.connection()
+    row = connection.execute(READ_FOR_CLAIM, {"delivery_id": delivery_id}).one_or_none()
     if row is None or row.status != DeliveryStatus.PENDING:
         return None
     attempt_count = row.attempt_count
@@ -128,41 +209,31 @@ async def claim_delivery(
     if row.holder is not None:
         if row.expires > now:
             return Busy(max(1, int((row.expires - now).total_seconds() * 1000)))
-        attempt_count = await record_interrupted_attempt(
+        attempt_count = record_interrupted_attempt(
             session, delivery_id, row.attempt_number, row.lease_created, attempt_count
         )
-    await connection.execute(
-        insert(DeliveryLease).values(
-            delivery_id=delivery_id,
-            created=now,
-            holder=holder,
-            attempt_number=attempt_count + 1,
-            expires=now + timedelta(seconds=lease_seconds),
-        )
+    connection.execute(
+        INSERT_LEASE,
+        {
+            "delivery_id": delivery_id,
+            "created": now,
+            "holder": holder,
+            "attempt_number": attempt_count + 1,
+            "expires": now + timedelta(seconds=lease_seconds),
+        },
     )
     block = None
     if row.encrypted_data is not None and row.block_document_id is not None:
-        if row.has_references:  # rare for a notification block: the full reader nests them
-            block = await read_block_data(session, row.block_document_id, fernet)
-        else:
-            data = decrypt_data(fernet, row.encrypted_data)
-            secrets = secret_values(data, (row.fields or {}).get("secret_fields", []))
-            block = BlockData(row.slug, data, tuple(secret for secret in secrets if secret))
+        block = SealedBlock(
+            document_id=row.block_document_id,
+            block_type_slug=row.slug,
+            encrypted_data=row.encrypted_data,
+            secret_fields=tuple((row.fields or {}).get("secret_fields", [])),
+            has_references=bool(row.has_references),
+        )
     finished: list[Any] = []
     if attempt_count:  # a first attempt has nothing finished yet
-        finished = list(
-            (
-                await connection.execute(
-                    select(DeliveryAttempt.target, DeliveryAttempt.outcome).where(
-                        DeliveryAttempt.delivery_id == delivery_id,
-                        DeliveryAttempt.target.is_not(None),
-                        DeliveryAttempt.outcome.in_(
-                            [Outcome.DELIVERED.value, Outcome.PERMANENT.value]
-                        ),
-                    )
-                )
-            ).all()
-        )
+        finished = list(connection.execute(READ_FINISHED_TARGETS, {"delivery_id": delivery_id}))
     return Claim(
         delivery_id=row.id,
         channel=ChannelName(row.channel),
@@ -176,8 +247,16 @@ async def claim_delivery(
     )
 
 
-async def record_interrupted_attempt(
-    session: AsyncSession,
+def open_block(block: SealedBlock, fernet: Fernet) -> BlockData:
+    """The claimed block's data with secrets in clear, for a block that nests no other
+    (those need `read_block_data`, which resolves the nested documents)."""
+    data = decrypt_data(fernet, block.encrypted_data)
+    secrets = secret_values(data, block.secret_fields)
+    return BlockData(block.block_type_slug, data, tuple(secret for secret in secrets if secret))
+
+
+def record_interrupted_attempt(
+    session: Session,
     delivery_id: UUID,
     lease_attempt_number: int,
     lease_created: datetime,
@@ -187,30 +266,31 @@ async def record_interrupted_attempt(
     returns the delivery's attempt count now."""
     number = max(lease_attempt_number, attempt_count + 1)
     now = utcnow()
-    connection = await session.connection()
-    await connection.execute(
-        insert(DeliveryAttempt).values(
-            id=uuid4(),
-            created=now,
-            delivery_id=delivery_id,
-            number=number,
-            outcome=Outcome.TRANSIENT.value,
-            error_class=INTERRUPTED,
-            duration_ms=(now - lease_created).total_seconds() * 1000,
-            excerpt="The worker stopped before the receiver's answer was recorded.",
-        )
+    connection = session.connection()
+    connection.execute(
+        INSERT_ATTEMPTS,
+        {
+            "id": uuid4(),
+            "created": now,
+            "delivery_id": delivery_id,
+            "number": number,
+            "outcome": Outcome.TRANSIENT.value,
+            "status_code": None,
+            "error_class": INTERRUPTED,
+            "duration_ms": (now - lease_created).total_seconds() * 1000,
+            "excerpt": "The worker stopped before the receiver's answer was recorded.",
+            "target": None,
+            "provider_id": None,
+            "retry_after_ms": None,
+        },
     )
-    await connection.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(attempt_count=number, last_error=INTERRUPTED, updated=now)
-    )
-    await connection.execute(delete(DeliveryLease).where(DeliveryLease.delivery_id == delivery_id))
+    connection.execute(MARK_INTERRUPTED, {"delivery_id": delivery_id, "number": number, "now": now})
+    connection.execute(DELETE_LEASE, {"delivery_id": delivery_id})
     return number
 
 
-async def record_attempt(
-    session: AsyncSession,
+def record_attempt(
+    session: Session,
     delivery_id: UUID,
     results: Sequence[AttemptResult],
     decision: Decision,
@@ -221,56 +301,49 @@ async def record_attempt(
     """Keep every request of the attempt, move the delivery to its next status, release the lease.
 
     Excerpts of the receivers' answers are kept with every secret of the block blanked out.
-    A final status is never overwritten (a replay may have raced this attempt).
+    A final status is never overwritten (a replay may have raced this attempt). For
+    `Database.write`: the caller owns the transaction.
     """
     now = utcnow()
-    pending = Delivery.status == DeliveryStatus.PENDING.value
-    changes: dict[str, Any] = {
-        "attempt_count": Delivery.attempt_count + len(results),
-        "updated": now,
-        "status": case((pending, decision.status.value), else_=Delivery.status),
-        "last_error": case((pending, decision.reason), else_=Delivery.last_error),
-    }
-    if decision.status is DeliveryStatus.DELIVERED:
-        changes["delivered_at"] = case((pending, now), else_=Delivery.delivered_at)
-    connection = await session.connection()  # Core on the hot path, as in claim_delivery
-    last = (
-        await connection.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(changes)
-            .returning(Delivery.attempt_count)
-        )
+    # Redacted before the statements, so the write lock is not held for it.
+    rows = [
+        {
+            "id": uuid4(),
+            "created": now,
+            "delivery_id": delivery_id,
+            "outcome": result.verdict.outcome.value,
+            "status_code": result.answer.status,
+            "error_class": result.answer.error_class,
+            "duration_ms": result.answer.duration_ms,
+            "excerpt": excerpt(result.answer.body, secrets),
+            "target": result.target,
+            "provider_id": result.verdict.provider_id,
+            "retry_after_ms": result.verdict.delay_ms,
+        }
+        for result in results
+    ]
+    statement = (
+        RECORD_DELIVERED if decision.status is DeliveryStatus.DELIVERED else RECORD_NOT_DELIVERED
+    )
+    connection = session.connection()
+    last = connection.execute(
+        statement,
+        {
+            "delivery_id": delivery_id,
+            "requests": len(results),
+            "now": now,
+            "next_status": decision.status.value,
+            "reason": decision.reason,
+        },
     ).scalar()
     if last is None:
         return  # deleted meanwhile (its flow run or policy went)
-    if results:
-        first = last - len(results) + 1
-        await connection.execute(
-            insert(DeliveryAttempt),
-            [
-                {
-                    "id": uuid4(),
-                    "created": now,
-                    "delivery_id": delivery_id,
-                    "number": first + offset,
-                    "outcome": result.verdict.outcome.value,
-                    "status_code": result.answer.status,
-                    "error_class": result.answer.error_class,
-                    "duration_ms": result.answer.duration_ms,
-                    "excerpt": excerpt(result.answer.body, secrets),
-                    "target": result.target,
-                    "provider_id": result.verdict.provider_id,
-                    "retry_after_ms": result.verdict.delay_ms,
-                }
-                for offset, result in enumerate(results)
-            ],
-        )
-    await connection.execute(
-        delete(DeliveryLease).where(
-            DeliveryLease.delivery_id == delivery_id, DeliveryLease.holder == holder
-        )
-    )
+    if rows:
+        first = last - len(rows) + 1
+        for offset, row in enumerate(rows):
+            row["number"] = first + offset
+        connection.execute(INSERT_ATTEMPTS, rows)
+    connection.execute(RELEASE_LEASE, {"delivery_id": delivery_id, "holder": holder})
 
 
 async def mark_delivery_dead(session: AsyncSession, delivery_id: UUID, reason: str) -> bool:

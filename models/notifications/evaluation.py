@@ -71,25 +71,37 @@ async def plan_deliveries(
     ).all()
     if not policies:
         return []
+    # Three queries for the whole batch, not three per state.
+    states = {
+        state.id: state
+        for state in await session.scalars(
+            select(FlowRunState).where(FlowRunState.id.in_({state_id for _, state_id in entered}))
+        )
+    }
+    flow_runs = {
+        flow_run.id: flow_run
+        for flow_run in await session.scalars(
+            select(FlowRun).where(FlowRun.id.in_({flow_run_id for flow_run_id, _ in entered}))
+        )
+    }
+    flow_ids = {flow_run.flow_id for flow_run in flow_runs.values()}
+    flow_names = {
+        row.id: row.name
+        for row in await session.execute(select(Flow.id, Flow.name).where(Flow.id.in_(flow_ids)))
+    }
     rows: list[dict[str, Any]] = []
     for flow_run_id, state_id in entered:
-        state = await session.get(FlowRunState, state_id)
-        flow_run = await session.get(FlowRun, flow_run_id)
+        state, flow_run = states.get(state_id), flow_runs.get(flow_run_id)
         if state is None or flow_run is None:
             continue  # deleted since the state was accepted
-        matched = [
-            (policy, channel)
+        rows += [
+            delivery_row(
+                policy, channel, flow_names.get(flow_run.flow_id, ""), flow_run, state, ui_url
+            )
             for policy, slug in policies
             if (channel := channel_for_block_type(slug)) is not None
             and policy_matches(policy, state.name, flow_run.tags or [])
         ]
-        if matched:
-            flow = await session.get(Flow, flow_run.flow_id)
-            flow_name = flow.name if flow is not None else ""
-            rows += [
-                delivery_row(policy, channel, flow_name, flow_run, state, ui_url)
-                for policy, channel in matched
-            ]
     return rows
 
 
