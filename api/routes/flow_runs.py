@@ -8,7 +8,6 @@ queued for the `state` actors.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
@@ -18,17 +17,24 @@ from actors.persistence import announcement
 from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, query_uuid, read_body
-from api.responses import json_model, json_models, json_value, no_content, orchestration_result
+from api.responses import (
+    json_model,
+    json_models,
+    json_value,
+    json_values,
+    no_content,
+    orchestration_result,
+)
 from models.errors import ObjectNotFound
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.flow_run_transitions import (
-    STATE_COLUMNS,
     create_flow_run,
     current_state_row,
     propose_flow_run_state,
     read_flow_run_states,
 )
 from models.flow_runs import FlowRun, FlowRunState
+from models.schemas.flow_run_listing import FLOW_RUN_LISTING, listed_flow_run
 from models.schemas.flow_runs import FlowRunCreate, FlowRunResponse, FlowRunUpdate
 from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
 from models.types import utcnow
@@ -121,32 +127,13 @@ async def remove(request: web.Request) -> web.Response:
 )
 async def filter_flow_runs(request: web.Request) -> web.Response:
     body = await read_body(request, FlowRunFilterBody)
-    # One Core query for the page of runs and their current states: the ORM's identity map
-    # and instance bookkeeping cost more than the rows themselves for a list of 200.
-    listing = select(*FlowRun.__table__.columns, *STATE_COLUMNS).outerjoin(
-        FlowRunState, FlowRunState.id == FlowRun.state_id
-    )
     async with request.app[keys.database].read_sessions() as session:
-        rows = (await session.execute(body.apply(listing, session.get_bind().dialect.name))).all()
+        # Core on the session's connection: plain rows, none of the ORM's bookkeeping.
+        connection = await session.connection()
+        listing = body.apply(FLOW_RUN_LISTING, connection.dialect.name)
+        rows = (await connection.execute(listing)).all()
     now = utcnow()
-    responses = [FlowRunResponse.from_row(row, current_state(row), now) for row in rows]
-    return json_models(responses, FlowRunResponse)
-
-
-def current_state(row: Any) -> SimpleNamespace | None:
-    """The current state carried by a listing row under `state_` labels."""
-    if row.state_id is None or row.state_type is None:
-        return None
-    return SimpleNamespace(
-        id=row.state_id,
-        flow_run_id=row.id,
-        type=row.state_type,
-        name=row.state_name,
-        timestamp=row.state_timestamp,
-        message=row.state_message,
-        data=row.state_data,
-        state_details=row.state_state_details,
-    )
+    return json_values([listed_flow_run(row, now) for row in rows])
 
 
 @routes.post("/api/flow_runs/count")
