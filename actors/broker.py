@@ -11,7 +11,9 @@ import threading
 import time
 
 import dramatiq
+import orjson
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.encoder import JSONEncoder, MessageData
 from dramatiq.middleware import (
     AgeLimit,
     AsyncIO,
@@ -33,6 +35,29 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 HEARTBEAT_TIMEOUT_MS = 15_000
 #: How often each process runs Redis-side maintenance (requeueing a dead worker's messages).
 MAINTENANCE_INTERVAL_SECONDS = 5.0
+
+
+class FastJSONEncoder(JSONEncoder):
+    """Messages as JSON through orjson, which encodes and decodes them several times faster.
+
+    Ingest messages carry thousands of log records or events each, so their JSON is much of
+    what the API and the ingest workers spend. orjson also writes datetimes and UUIDs, and
+    embeds `orjson.Fragment`s (JSON already written, such as an event frame as the client
+    sent it) as they are. What orjson refuses (integers beyond 64 bits; NaN, which the
+    standard library writes and clients may send) goes through the standard library.
+    """
+
+    def encode(self, data: MessageData) -> bytes:
+        try:
+            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        except orjson.JSONEncodeError:
+            return super().encode(data)
+
+    def decode(self, data: bytes) -> MessageData:
+        try:
+            return orjson.loads(data)  # type: ignore[no-any-return]  # a JSON object here
+        except orjson.JSONDecodeError:
+            return super().decode(data)
 
 
 class SignalboxBroker(RedisBroker):
@@ -80,3 +105,4 @@ broker = SignalboxBroker(
     ],
 )
 dramatiq.set_broker(broker)
+dramatiq.set_encoder(FastJSONEncoder())

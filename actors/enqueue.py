@@ -19,6 +19,8 @@ Item = TypeVar("Item")
 COALESCE_WINDOW_SECONDS = 0.004
 #: The most items one message carries; a fuller batch is sent at once.
 MAX_BATCH_ITEMS = 2000
+#: Items gathered or being sent beyond which `room()` makes producers wait (back-pressure).
+MAX_UNSENT_ITEMS = 20_000
 
 
 async def enqueue(actor: Actor[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
@@ -31,7 +33,8 @@ class Coalescer(Generic[Item]):
 
     `add` returns only once the message holding the items is on Redis (or raises if sending
     failed), so a caller that answers after `add` never acknowledges something not yet queued.
-    The actor takes one argument: the list of items.
+    `put` is the same without waiting: it returns the future of that message, for a caller
+    that confirms many items at once. The actor takes one argument: the list of items.
     """
 
     def __init__(
@@ -40,10 +43,13 @@ class Coalescer(Generic[Item]):
         *,
         window_seconds: float = COALESCE_WINDOW_SECONDS,
         max_items: int = MAX_BATCH_ITEMS,
+        max_unsent: int = MAX_UNSENT_ITEMS,
     ) -> None:
         self.actor = actor
         self.window_seconds = window_seconds
         self.max_items = max_items
+        self.max_unsent = max_unsent
+        self.unsent = 0  # items gathered or in a send not finished yet
         self.items: list[Item] = []
         self.sent: asyncio.Future[None] | None = None
         self.timer: asyncio.TimerHandle | None = None
@@ -51,17 +57,34 @@ class Coalescer(Generic[Item]):
 
     async def add(self, items: list[Item]) -> None:
         """Queue `items` (all in one message) and wait until that message is sent."""
+        await asyncio.shield(self.put(items))
+
+    def put(self, items: list[Item]) -> asyncio.Future[None]:
+        """Queue `items` (all in one message); the future is done once that message is sent.
+
+        Items put one after another share a message, hence a future, until it is full.
+        """
         if len(self.items) + len(items) > self.max_items:
             self.flush()
-        loop = asyncio.get_running_loop()
         if self.sent is None:
+            loop = asyncio.get_running_loop()
             self.sent = loop.create_future()
             self.timer = loop.call_later(self.window_seconds, self.flush)
         self.items.extend(items)
+        self.unsent += len(items)
         sent = self.sent
         if len(self.items) >= self.max_items:
             self.flush()
-        await asyncio.shield(sent)
+        return sent
+
+    async def room(self) -> None:
+        """Wait while more than `max_unsent` items are not on Redis yet.
+
+        Producers that read faster than Redis takes (a websocket streaming events) call it
+        before reading on, so what waits to be sent stays bounded in memory.
+        """
+        while self.unsent > self.max_unsent and self.sending:
+            await asyncio.wait(self.sending, return_when=asyncio.FIRST_COMPLETED)
 
     def flush(self) -> None:
         """Send what has gathered now, in the background."""
@@ -85,6 +108,8 @@ class Coalescer(Generic[Item]):
         else:
             if not sent.done():
                 sent.set_result(None)
+        finally:
+            self.unsent -= len(items)
 
     async def close(self) -> None:
         """Send what is left and wait for every send in flight."""

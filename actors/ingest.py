@@ -13,10 +13,9 @@ from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
 from models.events import insert_events, record_flow_run_heartbeats
 from models.logs import insert_logs
 from models.schemas.events import Event
-from models.schemas.logs import LogCreate
+from models.schemas.logs import stored_log_records
 
 events_adapter = TypeAdapter(list[Event])
-logs_adapter = TypeAdapter(list[LogCreate])
 
 
 @dramatiq.actor(
@@ -30,9 +29,8 @@ logs_adapter = TypeAdapter(list[LogCreate])
 async def persist_logs(logs: list[dict[str, Any]]) -> None:
     """Store a batch of log records; each carries the id the API gave it, so a redelivery
     stores nothing twice."""
-    records = logs_adapter.validate_python(logs)
-    ids = [log["id"] for log in logs]
-    await resources.database().write(lambda session: insert_logs(session, records, ids))
+    records = stored_log_records.validate_python(logs)
+    await resources.database().write(lambda session: insert_logs(session, records))
 
 
 @dramatiq.actor(

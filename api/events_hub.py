@@ -14,6 +14,7 @@ import json
 import logging
 from typing import Any
 
+import orjson
 import redis.asyncio
 
 from models.event_filters import EventFilter
@@ -52,7 +53,7 @@ class EventsHub:
         self.client = client
         self.subscribers: set[Subscriber] = set()
         self.listener: asyncio.Task[None] | None = None
-        self.unpublished: list[dict[str, Any]] = []
+        self.unpublished: list[dict[str, Any] | orjson.Fragment] = []
         self.publisher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -68,12 +69,15 @@ class EventsHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.listener
 
-    async def publish(self, events: list[dict[str, Any]]) -> None:
+    async def publish(self, events: list[dict[str, Any] | orjson.Fragment]) -> None:
         if events:
-            await self.client.publish(EVENTS_CHANNEL, json.dumps(events, default=str))
+            await self.client.publish(EVENTS_CHANNEL, encode_events(events))
 
-    def publish_soon(self, event: dict[str, Any]) -> None:
-        """Publish within a few milliseconds, together with whatever else arrives meanwhile."""
+    def publish_soon(self, event: dict[str, Any] | orjson.Fragment) -> None:
+        """Publish within a few milliseconds, together with whatever else arrives meanwhile.
+
+        `event` is a JSON document, or the JSON text of one (an `orjson.Fragment`).
+        """
         self.unpublished.append(event)
         if self.publisher is None or self.publisher.done():
             self.publisher = asyncio.create_task(self.publish_gathered())
@@ -101,7 +105,9 @@ class EventsHub:
             while True:
                 try:
                     async for message in pubsub.listen():
-                        for event in json.loads(message["data"]):
+                        if not self.subscribers:  # nobody to hand them to: skip decoding
+                            continue
+                        for event in decode_events(message["data"]):
                             for subscriber in list(self.subscribers):
                                 subscriber.offer(event)
                 except redis.ConnectionError as error:
@@ -111,3 +117,24 @@ class EventsHub:
                     await pubsub.subscribe(EVENTS_CHANNEL)
         finally:
             await pubsub.aclose()
+
+
+def encode_events(events: list[dict[str, Any] | orjson.Fragment]) -> bytes:
+    try:
+        return orjson.dumps(events, default=str)
+    except orjson.JSONEncodeError:  # integers beyond 64 bits, which orjson refuses
+        parts = [
+            orjson.dumps(event)  # the JSON text of a client's event, as it is
+            if isinstance(event, orjson.Fragment)
+            else json.dumps(event, default=str).encode()
+            for event in events
+        ]
+        return b"[" + b",".join(parts) + b"]"
+
+
+def decode_events(data: bytes) -> list[dict[str, Any]]:
+    try:
+        events: list[dict[str, Any]] = orjson.loads(data)
+    except orjson.JSONDecodeError:  # NaN or Infinity, which a client may send in a payload
+        events = json.loads(data)
+    return events

@@ -13,8 +13,10 @@ class Outbox:
     """One coalescer per batch actor; closed (flushed) when the application stops."""
 
     def __init__(self) -> None:
-        self.task_run_events: Coalescer[dict[str, Any]] = Coalescer(record_task_run_events)
-        self.events: Coalescer[dict[str, Any]] = Coalescer(persist_events)
+        # Events travel as the JSON text the client sent (`orjson.Fragment`), which the
+        # actors receive as dicts: hence `Any`.
+        self.task_run_events: Coalescer[Any] = Coalescer(record_task_run_events)
+        self.events: Coalescer[Any] = Coalescer(persist_events)
         self.logs: Coalescer[dict[str, Any]] = Coalescer(persist_logs)
         self.flow_run_states: Coalescer[dict[str, Any]] = Coalescer(announce_flow_run_states)
 

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 from sqlalchemy import Index, String, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Id
 from models.flow_runs import FlowRun
-from models.queries import insert_ignoring_duplicates_now
 from models.schemas.events import FLOW_RUN_RESOURCE_PREFIX as FLOW_RUN_PREFIX
 from models.schemas.events import Event
 from models.types import utcnow
@@ -47,11 +47,24 @@ class EventRow(Base):
     follows: Mapped[UUID | None]
 
 
-def insert_events(session: Session, events: Sequence[Event | dict[str, Any]]) -> int:
-    """Store events, each once however often it arrives; returns how many were new."""
+#: INSERT-or-ignore of event rows, built once per dialect: a resent event is stored once.
+#: Core on the table and no RETURNING, so a batch is one executemany of one statement.
+INSERT_EVENTS = {
+    "sqlite": sqlite.insert(Base.metadata.tables["event"]).on_conflict_do_nothing(
+        index_elements=["id"]
+    ),
+    "postgresql": postgresql.insert(Base.metadata.tables["event"]).on_conflict_do_nothing(
+        index_elements=["id"]
+    ),
+}
+
+
+def insert_events(session: Session, events: Sequence[Event | dict[str, Any]]) -> None:
+    """Store events, each once however often it arrives."""
     received = utcnow()
     rows = [as_event(event).row(received) for event in events]
-    return insert_ignoring_duplicates_now(session, EventRow, rows)
+    if rows:
+        session.execute(INSERT_EVENTS[session.get_bind().dialect.name], rows)
 
 
 def record_flow_run_heartbeats(session: Session, events: Sequence[Event]) -> None:

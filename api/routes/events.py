@@ -14,17 +14,17 @@ import json
 import logging
 from collections import OrderedDict
 from typing import Any
+from uuid import UUID
 
+import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from api import keys
-from api.events_hub import EventsHub
-from api.outbox import Outbox
 from models.event_filters import EventFilter
 from models.events import EventRow
-from models.schemas.events import Event, is_task_run_state_event
+from models.schemas.events import event_frame, is_task_run_state_event
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -73,12 +73,14 @@ async def events_in(request: web.Request) -> web.WebSocketResponse:
     if not await authenticate(socket):
         return socket
     outbox, hub = request.app[keys.outbox], request.app[keys.events_hub]
-    recent: OrderedDict[str, None] = OrderedDict()
-    queued: set[asyncio.Future[Any]] = set()
+    recent: OrderedDict[UUID, None] = OrderedDict()
+    # The messages holding events received since the last pong: one future per message,
+    # not per event (events arriving within a few milliseconds share a message).
+    unconfirmed: list[asyncio.Future[None]] = []
     try:
         async for message in socket:
             if message.type is WSMsgType.PING:
-                await confirm(queued)
+                await confirm(unconfirmed)
                 await socket.pong(message.data)
                 continue
             if message.type is not WSMsgType.TEXT:
@@ -86,42 +88,47 @@ async def events_in(request: web.Request) -> web.WebSocketResponse:
                     await socket.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"Text only")
                 continue
             try:
-                event = Event.model_validate_json(message.data)
+                event = event_frame.validate_json(message.data)
             except ValidationError as error:
                 # A frame that is not an event ends the socket with the reason. Events before
                 # it are queued; the client resends only what no pong confirmed.
                 reason = f"Not an event: {error.errors()[0]['msg']}"[:120]
-                await confirm(queued)
+                await confirm(unconfirmed)
                 await socket.close(code=WSCloseCode.UNSUPPORTED_DATA, message=reason.encode())
                 break
-            event_id = str(event.id)
-            if event_id in recent:
+            if event["id"] in recent:
                 continue
-            recent[event_id] = None
+            recent[event["id"]] = None
             if len(recent) > RECENT_IDS_PER_SOCKET:
                 recent.popitem(last=False)
-            sending = asyncio.ensure_future(accept_event(outbox, hub, event))
-            queued.add(sending)
-            sending.add_done_callback(queued.discard)
+            # The frame travels on as the client wrote it (the actors validate it again as
+            # an Event): writing a parsed copy back to JSON would cost as much as reading it.
+            frame = orjson.Fragment(message.data)
+            hub.publish_soon(frame)
+            note(unconfirmed, outbox.events.put([frame]))
+            if is_task_run_state_event(event):
+                note(unconfirmed, outbox.task_run_events.put([frame]))
+            # Back-pressure: while Redis lags, stop reading (the client's sends then wait)
+            # instead of holding ever more events in memory.
+            await outbox.events.room()
+            await outbox.task_run_events.room()
     finally:
-        await confirm(queued)
+        await confirm(unconfirmed)
     return socket
 
 
-async def confirm(queued: set[asyncio.Future[Any]]) -> None:
+def note(unconfirmed: list[asyncio.Future[None]], sent: asyncio.Future[None]) -> None:
+    """Remember the future of a message holding an unconfirmed event, once per message."""
+    if sent not in unconfirmed[-2:]:  # the two coalescers alternate; older ones are full
+        unconfirmed.append(sent)
+
+
+async def confirm(unconfirmed: list[asyncio.Future[None]]) -> None:
     """Wait until every event received so far is on Redis (a failure closes the socket)."""
-    if queued:
-        await asyncio.gather(*list(queued))
-
-
-async def accept_event(outbox: Outbox, hub: EventsHub, event: Event) -> None:
-    """Queue one event for the actors and show it to subscribers."""
-    document = event.model_dump(mode="json")
-    sends = [outbox.events.add([document])]
-    if is_task_run_state_event(event):
-        sends.append(outbox.task_run_events.add([document]))
-    hub.publish_soon(document)
-    await asyncio.gather(*sends)
+    if unconfirmed:
+        sent = list(unconfirmed)
+        unconfirmed.clear()
+        await asyncio.gather(*sent)
 
 
 @routes.get("/api/events/out")

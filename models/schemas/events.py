@@ -9,7 +9,7 @@ a task run the server ever gets, so `TaskRunStateEvent` turns one into the value
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Final, NamedTuple
+from typing import Annotated, Any, Final, NamedTuple, Required
 from uuid import UUID
 
 from pydantic import (
@@ -19,9 +19,11 @@ from pydantic import (
     ConfigDict,
     Field,
     NonNegativeFloat,
+    TypeAdapter,
     ValidationInfo,
     field_validator,
 )
+from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 from models.schemas.states import default_state_name
 from models.schemas.task_runs import TaskRunPolicy
@@ -114,9 +116,35 @@ class Event(BaseModel):
         }
 
 
-def is_task_run_state_event(event: Event) -> bool:
+class EventFrame(TypedDict, total=False):
+    """What /api/events/in checks of each frame: an `Event`, read as a plain dict.
+
+    It accepts exactly what `Event` accepts, without building the model (the socket only
+    needs the verdict, the id and the name; the frame itself is what travels on). `id`,
+    `occurred`, `event` and `resource` are required, as in `Event`.
+    """
+
+    id: Required[UUID]
+    occurred: Required[AwareDatetime]
+    event: Required[Annotated[str, Field(min_length=1, max_length=255)]]
+    resource: Required[Resource]
+    related: Annotated[list[RelatedResource], Field(max_length=MAX_RELATED_RESOURCES)] | None
+    payload: dict[str, Any] | None
+    follows: UUID | None
+    received: AwareDatetime | None
+
+
+#: Validates one /api/events/in text frame (raises pydantic's ValidationError).
+event_frame: TypeAdapter[EventFrame] = TypeAdapter(EventFrame)
+
+
+def is_task_run_state_event(event: Event | EventFrame) -> bool:
     """Whether the event reports a task run entering a state."""
-    return event.event.startswith(TASK_RUN_STATE_EVENT_PREFIX) and event.resource_id.startswith(
+    if isinstance(event, Event):
+        name, resource_id = event.event, event.resource_id
+    else:
+        name, resource_id = event["event"], event["resource"][RESOURCE_ID]
+    return name.startswith(TASK_RUN_STATE_EVENT_PREFIX) and resource_id.startswith(
         TASK_RUN_RESOURCE_PREFIX
     )
 
