@@ -6,6 +6,7 @@ from uuid import uuid4
 
 from aiohttp.test_utils import TestClient
 
+from models.schemas.logs import MAX_LOG_MESSAGE_CHARS, NUL_REPLACEMENT
 from tests.running import Drain
 
 
@@ -37,3 +38,34 @@ async def test_a_log_batch_is_accepted_then_readable_after_the_actors_run(
     assert sorted(log["message"] for log in stored) == sorted(f"line {n}" for n in range(50))
     # Logs may name task runs the server has never seen: they are kept all the same.
     assert {log["task_run_id"] for log in stored} == {unknown_task_run}
+
+
+async def test_nul_characters_are_replaced_and_a_long_message_is_cut_but_both_are_kept(
+    api: TestClient, drain: Drain
+) -> None:
+    flow_run_id = str(uuid4())
+    long_message = "y" * (MAX_LOG_MESSAGE_CHARS + 10)
+    batch = [log_record("a\x00b", flow_run_id), log_record(long_message, flow_run_id)]
+    assert (await api.post("/api/logs/", json=batch)).status == 201
+
+    await drain()
+    read = await api.post(
+        "/api/logs/filter", json={"logs": {"flow_run_id": {"any_": [flow_run_id]}}}
+    )
+    messages = sorted((log["message"] for log in await read.json()), key=len)
+    assert messages == [f"a{NUL_REPLACEMENT}b", "y" * MAX_LOG_MESSAGE_CHARS]
+
+
+async def test_every_record_of_a_batch_gets_its_own_id(api: TestClient, drain: Drain) -> None:
+    flow_run_id = str(uuid4())
+    batch = [log_record("same words", flow_run_id) for _ in range(100)]
+    for _ in range(2):  # two batches: ids differ across batches too
+        assert (await api.post("/api/logs/", json=batch)).status == 201
+
+    await drain()
+    read = await api.post(
+        "/api/logs/filter",
+        json={"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 200},
+    )
+    ids = [log["id"] for log in await read.json()]
+    assert len(ids) == len(set(ids)) == 200
