@@ -38,8 +38,11 @@ POOLS: tuple[Pool, ...] = (
     Pool("state", ("state",), threads=8, prefetch=32),
     Pool("ingest", ("ingest",), threads=4, prefetch=16),
     Pool("services", ("services",), threads=2, prefetch=2),
+    # Deliveries wait on receivers, not on CPU: eight at once per channel. Prefetch matches
+    # the threads, since Dramatiq's consumer fetches nothing more until a held message is
+    # done, and then only after its backoff sleep (up to the idle poll).
     *(
-        Pool(f"notify_{channel}", (f"notify.{channel}",), threads=2, prefetch=1)
+        Pool(f"notify_{channel}", (f"notify.{channel}",), threads=8, prefetch=8)
         for channel in CHANNELS
     ),
 )
@@ -52,8 +55,8 @@ POOLS: tuple[Pool, ...] = (
 NOTIFY_SHARED = Pool(
     "notify",
     tuple(f"notify.{channel}" for channel in CHANNELS),
-    threads=2 * len(CHANNELS),
-    prefetch=2,
+    threads=8 * len(CHANNELS),
+    prefetch=8,
 )
 
 
