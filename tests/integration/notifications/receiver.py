@@ -71,6 +71,8 @@ class Received:
     #: When it arrived: monotonic, and wall-clock time (to compare with server timestamps).
     at: float
     wall: float
+    #: The sender's port: requests on one kept-alive connection share it.
+    client_port: int = 0
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -131,6 +133,9 @@ class Receiver:
                 body=await request.read(),
                 at=time.monotonic(),
                 wall=time.time(),
+                client_port=request.transport.get_extra_info("peername")[1]
+                if request.transport is not None
+                else 0,
             )
         )
         reply = self.next_reply(request.path)
