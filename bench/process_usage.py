@@ -36,7 +36,8 @@ def role_of(cmdline: list[str]) -> str:
     if "server api" in text:
         return "api"
     if "--pool" in cmdline:
-        return f"worker {cmdline[cmdline.index('--pool') + 1]}"
+        pool = f"worker {cmdline[cmdline.index('--pool') + 1]}"
+        return f"{pool} + clock" if "server clock" in text else pool  # as `server start` runs it
     if "server clock" in text:
         return "clock"
     if "redis-server" in text:

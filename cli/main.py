@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from cli.config import config
-from cli.notifications import notifications
-from cli.queue import queue
-from cli.server import server
-from cli.worker import worker
+#: Each command group and the module that holds it, imported only when the group is used:
+#: `signalbox worker` needs every actor, `signalbox server start` none of them.
+COMMANDS = {
+    "config": "cli.config",
+    "notifications": "cli.notifications",
+    "queue": "cli.queue",
+    "server": "cli.server",
+    "worker": "cli.worker",
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they run (or when --help lists them)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        command = getattr(importlib.import_module(COMMANDS[cmd_name]), cmd_name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="signalbox")
 def signalbox() -> None:
     """Signalbox: a self-hosted workflow-orchestration server that speaks Prefect's API."""
-
-
-signalbox.add_command(config)
-signalbox.add_command(notifications)
-signalbox.add_command(queue)
-signalbox.add_command(server)
-signalbox.add_command(worker)

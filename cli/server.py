@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 from typing import Any
@@ -55,11 +56,11 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     supervisor = None
     try:
         if settings.migrate_on_start:
-            from cli.database import one_line_errors
-            from migrations import commands
-
-            with one_line_errors():
-                commands.upgrade(settings)
+            # In a child: Alembic and the models would otherwise stay in this process's
+            # memory for as long as the server runs, for one use at start.
+            upgrade = python_command("server", "database", "upgrade", "-y")
+            if subprocess.run(upgrade, env=env, stdin=subprocess.DEVNULL).returncode != 0:
+                raise click.ClickException("The database could not be upgraded (see above).")
             click.echo(f"Database at head: {settings.masked()['database_url']}")
         children = [
             Child(f"api-{n}", python_command("server", "api", "--host", host, "--port", str(port)))
@@ -71,10 +72,11 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         for pool in pools:
             processes = worker_processes if pool.name in {"state", "ingest"} else 1
             args = ["worker", "--pool", pool.name, "--processes", str(processes)]
+            if pool.name == "services":  # the clock ticks in the services pool's process
+                args = ["server", "clock", "--pool", pool.name]
             if worker_threads:
                 args += ["--threads", str(worker_threads)]
             children.append(Child(f"worker {pool.name}", python_command(*args)))
-        children.append(Child("clock", python_command("server", "clock")))
 
         supervisor = Supervisor(children, env, report=lambda line: click.echo(line, err=True))
         stop_on_signals(supervisor.stopping)
@@ -121,10 +123,31 @@ def api(host: str | None, port: int | None) -> None:
 
 
 @server.command()
-def clock() -> None:
-    """Run the clock alone: it sends the periodic service messages."""
+@click.option("--pool", "pool_name", help="Also consume this worker pool's queues here.")
+@click.option("--threads", type=int, help="Threads of that pool (default: the pool's).")
+def clock(pool_name: str | None, threads: int | None) -> None:
+    """Run the clock: it sends the periodic service messages.
+
+    `server start` runs it beside the services pool, in one process: a Python process of its
+    own would cost ~60 MB to send two messages a minute. The Procfile runs it alone.
+    """
     from actors.clock import run_clock
 
     stopping = threading.Event()
-    stop_on_signals(stopping)
-    run_clock(stopping)
+    if pool_name is None:
+        stop_on_signals(stopping)
+        run_clock(stopping)
+        return
+    from actors.pools import Pool, pool_named
+    from cli.worker import run_in_process
+
+    pool = pool_named(pool_name)
+    if threads:
+        pool = Pool(pool.name, pool.queues, threads=threads, prefetch=pool.prefetch)
+    ticking = threading.Thread(target=run_clock, args=(stopping,), name="clock")
+    ticking.start()
+    try:
+        run_in_process(pool)  # until SIGTERM or SIGINT
+    finally:
+        stopping.set()
+        ticking.join()

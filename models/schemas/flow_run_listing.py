@@ -30,9 +30,8 @@ from models.schemas.states import STATE_DETAILS_DEFAULTS
 from models.types import UtcDateTime
 
 if TYPE_CHECKING:
-    from sqlalchemy import Column
     from sqlalchemy.sql.compiler import SQLCompiler
-    from sqlalchemy.sql.elements import ColumnElement
+    from sqlalchemy.sql.elements import ColumnElement, KeyedColumnElement
 
 
 class uuid_text(FunctionElement[str]):  # lower case, like the SQL functions it stands for
@@ -83,7 +82,7 @@ def _utc_text_postgresql(element: utc_text, compiler: SQLCompiler, **kw: Any) ->
     return f"replace({written}, '.000000Z', 'Z')"
 
 
-def as_written(column: Column[Any]) -> ColumnElement[Any]:
+def as_written(column: KeyedColumnElement[Any]) -> ColumnElement[Any]:
     """The column as the text of its JSON value (or as it is, for strings and numbers)."""
     if isinstance(column.type, Uuid):
         return uuid_text(column).label(column.name)

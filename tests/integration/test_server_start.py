@@ -171,3 +171,38 @@ def test_a_worker_killed_while_holding_messages_loses_none_of_them(
     wait_for(stored_all, f"all {sent} log records to be stored", timeout=60)
     beyond = {"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 1, "offset": sent}
     assert call(base, "POST", "/logs/filter", beyond) == []  # each stored exactly once
+
+
+def test_the_clock_ticks_in_the_services_pool_process(
+    started: tuple[subprocess.Popen[str], str, Path],
+) -> None:
+    process, _, log = started
+    redis_url = re.search(r"Embedded Redis on (\S+)", log.read_text())
+    assert redis_url is not None
+    [services] = [
+        child
+        for child in descendants(process.pid)
+        if "--pool services" in " ".join(child.cmdline())
+    ]
+    assert "server clock" in " ".join(services.cmdline())
+    assert not [
+        child for child in descendants(process.pid) if child.cmdline()[-2:] == ["server", "clock"]
+    ]
+    # Each tick claims a Redis key holding the clock's host:pid (see actors/clock.py).
+    keys = redis.Redis.from_url(redis_url.group(1), decode_responses=True)
+    owner = wait_for(
+        lambda: keys.get("signalbox:clock:detect_crashed_flow_runs"), "the clock's first tick"
+    )
+    assert owner.endswith(f":{services.pid}")
+
+
+def test_the_command_imports_a_group_only_when_it_is_used() -> None:
+    probe = (
+        "import sys; from cli.main import signalbox; "
+        "signalbox(['config', '--help'], standalone_mode=False); "
+        "print([name for name in ('actors', 'cli.worker', 'cli.queue') if name in sys.modules])"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip().endswith("[]")
