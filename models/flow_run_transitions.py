@@ -128,7 +128,13 @@ def write_state(
     if new_run is not None:
         connection.execute(INSERT_RUN, {**new_run, **columns})
     else:
-        connection.execute(UPDATE_RUN, {**columns, "run_id": flow_run.id})
+        # Only the columns that change: SQLite rewrites the entries of every index on a
+        # column the UPDATE sets, changed or not (start_time, end_time and others are
+        # indexed), and that was most of a transition's page writes.
+        changed = {
+            name: value for name, value in columns.items() if getattr(flow_run, name) != value
+        }
+        connection.execute(UPDATE_RUN, {**changed, "run_id": flow_run.id})
     connection.execute(
         INSERT_STATE,
         {"flow_run_id": flow_run.id, "created": now, **changes.state.columns()},

@@ -77,6 +77,8 @@ class GroupCommitWriter:
             return work(session)
 
     def ensure_started(self) -> None:
+        if self.started:  # the common case, without taking the lock
+            return
         with self.start_lock:
             if not self.started:
                 for thread in self.threads:
@@ -120,32 +122,42 @@ class GroupCommitWriter:
             except Exception:
                 pass
             else:
-                for unit, result in zip(batch, results, strict=True):
-                    settle(unit, result, None)
+                settle(batch, results, [None] * len(batch))
                 return
+        results, errors = [], []
         for unit in batch:
             try:
-                result = self.run_now(unit.work)
+                results.append(self.run_now(unit.work))
+                errors.append(None)
             except BaseException as error:  # handed to the awaiting caller, whatever it is
-                settle(unit, None, error)
-            else:
-                settle(unit, result, None)
+                results.append(None)
+                errors.append(error)
+        settle(batch, results, errors)
 
     def run_together(self, batch: list[Unit[Any]]) -> list[Any]:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             return [unit.work(session) for unit in batch]
 
 
-def settle(unit: Unit[Any], result: Any, error: BaseException | None) -> None:
-    """Resolve the unit's future on its own event loop (futures are not thread-safe)."""
+def settle(batch: list[Unit[Any]], results: list[Any], errors: list[BaseException | None]) -> None:
+    """Resolve each unit's future on its own event loop (futures are not thread-safe).
 
-    def resolve() -> None:
-        if unit.future.done():  # the caller gave up waiting (cancelled)
-            return
-        if error is not None:
-            unit.future.set_exception(error)
-        else:
-            unit.future.set_result(result)
+    One wake-up per event loop for the whole batch: each `call_soon_threadsafe` writes to
+    the loop's self-pipe, which under load cost as much as a statement.
+    """
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Unit[Any], Any, Any]]] = {}
+    for outcome in zip(batch, results, errors, strict=True):
+        by_loop.setdefault(outcome[0].loop, []).append(outcome)
 
-    with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
-        unit.loop.call_soon_threadsafe(resolve)
+    def resolve(outcomes: list[tuple[Unit[Any], Any, BaseException | None]]) -> None:
+        for unit, result, error in outcomes:
+            if unit.future.done():  # the caller gave up waiting (cancelled)
+                continue
+            if error is not None:
+                unit.future.set_exception(error)
+            else:
+                unit.future.set_result(result)
+
+    for loop, outcomes in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
+            loop.call_soon_threadsafe(resolve, outcomes)

@@ -47,3 +47,20 @@ async def test_room_waits_while_too_many_items_are_unsent() -> None:
     await asyncio.wait_for(waiting, timeout=30)
     await asyncio.gather(*sent)
     assert coalescer.unsent == 0 and sum(map(len, queue.messages)) == 30
+
+
+async def test_a_lone_item_goes_at_once_and_the_next_waits_out_the_window() -> None:
+    queue = SlowQueue()
+    queue.open.set()
+    coalescer: Coalescer[int] = Coalescer(queue, window_seconds=600)  # type: ignore[arg-type]
+    # A quiet server: the first item does not wait for the (ten-minute) window.
+    await asyncio.wait_for(coalescer.put([1]), timeout=30)
+    assert queue.messages == [[1]]
+    # Right after a message, items gather until the window since it has passed.
+    later = coalescer.put([2])
+    coalescer.put([3])
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not later.done() and queue.messages == [[1]]
+    await coalescer.close()  # shutting down sends what gathered
+    assert queue.messages == [[1], [2, 3]]
