@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Name, Updated
@@ -54,7 +54,9 @@ class FlowRun(Base):
     created: Mapped[Created]
     updated: Mapped[Updated]
     name: Mapped[Name] = mapped_column(index=True)
-    flow_id: Mapped[UUID] = mapped_column(ForeignKey("flow.id", ondelete="CASCADE"))
+    # Foreign keys name their type: one left to its target's stays NULL until that table is
+    # imported, and the flow-run listing reads column types at import to write each value.
+    flow_id: Mapped[UUID] = mapped_column(Uuid, ForeignKey("flow.id", ondelete="CASCADE"))
     flow_version: Mapped[str | None] = mapped_column(String(255))
 
     # The current state, copied from its history row; an older state never replaces it.
@@ -85,15 +87,15 @@ class FlowRun(Base):
     parent_task_run_id: Mapped[UUID | None] = mapped_column(index=True)
 
     deployment_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("deployment.id", ondelete="SET NULL")
+        Uuid, ForeignKey("deployment.id", ondelete="SET NULL")
     )
     deployment_version: Mapped[str | None] = mapped_column(String(255))
     work_queue_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("work_queue.id", ondelete="SET NULL")
+        Uuid, ForeignKey("work_queue.id", ondelete="SET NULL")
     )
     work_queue_name: Mapped[str | None] = mapped_column(String(255))
     work_pool_id: Mapped[UUID | None] = mapped_column(
-        ForeignKey("work_pool.id", ondelete="SET NULL")
+        Uuid, ForeignKey("work_pool.id", ondelete="SET NULL")
     )
     work_pool_name: Mapped[str | None] = mapped_column(String(255))
     auto_scheduled: Mapped[bool] = mapped_column(default=False)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import orjson
 import pytest
+from sqlalchemy.dialects import sqlite
 
 from models.database import Database
 from models.filters.bodies import FlowRunFilterBody
@@ -135,3 +138,19 @@ async def test_nan_in_stored_parameters_is_listed_as_null_as_pydantic_writes_it(
 
     listed, validated = await listed_and_validated(database, {})
     assert listed[0]["parameters"] == {"x": None} == validated[0]["parameters"]
+
+
+def test_the_listing_is_the_same_whatever_the_process_imported_first() -> None:
+    # A process that imports the listing before the tables its foreign keys point at (the
+    # API does) must still write those ids as UUIDs, not as SQLite's 32 bare digits.
+    compiled = "str(FLOW_RUN_LISTING.compile(dialect=sqlite.dialect()))"
+    probe = (
+        "from sqlalchemy.dialects import sqlite; "
+        "from models.schemas.flow_run_listing import FLOW_RUN_LISTING; "
+        f"print({compiled})"
+    )
+    alone = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert alone.strip() == str(FLOW_RUN_LISTING.compile(dialect=sqlite.dialect()))
+    assert "substr(flow_run.flow_id, 1, 8)" in alone
