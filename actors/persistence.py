@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from uuid import UUID
 
@@ -11,12 +12,15 @@ from sqlalchemy import select
 
 from actors import resources
 from actors.counters import release_slots_of_finished_task_runs
+from actors.enqueue import enqueue
 from actors.notifications import notify_flow_run_states
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
 from models.flow_runs import FlowRun, FlowRunState
 from models.orchestration.transitions import State
-from models.schemas.events import Event, task_run_state_rows
+from models.task_run_events import read_task_run_state_events
 from models.task_runs import mirror_child_flow_run_state, record_task_run_states
+
+logger = logging.getLogger(__name__)
 
 
 @dramatiq.actor(
@@ -31,14 +35,24 @@ async def record_task_run_events(events: list[dict[str, Any]]) -> None:
     """Build task runs and their histories from a batch of `prefect.task-run.*` events.
 
     Idempotent: states are keyed by event id. Order-proof: a run's current state only moves
-    to a newer one. An event that cannot be read fails the whole message at once, so it is
-    a dead letter with its reason; the API validated it, so this means a bug, not bad input.
+    to a newer one. The batch is stored in one transaction. An event that cannot be read
+    (the API validated it, so this means a bug, not bad input) must not cost the others: in
+    a batch it is sent on alone, and a message of one unreadable event fails at once, so it
+    becomes a dead letter with its reason.
     """
-    parsed = [Event.model_validate(event) for event in events]
-    parsed.sort(key=lambda event: event.occurred)
-    rows = [task_run_state_rows(event) for event in parsed]
-    await resources.database().write(lambda session: record_task_run_states(session, rows))
-    await release_slots_of_finished_task_runs(rows)
+    rows, rejected = read_task_run_state_events(events)
+    if rejected and len(events) == 1:
+        raise rejected[0].error
+    if rows:
+        await resources.database().write(lambda session: record_task_run_states(session, rows))
+        await release_slots_of_finished_task_runs(rows)
+    # After the good ones are stored: should sending fail, the retry stores nothing twice.
+    for event, error in rejected:
+        logger.warning(
+            "A task-run event cannot be read (%s); it goes on alone to become a dead letter.",
+            str(error).splitlines()[0],
+        )
+        await enqueue(record_task_run_events, [event])
 
 
 @dramatiq.actor(

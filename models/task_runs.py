@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid5
 
 from sqlalchemy import ForeignKey, Index, String, Text, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Name, Updated
-from models.queries import (
-    dialect_insert,
-    insert_ignoring_duplicates,
-    insert_ignoring_duplicates_now,
-)
+from models.queries import insert_ignoring_duplicates
 from models.states import StateType, is_terminal
 from models.types import utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PgInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
 
@@ -104,6 +103,40 @@ class TaskRunState(Base):
     data: Mapped[Any | None]
 
 
+def upsert_task_runs_by_newer_state(dialect: str) -> PgInsert | SqliteInsert:
+    """INSERT task runs; an existing run takes the row only when its state is newer.
+
+    Built once per dialect on the table (Core, no RETURNING), so a batch of events is one
+    executemany of one statement; `updated` travels in each row.
+    """
+    table = TaskRun.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    newer = or_(
+        table.c.state_timestamp.is_(None),
+        table.c.state_timestamp < insert.excluded.state_timestamp,
+    )
+    columns = [column.name for column in table.c if column.name not in {"id", "created"}]
+    return insert.on_conflict_do_update(
+        index_elements=["id"],
+        set_={column: insert.excluded[column] for column in columns},
+        where=newer,
+    )
+
+
+def insert_task_run_states_once(dialect: str) -> PgInsert | SqliteInsert:
+    """INSERT history rows, skipping any already there (a state's id is its event's id)."""
+    table = TaskRunState.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=["id"])
+
+
+#: The two statements of `record_task_run_states`, by dialect name.
+RECORD_TASK_RUN_STATES: Final = {
+    dialect: (upsert_task_runs_by_newer_state(dialect), insert_task_run_states_once(dialect))
+    for dialect in ("sqlite", "postgresql")
+}
+
+
 def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -> None:
     """Write task runs and their states as reported by the client's events, in any order.
 
@@ -114,22 +147,15 @@ def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -
     """
     if not rows:
         return
-    runs = [row.task_run for row in rows]
-    insert = dialect_insert(session, TaskRun)
-    newer = or_(
-        TaskRun.state_timestamp.is_(None),
-        TaskRun.state_timestamp < insert.excluded.state_timestamp,
+    upsert_runs, insert_states = RECORD_TASK_RUN_STATES[session.get_bind().dialect.name]
+    now = utcnow()
+    # The connection, not the session: plain Core executemany, no ORM bulk bookkeeping.
+    # An existing run keeps its `created` (the upsert never sets it).
+    connection = session.connection()
+    connection.execute(
+        upsert_runs, [row.task_run | {"created": now, "updated": now} for row in rows]
     )
-    updated = {
-        column: getattr(insert.excluded, column)
-        for column in runs[0]
-        if column not in {"id", "created"}
-    }
-    updated["updated"] = utcnow()
-    session.execute(
-        insert.on_conflict_do_update(index_elements=["id"], set_=updated, where=newer), runs
-    )
-    insert_ignoring_duplicates_now(session, TaskRunState, [row.state for row in rows])
+    connection.execute(insert_states, [row.state | {"created": now} for row in rows])
 
 
 async def mirror_child_flow_run_state(

@@ -21,7 +21,9 @@ from models.database import Database
 from models.dead_letters import DeadLetter
 from models.logs import Log
 from models.settings import Settings
+from models.task_runs import TaskRun, TaskRunState
 from models.types import utcnow
+from tests.integration.events import task_run_event, task_run_lifecycle
 from tests.integration.test_flow_runs_api import make_flow_run, propose
 from tests.running import Drain
 
@@ -41,6 +43,33 @@ async def test_a_message_that_cannot_be_parsed_is_a_dead_letter_with_its_reason(
     assert letter.actor_name == "record_task_run_events"
     assert letter.reason.startswith("ValidationError") and "id" in letter.reason
     assert letter.message["args"] == [[{"event": "prefect.task-run.Running"}]]
+
+
+async def test_an_unreadable_event_is_a_dead_letter_alone_and_its_batch_is_stored(
+    database: Database, drain: Drain
+) -> None:
+    task_run_id, flow_run_id = str(uuid4()), str(uuid4())
+    pending, running, completed = task_run_lifecycle(task_run_id, flow_run_id)
+    unreadable = task_run_event(str(uuid4()), flow_run_id, "RUNNING", "Running", seconds=1)
+    del unreadable["payload"]["task_run"]["task_key"]
+    message = record_task_run_events.send([pending, unreadable, running, completed])
+    await drain()
+
+    async with database.read_sessions() as session:
+        task_run = await session.get(TaskRun, UUID(task_run_id))
+        history = list(
+            await session.scalars(
+                select(TaskRunState.name)
+                .where(TaskRunState.task_run_id == UUID(task_run_id))
+                .order_by(TaskRunState.timestamp)
+            )
+        )
+    assert task_run is not None and task_run.state_id == UUID(completed["id"])
+    assert history == ["Pending", "Running", "Completed"]
+    [letter] = await dead_letters(database)
+    assert letter.message_id != message.message_id and letter.queue_name == "state"
+    assert letter.reason.startswith("ValidationError") and "task_key" in letter.reason
+    assert letter.message["args"] == [[unreadable]]
 
 
 async def test_a_good_message_leaves_no_dead_letter(database: Database, drain: Drain) -> None:
