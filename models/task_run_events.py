@@ -113,17 +113,19 @@ def usual_event_rows(event: dict[str, Any]) -> TaskRunStateRows:
     elif type(payload) is not dict:
         raise Unusual
     follows = event.get("follows")
-    if follows is not None:
-        uuid(follows)
+    if follows is not None and (type(follows) is not str or not PLAIN_UUID.fullmatch(follows)):
+        raise Unusual  # checked only: the state's row does not keep it
     if event.get("received") is not None:
         raise Unusual  # ignored when stored, but still checked: the models do that
 
-    task_run_id = uuid(resource[RESOURCE_ID].removeprefix(TASK_RUN_RESOURCE_PREFIX))
-    flow_run_id = (
-        None
-        if flow_run_resource is None
-        else uuid(flow_run_resource.removeprefix(FLOW_RUN_RESOURCE_PREFIX))
-    )
+    # A UUID's text is its canonical form in lower case: no need to print it again.
+    task_run_text = resource[RESOURCE_ID].removeprefix(TASK_RUN_RESOURCE_PREFIX)
+    task_run_id = uuid(task_run_text)
+    if flow_run_resource is not None:
+        flow_run_text = flow_run_resource.removeprefix(FLOW_RUN_RESOURCE_PREFIX)
+        flow_run_id = uuid(flow_run_text)
+    else:
+        flow_run_id = None
     state = payload.get("validated_state")
     if type(state) is dict:
         state_type = STATE_TYPES[state["type"]]
@@ -146,9 +148,10 @@ def usual_event_rows(event: dict[str, Any]) -> TaskRunStateRows:
     if type(run) is not dict:
         raise Unusual
     state_name = state_name or default_state_name(state_type)
-    details = dict(details) | {"task_run_id": str(task_run_id)}
+    details = dict(details)
+    details["task_run_id"] = task_run_text.lower()
     if flow_run_id is not None:
-        details["flow_run_id"] = str(flow_run_id)
+        details["flow_run_id"] = flow_run_text.lower()
     task_run_row = {
         "id": task_run_id,
         "name": text(present(run, "name", resource.get("prefect.resource.name"))),
