@@ -38,11 +38,13 @@ POOLS: tuple[Pool, ...] = (
     Pool("state", ("state",), threads=8, prefetch=32),
     Pool("ingest", ("ingest",), threads=4, prefetch=16),
     Pool("services", ("services",), threads=2, prefetch=2),
-    # Deliveries wait on receivers, not on CPU: eight at once per channel. Prefetch matches
-    # the threads, since Dramatiq's consumer fetches nothing more until a held message is
-    # done, and then only after its backoff sleep (up to the idle poll).
+    # Deliveries wait on receivers, not on CPU: eight at once per channel. Prefetch is four
+    # times the threads: a consumer holding `prefetch` messages sleeps (up to the idle
+    # poll) before fetching again, and with prefetch equal to the threads that sleep left
+    # every thread idle once its message was done (a no-op actor: 1,000 messages/s instead
+    # of 3,900). A held message waits behind at most three others per thread.
     *(
-        Pool(f"notify_{channel}", (f"notify.{channel}",), threads=8, prefetch=8)
+        Pool(f"notify_{channel}", (f"notify.{channel}",), threads=8, prefetch=32)
         for channel in CHANNELS
     ),
 )

@@ -248,8 +248,15 @@ def cpu_ms_by_role(
     return {role: round(seconds * 1000 / count, 2) for role, seconds in ranked if seconds > 0}
 
 
+def tree_cpu_seconds(root: int | None) -> float:
+    """CPU seconds of a process and all below it (a database server and its backends)."""
+    if root is None:
+        return 0.0
+    return sum(process_usage.snapshot(root).seconds.values())
+
+
 async def measure_throughput(
-    services: Services, database: Any, args: Any, server_pid: int
+    services: Services, database: Any, args: Any, server_pid: int, database_pid: int | None
 ) -> dict[str, Any]:
     """Write `deliveries` pending deliveries per channel, queue them all, time them out."""
     from sqlalchemy import func, select
@@ -306,6 +313,7 @@ async def measure_throughput(
             )
 
     usage_before = process_usage.snapshot(server_pid)
+    database_cpu_before = tree_cpu_seconds(database_pid)
     own_cpu_before = time.process_time()
     started = time.monotonic()
     sending = asyncio.create_task(asyncio.to_thread(queue_all))
@@ -320,6 +328,7 @@ async def measure_throughput(
     await wait_for(all_delivered, f"{expected} deliveries")
     elapsed = time.monotonic() - started
     usage_after = process_usage.snapshot(server_pid)
+    database_cpu = tree_cpu_seconds(database_pid) - database_cpu_before
     own_cpu = time.process_time() - own_cpu_before
     await sending
     requests = services.requests - before
@@ -336,6 +345,10 @@ async def measure_throughput(
         "server_cpu_ms_per_delivery_by_role": server_cpu_ms,
         "server_cpu_percent_by_role": process_usage.cpu_percent_by_role(usage_before, usage_after),
         "bench_process_cpu_ms_per_delivery": round(own_cpu * 1000 / expected, 2),
+        # The whole PostgreSQL server, so anything else it serves meanwhile counts too.
+        "database_server_cpu_ms_per_delivery": (
+            round(database_cpu * 1000 / expected, 2) if database_pid else None
+        ),
     }
 
 
@@ -359,7 +372,9 @@ async def measure_ceiling(services: Services, count: int, concurrency: int) -> d
     return {"requests": count, "requests_per_second": round(count / elapsed, 1)}
 
 
-async def run(args: Any, workdir: Path, database_url: str | None) -> dict[str, Any]:
+async def run(
+    args: Any, workdir: Path, database_url: str | None, database_pid: int | None = None
+) -> dict[str, Any]:
     services = Services()
     runner = await services.start()
     ceiling = await measure_ceiling(services, count=5000, concurrency=len(CHANNELS) * 2)
@@ -417,7 +432,9 @@ async def run(args: Any, workdir: Path, database_url: str | None) -> dict[str, A
                 async with aiohttp.ClientSession() as http:
                     await set_up_policies(http, base, services)
                     latency = await measure_latency(http, base, services, database, args)
-                throughput = await measure_throughput(services, database, args, process.pid)
+                throughput = await measure_throughput(
+                    services, database, args, process.pid, database_pid
+                )
             finally:
                 await database.dispose()
     finally:
@@ -447,7 +464,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-notifications-") as folder:
         if args.postgres:
             with throwaway_postgres(args.postgres) as database:
-                results = asyncio.run(run(args, Path(folder), database.url))
+                results = asyncio.run(
+                    run(args, Path(folder), database.url, database.postmaster_pid)
+                )
         else:
             results = asyncio.run(run(args, Path(folder), None))
     results["database"] = "postgresql" if args.postgres else "sqlite"

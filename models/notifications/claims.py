@@ -7,9 +7,7 @@ unreleased means the worker died mid-request: the next claim records that attemp
 interrupted before making its own, so the history stays complete.
 
 Both run for every attempt, in `Database.write` (on SQLite, in the process's writer thread),
-as Core statements built once here and executed with bound parameters: building an ORM or
-even a Core statement per call, and computing its cache key, cost more CPU than the
-statements themselves.
+as the prebuilt statements of `attempt_statements`.
 """
 
 from __future__ import annotations
@@ -17,29 +15,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import bindparam, case, delete, insert, select, update
+from sqlalchemy import delete
 
 from models.block_documents import BlockData
 from models.block_secrets import secret_values
-from models.blocks import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
 from models.encryption import decrypt_data
+from models.notifications.attempt_statements import (
+    CLAIM_AND_LEASE,
+    DELETE_LEASE,
+    INSERT_ATTEMPTS,
+    INSERT_LEASE,
+    INTERRUPTED,
+    MARK_INTERRUPTED,
+    READ_FINISHED_TARGETS,
+    READ_FOR_CLAIM,
+    RECORD_DELIVERED,
+    RECORD_NOT_DELIVERED,
+    RECORD_ONE_DELIVERED,
+    RECORD_ONE_NOT_DELIVERED,
+    RELEASE_LEASE,
+)
 from models.notifications.channels import ChannelName
-from models.notifications.deliveries import Delivery, DeliveryAttempt, DeliveryLease
+from models.notifications.deliveries import Delivery, DeliveryLease
 from models.notifications.outcomes import Answer, Decision, DeliveryStatus, Outcome, Verdict
 from models.notifications.redaction import excerpt
 from models.types import utcnow
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
-    from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
-
-#: The error class recorded for an attempt whose worker stopped before it was recorded.
-INTERRUPTED: Final = "AttemptInterrupted"
 
 
 @dataclass(frozen=True)
@@ -90,138 +98,44 @@ class AttemptResult:
     verdict: Verdict
 
 
-# Core on the tables, not the mapped classes: an ORM-enabled statement, even executed on a
-# connection, goes through the ORM's compile step on every call.
-deliveries = cast("Table", Delivery.__table__)
-attempts = cast("Table", DeliveryAttempt.__table__)
-leases = cast("Table", DeliveryLease.__table__)
-documents = cast("Table", BlockDocument.__table__)
-schemas = cast("Table", BlockSchema.__table__)
-block_types = cast("Table", BlockType.__table__)
-references = cast("Table", BlockDocumentReference.__table__)
-
-#: The claim's read: the delivery, its lease and its block, joined. FOR UPDATE (PostgreSQL)
-#: decides two claims of one delivery one after the other; SQLite's BEGIN IMMEDIATE
-#: already serialises them.
-READ_FOR_CLAIM: Final = (
-    select(
-        deliveries.c.id,
-        deliveries.c.status,
-        deliveries.c.attempt_count,
-        deliveries.c.channel,
-        deliveries.c.subject,
-        deliveries.c.body,
-        deliveries.c.details,
-        deliveries.c.created,
-        deliveries.c.block_document_id,
-        leases.c.holder,
-        leases.c.attempt_number,
-        leases.c.expires,
-        leases.c.created.label("lease_created"),
-        documents.c.encrypted_data,
-        schemas.c.fields,
-        block_types.c.slug,
-        select(references.c.id)
-        .where(references.c.parent_block_document_id == deliveries.c.block_document_id)
-        .exists()
-        .label("has_references"),
-    )
-    .select_from(
-        deliveries.outerjoin(leases, leases.c.delivery_id == deliveries.c.id)
-        .outerjoin(documents, documents.c.id == deliveries.c.block_document_id)
-        .outerjoin(schemas, schemas.c.id == documents.c.block_schema_id)
-        .outerjoin(block_types, block_types.c.id == documents.c.block_type_id)
-    )
-    .where(deliveries.c.id == bindparam("delivery_id"))
-    .with_for_update(of=deliveries)
-)
-#: Recipients an earlier attempt delivered to or was refused by for good.
-READ_FINISHED_TARGETS: Final = select(attempts.c.target, attempts.c.outcome).where(
-    attempts.c.delivery_id == bindparam("delivery_id"),
-    attempts.c.target.is_not(None),
-    attempts.c.outcome.in_([Outcome.DELIVERED.value, Outcome.PERMANENT.value]),
-)
-INSERT_LEASE: Final = insert(leases)
-INSERT_ATTEMPTS: Final = insert(attempts)
-DELETE_LEASE: Final = delete(leases).where(leases.c.delivery_id == bindparam("delivery_id"))
-#: Releases the lease only if the attempt being recorded still holds it.
-RELEASE_LEASE: Final = delete(leases).where(
-    leases.c.delivery_id == bindparam("delivery_id"),
-    leases.c.holder == bindparam("holder"),
-)
-MARK_INTERRUPTED: Final = (
-    update(deliveries)
-    .where(deliveries.c.id == bindparam("delivery_id"))
-    .values(
-        attempt_count=bindparam("number", type_=deliveries.c.attempt_count.type),
-        last_error=INTERRUPTED,
-        updated=bindparam("now", type_=deliveries.c.updated.type),
-    )
-)
-
-
-def recording_statement(delivered: bool) -> Any:
-    """The UPDATE that counts an attempt's requests and moves the delivery to its next
-    status; a final status is never overwritten (a replay may have raced the attempt)."""
-    pending = deliveries.c.status == DeliveryStatus.PENDING.value
-    now = bindparam("now", type_=deliveries.c.updated.type)
-    changes: dict[str, Any] = {
-        "attempt_count": deliveries.c.attempt_count
-        + bindparam("requests", type_=deliveries.c.attempt_count.type),
-        "updated": now,
-        "status": case(
-            (pending, bindparam("next_status", type_=deliveries.c.status.type)),
-            else_=deliveries.c.status,
-        ),
-        "last_error": case(
-            (pending, bindparam("reason", type_=deliveries.c.last_error.type)),
-            else_=deliveries.c.last_error,
-        ),
-    }
-    if delivered:
-        changes["delivered_at"] = case((pending, now), else_=deliveries.c.delivered_at)
-    return (
-        update(deliveries)
-        .where(deliveries.c.id == bindparam("delivery_id"))
-        .values(changes)
-        .returning(deliveries.c.attempt_count)
-    )
-
-
-RECORD_DELIVERED: Final = recording_statement(delivered=True)
-RECORD_NOT_DELIVERED: Final = recording_statement(delivered=False)
-
-
 def claim_delivery(
     session: Session, delivery_id: UUID, *, holder: str, lease_seconds: float
 ) -> Claim | Busy | None:
     """Lease a pending delivery to `holder`; None when it is final or gone, Busy when held.
 
-    On the hot path: one read (the delivery, its lease and its block, joined) and one insert.
-    For `Database.write`: the caller owns the transaction.
+    On the hot path: one read (the delivery, its lease and its block, joined) and one insert;
+    on PostgreSQL both in one statement. For `Database.write`: the caller owns the transaction.
     """
     connection = session.connection()
-    row = connection.execute(READ_FOR_CLAIM, {"delivery_id": delivery_id}).one_or_none()
+    now = utcnow()
+    expires = now + timedelta(seconds=lease_seconds)
+    if connection.dialect.name == "postgresql":
+        parameters = {"delivery_id": delivery_id, "now": now, "holder": holder, "expires": expires}
+        row = connection.execute(CLAIM_AND_LEASE, parameters).one_or_none()
+        leased = row is not None and row.leased
+    else:
+        row = connection.execute(READ_FOR_CLAIM, {"delivery_id": delivery_id}).one_or_none()
+        leased = False
     if row is None or row.status != DeliveryStatus.PENDING:
         return None
     attempt_count = row.attempt_count
-    now = utcnow()
     if row.holder is not None:
         if row.expires > now:
             return Busy(max(1, int((row.expires - now).total_seconds() * 1000)))
         attempt_count = record_interrupted_attempt(
             session, delivery_id, row.attempt_number, row.lease_created, attempt_count
         )
-    connection.execute(
-        INSERT_LEASE,
-        {
-            "delivery_id": delivery_id,
-            "created": now,
-            "holder": holder,
-            "attempt_number": attempt_count + 1,
-            "expires": now + timedelta(seconds=lease_seconds),
-        },
-    )
+    if not leased:
+        connection.execute(
+            INSERT_LEASE,
+            {
+                "delivery_id": delivery_id,
+                "created": now,
+                "holder": holder,
+                "attempt_number": attempt_count + 1,
+                "expires": expires,
+            },
+        )
     block = None
     if row.encrypted_data is not None and row.block_document_id is not None:
         block = SealedBlock(
@@ -322,20 +236,22 @@ def record_attempt(
         }
         for result in results
     ]
-    statement = (
-        RECORD_DELIVERED if decision.status is DeliveryStatus.DELIVERED else RECORD_NOT_DELIVERED
-    )
+    delivered = decision.status is DeliveryStatus.DELIVERED
     connection = session.connection()
-    last = connection.execute(
-        statement,
-        {
-            "delivery_id": delivery_id,
-            "requests": len(results),
-            "now": now,
-            "next_status": decision.status.value,
-            "reason": decision.reason,
-        },
-    ).scalar()
+    parameters = {
+        "delivery_id": delivery_id,
+        "requests": len(results),
+        "now": now,
+        "next_status": decision.status.value,
+        "reason": decision.reason,
+    }
+    if len(rows) == 1 and connection.dialect.name == "postgresql":
+        statement = RECORD_ONE_DELIVERED if delivered else RECORD_ONE_NOT_DELIVERED
+        attempt = {f"attempt_{name}": value for name, value in rows[0].items()}
+        connection.execute(statement, {**parameters, **attempt, "holder": holder})
+        return
+    statement = RECORD_DELIVERED if delivered else RECORD_NOT_DELIVERED
+    last = connection.execute(statement, parameters).scalar()
     if last is None:
         return  # deleted meanwhile (its flow run or policy went)
     if rows:

@@ -197,3 +197,24 @@ async def test_deliveries_are_listed_per_flow_run_from_the_cli(
     assert line.startswith(f"{delivery['id']}  slack      delivered")
     [elsewhere] = await deliveries_of(api, other_run)
     assert elsewhere["id"] not in result.output
+
+
+async def test_a_delivery_after_its_block_is_edited_goes_where_the_block_now_points(
+    api: TestClient, receiver: Receiver, drain: Drain
+) -> None:
+    # The worker keeps opened blocks between deliveries; an edit must still reach the next one.
+    block = await slack_block(api, receiver)
+    await create_policy(api, block)
+    await fail_flow_run(api)
+    await drain()
+    moved = {"url": f"{receiver.url}/services/T000/B000/MOVEDTOKEN0123456789"}
+    response = await api.patch(f"/api/block_documents/{block}", json={"data": moved})
+    assert response.status == 204
+
+    await fail_flow_run(api)
+    await drain()
+
+    assert [request.path for request in receiver.requests_to("/services/")] == [
+        "/services/T000/B000/SLACKTOKEN0123456789",
+        "/services/T000/B000/MOVEDTOKEN0123456789",
+    ]
