@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import dramatiq
@@ -18,7 +18,14 @@ from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
 from models.flow_runs import FlowRun, FlowRunState
 from models.orchestration.transitions import State
 from models.task_run_events import read_task_run_state_events
-from models.task_runs import mirror_child_flow_run_state, record_task_run_states
+from models.task_runs import (
+    any_task_run_holds_a_lease,
+    mirror_child_flow_run_state,
+    record_task_run_states,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +51,13 @@ async def record_task_run_events(events: list[dict[str, Any]]) -> None:
     if rejected and len(events) == 1:
         raise rejected[0].error
     if rows:
-        await resources.database().write(lambda session: record_task_run_states(session, rows))
-        await release_slots_of_finished_task_runs(rows)
+
+        def store(session: Session) -> bool:
+            record_task_run_states(session, rows)
+            return any_task_run_holds_a_lease(session)
+
+        if await resources.database().write(store):
+            await release_slots_of_finished_task_runs(rows)
     # After the good ones are stored: should sending fail, the retry stores nothing twice.
     for event, error in rejected:
         logger.warning(

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Name, Updated
+from models.concurrency import ConcurrencyLease
 from models.queries import insert_ignoring_duplicates
 from models.states import StateType, is_terminal
 from models.types import utcnow
@@ -174,6 +175,24 @@ def newest_task_run_rows(rows: Sequence[TaskRunStateRows]) -> list[dict[str, Any
         if kept is None or kept["state_timestamp"] < run["state_timestamp"]:
             newest[run["id"]] = run
     return list(newest.values())
+
+
+#: One lease held by any task run, if there is one.
+SOME_TASK_RUN_LEASE: Final = (
+    select(ConcurrencyLease.id)
+    .where(ConcurrencyLease.holder["type"].as_string() == "task_run")
+    .limit(1)
+)
+
+
+def any_task_run_holds_a_lease(session: Session) -> bool:
+    """Whether a task run holds concurrency slots; if none does, a finished one holds none.
+
+    Nearly always false (clients give their slots back as a task run ends), and then a
+    batch of events need not queue the release of its finished runs' slots: a message and
+    a write transaction saved per batch.
+    """
+    return session.execute(SOME_TASK_RUN_LEASE).first() is not None
 
 
 async def mirror_child_flow_run_state(
