@@ -248,6 +248,42 @@ def cpu_ms_by_role(
     return {role: round(seconds * 1000 / count, 2) for role, seconds in ranked if seconds > 0}
 
 
+def redis_calls(redis_url: str) -> dict[str, int]:
+    """Commands Redis has run, by command (`INFO commandstats`)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        stats = client.info("commandstats")
+    finally:
+        client.close()
+    return {name.removeprefix("cmdstat_"): int(value["calls"]) for name, value in stats.items()}
+
+
+async def database_counters(database: Any) -> dict[str, int]:
+    """PostgreSQL's transaction and row counters of this database; empty on SQLite."""
+    from sqlalchemy import text
+
+    if database.engine.dialect.name != "postgresql":
+        return {}
+    async with database.read_sessions() as session:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted"
+                    " FROM pg_stat_database WHERE datname = current_database()"
+                )
+            )
+        ).one()
+    return dict(row._mapping)
+
+
+def per_delivery(before: dict[str, int], after: dict[str, int], count: int) -> dict[str, float]:
+    """What each counter grew by, per delivery (the ones that grew by at least 0.01)."""
+    grown = {name: (after[name] - before.get(name, 0)) / count for name in after}
+    return {name: round(value, 2) for name, value in grown.items() if value >= 0.01}
+
+
 def tree_cpu_seconds(root: int | None) -> float:
     """CPU seconds of a process and all below it (a database server and its backends)."""
     if root is None:
@@ -256,7 +292,12 @@ def tree_cpu_seconds(root: int | None) -> float:
 
 
 async def measure_throughput(
-    services: Services, database: Any, args: Any, server_pid: int, database_pid: int | None
+    services: Services,
+    database: Any,
+    args: Any,
+    server_pid: int,
+    database_pid: int | None,
+    redis_url: str,
 ) -> dict[str, Any]:
     """Write `deliveries` pending deliveries per channel, queue them all, time them out."""
     from sqlalchemy import func, select
@@ -312,6 +353,9 @@ async def measure_throughput(
                 or 0
             )
 
+    # Counted, not timed: these do not depend on how busy the machine is.
+    redis_before = redis_calls(redis_url)
+    counters_before = await database_counters(database)
     usage_before = process_usage.snapshot(server_pid)
     database_cpu_before = tree_cpu_seconds(database_pid)
     own_cpu_before = time.process_time()
@@ -331,6 +375,11 @@ async def measure_throughput(
     database_cpu = tree_cpu_seconds(database_pid) - database_cpu_before
     own_cpu = time.process_time() - own_cpu_before
     await sending
+    redis_after = redis_calls(redis_url)
+    if counters_before:
+        # An idle PostgreSQL backend reports its statistics within 10 s (PGSTAT_IDLE_INTERVAL).
+        await asyncio.sleep(11)
+    counters_after = await database_counters(database)
     requests = services.requests - before
     server_cpu_ms = cpu_ms_by_role(usage_before, usage_after, expected)
     return {
@@ -345,6 +394,9 @@ async def measure_throughput(
         "server_cpu_ms_per_delivery_by_role": server_cpu_ms,
         "server_cpu_percent_by_role": process_usage.cpu_percent_by_role(usage_before, usage_after),
         "bench_process_cpu_ms_per_delivery": round(own_cpu * 1000 / expected, 2),
+        # Including the benchmark's own: one enqueue per delivery and its polling reads.
+        "redis_commands_per_delivery": per_delivery(redis_before, redis_after, expected),
+        "database_counters_per_delivery": per_delivery(counters_before, counters_after, expected),
         # The whole PostgreSQL server, so anything else it serves meanwhile counts too.
         "database_server_cpu_ms_per_delivery": (
             round(database_cpu * 1000 / expected, 2) if database_pid else None
@@ -433,7 +485,7 @@ async def run(
                     await set_up_policies(http, base, services)
                     latency = await measure_latency(http, base, services, database, args)
                 throughput = await measure_throughput(
-                    services, database, args, process.pid, database_pid
+                    services, database, args, process.pid, database_pid, redis_url.group(1)
                 )
             finally:
                 await database.dispose()
