@@ -110,7 +110,7 @@ def upsert_task_runs_by_newer_state(dialect: str) -> PgInsert | SqliteInsert:
     Built once per dialect on the table (Core, no RETURNING), so a batch of events is one
     executemany of one statement; `updated` travels in each row.
     """
-    table = TaskRun.__table__
+    table = Base.metadata.tables["task_run"]
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     newer = or_(
         table.c.state_timestamp.is_(None),
@@ -126,7 +126,7 @@ def upsert_task_runs_by_newer_state(dialect: str) -> PgInsert | SqliteInsert:
 
 def insert_task_run_states_once(dialect: str) -> PgInsert | SqliteInsert:
     """INSERT history rows, skipping any already there (a state's id is its event's id)."""
-    table = TaskRunState.__table__
+    table = Base.metadata.tables["task_run_state"]
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing(index_elements=["id"])
 

@@ -38,6 +38,16 @@ def setter(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def together(*changes: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """All the changes, one after the other."""
+
+    def change(event: dict[str, Any]) -> None:
+        for one in changes:
+            one(event)
+
+    return change
+
+
 RUN = "payload/task_run"
 STATE = "payload/validated_state"
 CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -79,9 +89,9 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "received given": setter("received", "2026-11-25T18:01:45Z"),
     "received nonsense": setter("received", "soon"),
     "no validated state": setter(STATE, ...),
-    "no state at all": lambda event: (
-        setter(STATE, ...)(event),
-        setter("resource/prefect.state-type", ...)(event),
+    "no state at all": together(
+        setter(STATE, ...),
+        setter("resource/prefect.state-type", ...),
     ),
     "unknown state type": setter(f"{STATE}/type", "SLEEPING"),
     "state type in lower case": setter(f"{STATE}/type", "running"),
@@ -97,17 +107,17 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "no task run": setter(RUN, ...),
     "null task run": setter(RUN, None),
     "no run name": setter(f"{RUN}/name", ...),
-    "no run name anywhere": lambda event: (
-        setter(f"{RUN}/name", ...)(event),
-        setter("resource/prefect.resource.name", ...)(event),
+    "no run name anywhere": together(
+        setter(f"{RUN}/name", ...),
+        setter("resource/prefect.resource.name", ...),
     ),
     "long run name": setter(f"{RUN}/name", "n" * 256),
     "null task key": setter(f"{RUN}/task_key", None),
     "numeric dynamic key": setter(f"{RUN}/dynamic_key", 4),
     "task version": setter(f"{RUN}/task_version", "1.2"),
-    "cache key and expiration": lambda event: (
-        setter(f"{RUN}/cache_key", "abc")(event),
-        setter(f"{RUN}/cache_expiration", "2026-12-01T00:00:00Z")(event),
+    "cache key and expiration": together(
+        setter(f"{RUN}/cache_key", "abc"),
+        setter(f"{RUN}/cache_expiration", "2026-12-01T00:00:00Z"),
     ),
     "cache expiration without offset": setter(f"{RUN}/cache_expiration", "2026-12-01T00:00:00"),
     "no run count": setter(f"{RUN}/run_count", ...),
@@ -116,10 +126,10 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "negative run count": setter(f"{RUN}/run_count", -1),
     "huge run count": setter(f"{RUN}/run_count", 2**31),
     "null flow run run count": setter(f"{RUN}/flow_run_run_count", None),
-    "start and end times": lambda event: (
-        setter(f"{RUN}/start_time", "2026-11-25T18:01:44.1+00:00")(event),
-        setter(f"{RUN}/end_time", "2026-11-25T18:01:46.000001Z")(event),
-        setter(f"{RUN}/next_scheduled_start_time", "2026-11-25T18:01:40Z")(event),
+    "start and end times": together(
+        setter(f"{RUN}/start_time", "2026-11-25T18:01:44.1+00:00"),
+        setter(f"{RUN}/end_time", "2026-11-25T18:01:46.000001Z"),
+        setter(f"{RUN}/next_scheduled_start_time", "2026-11-25T18:01:40Z"),
     ),
     "null expected start time": setter(f"{RUN}/expected_start_time", None),
     "integer run time": setter(f"{RUN}/total_run_time", 3),
