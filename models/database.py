@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from models.group_commit import GroupCommitWriter
 from models.settings import Settings
+from models.wal_checkpoints import WRITER_AUTOCHECKPOINT_PAGES, WalCheckpointer
 
 T = TypeVar("T")
 
@@ -72,6 +73,13 @@ class Database:
     read_sessions: async_sessionmaker[AsyncSession]
     #: The hot writes' writer thread, on a synchronous engine of the same database.
     writer: GroupCommitWriter
+    #: On SQLite, what copies the writer's commits from the WAL into the database file.
+    checkpointer: WalCheckpointer | None = None
+
+    @property
+    def dialect(self) -> str:
+        """The database's kind: "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
 
     async def write(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)` in a write transaction and return what it returns.
@@ -92,6 +100,8 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
         await asyncio.to_thread(self.writer.close)
+        if self.checkpointer is not None:
+            await asyncio.to_thread(self.checkpointer.close)
         self.writer.engine.dispose()
 
 
@@ -102,6 +112,16 @@ def open_database(settings: Settings, **engine_options: Any) -> Database:
     )
     reader = engine.execution_options(sqlite_begin=READ_BEGIN)
     on_sqlite = engine.dialect.name == "sqlite"
+    writer_engine = create_writer_engine(
+        settings.database_url, settings.sqlite_busy_timeout_seconds
+    )
+    checkpointer = None
+    if on_sqlite and writer_engine.url.database not in (None, "", ":memory:"):
+        checkpointer = WalCheckpointer(
+            writer_engine.url.database, settings.sqlite_busy_timeout_seconds
+        )
+        # On check-in, not on the commit event: SQLAlchemy fires that before committing.
+        event.listen(writer_engine, "checkin", lambda *_: checkpointer.note_write())
     return Database(
         engine=engine,
         sessions=WriteSessions(
@@ -109,9 +129,9 @@ def open_database(settings: Settings, **engine_options: Any) -> Database:
         ),
         read_sessions=async_sessionmaker(reader, expire_on_commit=False),
         writer=GroupCommitWriter(
-            create_writer_engine(settings.database_url, settings.sqlite_busy_timeout_seconds),
-            threads=1 if on_sqlite else POSTGRESQL_WRITER_THREADS,
+            writer_engine, threads=1 if on_sqlite else POSTGRESQL_WRITER_THREADS
         ),
+        checkpointer=checkpointer,
     )
 
 
@@ -123,6 +143,13 @@ def create_writer_engine(database_url: str, busy_timeout_seconds: float) -> Engi
             url.set(drivername="sqlite+pysqlite"), poolclass=pool.SingletonThreadPool
         )
         tune_sqlite(writer, busy_timeout_seconds)
+
+        @event.listens_for(writer, "connect")
+        def checkpoint_rarely(dbapi_connection: Any, _record: Any) -> None:
+            # Checkpoints run beside this connection (see models.wal_checkpoints); its own
+            # are the backstop that lets the WAL start again from its beginning.
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
+
         return writer
     # psycopg (3) is one driver for both: the async URL serves the synchronous engine.
     # No pre-ping (a round trip per transaction): a dropped connection fails its shared

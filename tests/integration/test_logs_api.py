@@ -69,3 +69,39 @@ async def test_every_record_of_a_batch_gets_its_own_id(api: TestClient, drain: D
     )
     ids = [log["id"] for log in await read.json()]
     assert len(ids) == len(set(ids)) == 200
+
+
+async def test_timestamps_in_any_offset_read_back_as_the_same_instants_in_time_order(
+    api: TestClient, drain: Drain
+) -> None:
+    flow_run_id = str(uuid4())
+    # The same minute written four ways: UTC with microseconds (nearly every client),
+    # another offset, whole seconds, and "Z".
+    spelled = {
+        "utc": "2026-11-25T18:01:44.803088+00:00",
+        "plus two": "2026-11-25T20:01:45.000001+02:00",
+        "whole seconds": "2026-11-25T18:01:43+00:00",
+        "zulu": "2026-11-25T18:01:46.5Z",
+    }
+    batch = [
+        dict(log_record(name, flow_run_id), timestamp=timestamp)
+        for name, timestamp in spelled.items()
+    ]
+    assert (await api.post("/api/logs/", json=batch)).status == 201
+
+    await drain()
+    read = await api.post(
+        "/api/logs/filter",
+        json={
+            "logs": {
+                "flow_run_id": {"any_": [flow_run_id]},
+                "timestamp": {"after_": "2026-11-25T18:01:44Z"},
+            }
+        },
+    )
+    stored = await read.json()
+    assert [(log["message"], log["timestamp"]) for log in stored] == [
+        ("utc", "2026-11-25T18:01:44.803088Z"),
+        ("plus two", "2026-11-25T18:01:45.000001Z"),
+        ("zulu", "2026-11-25T18:01:46.500000Z"),
+    ]

@@ -21,7 +21,7 @@ from models.catalog import metadata
 from models.settings import Settings
 from tests.integration.sample_rows import sample_rows
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
 
 
 def run_cli(settings: Settings, *args: str, input: str | None = None) -> Result:

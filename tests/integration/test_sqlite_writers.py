@@ -1,19 +1,22 @@
-"""SQLite with several writing processes: they queue behind each other, none is refused."""
+"""SQLite with several writing processes: they queue behind each other, none is refused; a
+writer's commits are checkpointed beside it."""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import uuid4
 
 from sqlalchemy import func, insert, select, update
 
 from migrations import commands
 from models.database import open_database
-from models.logs import Log
+from models.logs import Log, ingested_log_records, insert_log_rows, log_rows
 from models.settings import Settings
 from models.variables import Variable
 
@@ -98,3 +101,29 @@ def test_concurrent_writer_processes_never_see_database_is_locked(tmp_path: Path
 
     # No lost update: every committed increment is in the counter.
     assert asyncio.run(totals()) == (committed, committed)
+
+
+async def test_the_writers_commits_reach_the_database_file_without_a_checkpoint_of_its_own(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(home=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    await asyncio.to_thread(commands.upgrade, settings)  # it runs an event loop of its own
+    database_file = tmp_path / "c.db"
+    size_before = database_file.stat().st_size
+    records = [
+        {"id": uuid4().hex, "name": "x", "level": 20, "message": "m" * 2000,
+         "timestamp": "2026-11-25T18:00:00.000000+00:00"}
+        for _ in range(200)
+    ]  # fmt: skip
+    rows = log_rows(ingested_log_records.validate_python(records), "sqlite")
+    db = open_database(settings)
+    try:
+        # About a hundred pages: far below the writer's own automatic checkpoint.
+        await db.write(lambda session: insert_log_rows(session, rows))
+        deadline = time.monotonic() + 30
+        while database_file.stat().st_size < size_before + 200 * 2000:
+            assert time.monotonic() < deadline, "the commit never left the WAL"
+            await asyncio.sleep(0.05)
+    finally:
+        await db.dispose()
+    assert "wal-checkpointer" not in {thread.name for thread in threading.enumerate()}
