@@ -72,7 +72,7 @@ def read_task_run_state_events(
     for event in events:
         try:
             rows.append(usual_event_rows(event))
-        except (Unusual, ValueError, TypeError, KeyError, AttributeError):
+        except Exception:  # whatever the plain reading did not expect, the models judge
             try:
                 rows.append(task_run_state_rows(Event.model_validate(event)))
             except ValidationError as error:
@@ -83,7 +83,7 @@ def read_task_run_state_events(
 
 
 def usual_event_rows(event: dict[str, Any]) -> TaskRunStateRows:
-    """The rows of an event in the usual shape; raises `Unusual` (or a ValueError...) if not.
+    """The rows of an event in the usual shape; raises `Unusual` (or another error) if not.
 
     Every check mirrors a rule of `Event`, `TaskRunStateEvent` or `ReportedTaskRun`; where
     a value would need converting (a string run count, a timestamp without offset) or a rule

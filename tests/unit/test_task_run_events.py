@@ -135,6 +135,8 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "integer run time": setter(f"{RUN}/total_run_time", 3),
     "negative run time": setter(f"{RUN}/total_run_time", -0.5),
     "run time a string": setter(f"{RUN}/total_run_time", "1.5"),
+    "run time beyond a float": setter(f"{RUN}/total_run_time", 10**400),
+    "policy beyond 64 bits": setter(f"{RUN}/empirical_policy", {"retries": 2**70}),
     "null tags": setter(f"{RUN}/tags", None),
     "numeric tag": setter(f"{RUN}/tags", ["a", 1]),
     "labels": setter(f"{RUN}/labels", {"team": "data", "n": 3}),
