@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from actors import resources
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
 from models.events import insert_events, record_flow_run_heartbeats
-from models.logs import ingested_log_records, insert_log_rows, log_rows
+from models.logs import ingested_log_records, insert_logs, prepare_log_insert
 from models.schemas.events import Event
 
 events_adapter = TypeAdapter(list[Event])
@@ -29,10 +29,10 @@ async def persist_logs(logs: list[dict[str, Any]]) -> None:
     """Store a batch of log records; each carries the id the API gave it, so a redelivery
     stores nothing twice."""
     database = resources.database()
-    # The rows are built here, on the worker's event loop, so that the writer thread, which
-    # every write of this process waits for, spends its time in the database.
-    rows = log_rows(ingested_log_records.validate_python(logs), database.dialect)
-    await database.write(lambda session: insert_log_rows(session, rows))
+    # Prepared here, on the worker's event loop, so that the writer thread, which every
+    # write of this process waits for, spends its time in the database.
+    insert = prepare_log_insert(ingested_log_records.validate_python(logs), database.dialect)
+    await database.write(lambda session: insert_logs(session, insert))
 
 
 @dramatiq.actor(

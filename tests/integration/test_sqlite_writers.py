@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, update
 
 from migrations import commands
 from models.database import open_database
-from models.logs import Log, ingested_log_records, insert_log_rows, log_rows
+from models.logs import Log, ingested_log_records, insert_logs, prepare_log_insert
 from models.settings import Settings
 from models.variables import Variable
 
@@ -115,11 +115,11 @@ async def test_the_writers_commits_reach_the_database_file_without_a_checkpoint_
          "timestamp": "2026-11-25T18:00:00.000000+00:00"}
         for _ in range(200)
     ]  # fmt: skip
-    rows = log_rows(ingested_log_records.validate_python(records), "sqlite")
+    insert = prepare_log_insert(ingested_log_records.validate_python(records), "sqlite")
     db = open_database(settings)
     try:
         # About a hundred pages: far below the writer's own automatic checkpoint.
-        await db.write(lambda session: insert_log_rows(session, rows))
+        await db.write(lambda session: insert_logs(session, insert))
         deadline = time.monotonic() + 30
         while database_file.stat().st_size < size_before + 200 * 2000:
             assert time.monotonic() < deadline, "the commit never left the WAL"
