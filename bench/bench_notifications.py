@@ -260,22 +260,41 @@ def redis_calls(redis_url: str) -> dict[str, int]:
     return {name.removeprefix("cmdstat_"): int(value["calls"]) for name, value in stats.items()}
 
 
+#: An idle PostgreSQL backend reports its statistics within 10 s (PGSTAT_IDLE_INTERVAL).
+STATISTICS_LAG_SECONDS: Final = 11.0
+
+
 async def database_counters(database: Any) -> dict[str, int]:
-    """PostgreSQL's transaction and row counters of this database; empty on SQLite."""
+    """PostgreSQL's commits and rollbacks in this database, and the rows each notification
+    table gained, changed and lost; empty on SQLite."""
     from sqlalchemy import text
 
     if database.engine.dialect.name != "postgresql":
         return {}
     async with database.read_sessions() as session:
-        row = (
+        [commits, rollbacks] = (
             await session.execute(
                 text(
-                    "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted"
-                    " FROM pg_stat_database WHERE datname = current_database()"
+                    "SELECT xact_commit, xact_rollback FROM pg_stat_database"
+                    " WHERE datname = current_database()"
                 )
             )
         ).one()
-    return dict(row._mapping)
+        tables = await session.execute(
+            text(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables"
+                " WHERE relname LIKE 'notification_%'"
+            )
+        )
+        counters = {"commits": commits, "rollbacks": rollbacks}
+        for name, inserted, updated, deleted in tables:
+            table = name.removeprefix("notification_")
+            counters |= {
+                f"{table}_inserted": inserted,
+                f"{table}_updated": updated,
+                f"{table}_deleted": deleted,
+            }
+    return counters
 
 
 def per_delivery(before: dict[str, int], after: dict[str, int], count: int) -> dict[str, float]:
@@ -354,6 +373,8 @@ async def measure_throughput(
             )
 
     # Counted, not timed: these do not depend on how busy the machine is.
+    if database.engine.dialect.name == "postgresql":
+        await asyncio.sleep(STATISTICS_LAG_SECONDS)  # the latency phase's and the insert's
     redis_before = redis_calls(redis_url)
     counters_before = await database_counters(database)
     usage_before = process_usage.snapshot(server_pid)
@@ -377,8 +398,7 @@ async def measure_throughput(
     await sending
     redis_after = redis_calls(redis_url)
     if counters_before:
-        # An idle PostgreSQL backend reports its statistics within 10 s (PGSTAT_IDLE_INTERVAL).
-        await asyncio.sleep(11)
+        await asyncio.sleep(STATISTICS_LAG_SECONDS)
     counters_after = await database_counters(database)
     requests = services.requests - before
     server_cpu_ms = cpu_ms_by_role(usage_before, usage_after, expected)
@@ -508,7 +528,8 @@ def main() -> None:
     parser.add_argument(
         "--worker-timeout-ms",
         type=int,
-        help="dramatiq_worker_timeout for every pool (default 1000)",
+        help="dramatiq_worker_timeout, read only by pools Dramatiq's CLI runs (--processes "
+        "above one); a pool in one process polls every cli.worker.IDLE_POLL_MS at most",
     )
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a throwaway database is made")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -523,7 +544,11 @@ def main() -> None:
             results = asyncio.run(run(args, Path(folder), None))
     results["database"] = "postgresql" if args.postgres else "sqlite"
     results["notify_pools"] = args.notify_pools
-    results["worker_timeout_ms"] = args.worker_timeout_ms or 1000
+    # What an idle consumer sleeps at most: pools run in one process ignore the option.
+    # Imported only now: importing `actors` earlier would bind its broker to the wrong Redis.
+    from cli.worker import IDLE_POLL_MS
+
+    results["idle_poll_ms"] = IDLE_POLL_MS
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:
