@@ -36,7 +36,10 @@ class Pool:
 
 POOLS: tuple[Pool, ...] = (
     Pool("state", ("state",), threads=8, prefetch=32),
-    Pool("ingest", ("ingest",), threads=4, prefetch=16),
+    # Ingest threads mostly wait for the writer thread's shared transactions: eight keep the
+    # next batches prepared while one commits. Prefetch holds more than a consumer's longest
+    # idle sleep (the idle poll) takes to store, so the writer never runs dry in a backlog.
+    Pool("ingest", ("ingest",), threads=8, prefetch=32),
     Pool("services", ("services",), threads=2, prefetch=2),
     # Deliveries wait on receivers, not on CPU: eight at once per channel. Prefetch is four
     # times the threads: a consumer holding `prefetch` messages sleeps (up to the idle
