@@ -303,11 +303,17 @@ def per_delivery(before: dict[str, int], after: dict[str, int], count: int) -> d
     return {name: round(value, 2) for name, value in grown.items() if value >= 0.01}
 
 
-def tree_cpu_seconds(root: int | None) -> float:
-    """CPU seconds of a process and all below it (a database server and its backends)."""
+def tree_cpu_seconds(root: int | None) -> dict[int, float]:
+    """CPU seconds of a process and each below it (a database server and its backends)."""
     if root is None:
-        return 0.0
-    return sum(process_usage.snapshot(root).seconds.values())
+        return {}
+    return process_usage.snapshot(root).seconds
+
+
+def cpu_seconds_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """What the processes alive at the end used in between; one that exited meanwhile (a
+    backend of another client) is left out rather than counted negative."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 async def measure_throughput(
@@ -393,7 +399,7 @@ async def measure_throughput(
     await wait_for(all_delivered, f"{expected} deliveries")
     elapsed = time.monotonic() - started
     usage_after = process_usage.snapshot(server_pid)
-    database_cpu = tree_cpu_seconds(database_pid) - database_cpu_before
+    database_cpu = cpu_seconds_used(database_cpu_before, tree_cpu_seconds(database_pid))
     own_cpu = time.process_time() - own_cpu_before
     await sending
     redis_after = redis_calls(redis_url)
