@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 #: The error class recorded for an attempt whose worker stopped before it was recorded.
 INTERRUPTED: Final = "AttemptInterrupted"
+
 # Core on the tables, not the mapped classes: an ORM-enabled statement, even executed on a
 # connection, goes through the ORM's compile step on every call.
 deliveries = cast("Table", Delivery.__table__)
