@@ -3,8 +3,8 @@
 SQLite appends every commit to the WAL and copies the pages back into the database file in a
 checkpoint, which by default the COMMIT that takes the WAL past 1,000 pages runs itself,
 syncing both files on the way. On a writer thread that every hot write of the process waits
-for (see `models.group_commit`), that copying took as long as the inserts themselves under a
-stream of log batches. A `WalCheckpointer` does it on a thread of its own, a moment after
+for (see `models.group_commit`), that copying took about a quarter of the thread's time under
+a stream of log batches. A `WalCheckpointer` does it on a thread of its own, a moment after
 commits, while the writer goes on writing: SQLite lets one checkpoint run beside one writer.
 
 The writer's own automatic checkpoint stays on at `WRITER_AUTOCHECKPOINT_PAGES`, as a backstop
