@@ -104,7 +104,8 @@ async def notify_flow_run_states(entered: list[tuple[UUID, UUID]]) -> None:
         planned = await plan_deliveries(session, entered, ui_url=link_base)
     if not planned:
         return
-    queued = await database.write(lambda session: insert_deliveries(session, planned))
+    async with database.sessions.begin() as session:
+        queued = await insert_deliveries(session, planned)
     await queue_deliveries(queued)
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import exists, select
 
 from models.blocks import BlockDocument, BlockType
 from models.flow_runs import FlowRun, FlowRunState
@@ -29,16 +29,11 @@ from models.notifications.templates import (
     render_subject,
     template_values,
 )
-from models.queries import insert_ignoring_duplicates_now
+from models.queries import insert_ignoring_duplicates
 from models.types import utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncSession
-    from sqlalchemy.orm import Session
-
-deliveries = cast("Table", Delivery.__table__)
-leases = cast("Table", DeliveryLease.__table__)
 
 
 @dataclass(frozen=True)
@@ -151,24 +146,25 @@ def delivery_row(
     }
 
 
-#: The planned deliveries still to be queued: neither attempted nor being attempted.
-UNTOUCHED: Final = select(deliveries.c.id, deliveries.c.channel).where(
-    deliveries.c.id.in_(bindparam("ids", expanding=True)),
-    deliveries.c.status == DeliveryStatus.PENDING.value,
-    deliveries.c.attempt_count == 0,
-    ~exists(select(leases.c.delivery_id).where(leases.c.delivery_id == deliveries.c.id)),
-)
-
-
-def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> list[QueuedDelivery]:
-    """Insert the planned deliveries (each once) and return those not sent or being sent yet.
-
-    For `Database.write`: the state worker's other writes go through its writer thread, and
-    a second writing connection in the same process would wait for them on SQLite's busy
-    timeout, which sleeps. May run twice: the insert skips what is there.
-    """
+async def insert_deliveries(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> list[QueuedDelivery]:
+    """Insert the planned deliveries (each once) and return those not sent or being sent yet."""
     if not rows:
         return []
-    insert_ignoring_duplicates_now(session, Delivery, rows)
-    untouched = session.connection().execute(UNTOUCHED, {"ids": [row["id"] for row in rows]})
+    await insert_ignoring_duplicates(session, Delivery, rows)
+    untouched = (
+        await session.execute(
+            select(Delivery.id, Delivery.channel).where(
+                Delivery.id.in_([row["id"] for row in rows]),
+                Delivery.status == DeliveryStatus.PENDING.value,
+                Delivery.attempt_count == 0,
+                ~exists(
+                    select(DeliveryLease.delivery_id).where(
+                        DeliveryLease.delivery_id == Delivery.id
+                    )
+                ),
+            )
+        )
+    ).all()
     return [QueuedDelivery(row.id, ChannelName(row.channel)) for row in untouched]
