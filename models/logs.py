@@ -34,6 +34,8 @@ class Log(Base):
 
     __tablename__ = "log"
     __table_args__ = (
+        # Logs list by time, then id (see `LogSort`): the whole order comes from the index.
+        Index("ix_log_timestamp_id", "timestamp", "id"),
         Index("ix_log_flow_run_id_timestamp", "flow_run_id", "timestamp"),
         Index(
             "ix_log_task_run_id_timestamp",
@@ -49,7 +51,7 @@ class Log(Base):
     name: Mapped[str] = mapped_column(String(255))
     level: Mapped[int]
     message: Mapped[str] = mapped_column(Text)
-    timestamp: Mapped[datetime] = mapped_column(index=True)
+    timestamp: Mapped[datetime]
     flow_run_id: Mapped[UUID | None]
     task_run_id: Mapped[UUID | None]
 

@@ -21,7 +21,9 @@ from models.catalog import metadata
 from models.settings import Settings
 from tests.integration.sample_rows import sample_rows
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"]
+#: More revisions than there are, for a relative downgrade that cannot be done.
+TOO_MANY = len(REVISIONS) + 1
 
 
 def run_cli(settings: Settings, *args: str, input: str | None = None) -> Result:
@@ -182,7 +184,7 @@ def test_models_and_migrations_agree(migrated_url: str, dialect: str) -> None:
     ("revision", "message"),
     [
         ("nonexistent123", "Can't locate revision identified by 'nonexistent123'"),
-        ("-9", "Relative revision -9 didn't produce 9 migrations"),
+        (f"-{TOO_MANY}", f"Relative revision -{TOO_MANY} didn't produce {TOO_MANY} migrations"),
     ],
 )
 def test_a_bad_revision_is_one_line_and_leaves_the_database_as_it_was(
