@@ -69,18 +69,10 @@ class LogRecord(TypedDict):
     task_run_id: NotRequired[UUID | None]
 
 
-class StoredLogRecord(LogRecord):
-    """A record with the id the API gave it: the item of an ingest message."""
-
-    id: UUID
-
-
 #: The body of POST /api/logs/.
 log_batch: TypeAdapter[list[LogRecord]] = TypeAdapter(
     Annotated[list[LogRecord], Field(max_length=MAX_LOG_BATCH)]
 )
-#: The records of one ingest message.
-stored_log_records: TypeAdapter[list[StoredLogRecord]] = TypeAdapter(list[StoredLogRecord])
 
 
 def may_need_cleaning(body: bytes) -> bool:
