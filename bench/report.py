@@ -94,8 +94,7 @@ def render_results(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
         + (f", PostgreSQL {meta['postgresql']}" if meta.get("postgresql") else "")
         + f". Load average {meta['load_before']} before the run and "
         f"{meta.get('load_after', '?')} after: "
-        "the load generator runs on the same machine as the servers (a load average "
-        "well above the 2 cores means other work shared it too). "
+        "the load generator runs on the same machine as the servers. "
         f"{meta['seconds']:g} s per measurement, "
         f"{meta['seeded_runs']:,} flow runs seeded into Signalbox before `read`"
         + (f" ({meta['seed_seconds']:.0f} s)" if meta.get("seed_seconds") else "")
