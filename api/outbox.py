@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.enqueue import Coalescer
+from actors.enqueue import MAX_QUEUED_MESSAGES, Coalescer
 from actors.ingest import persist_events, persist_logs
 from actors.persistence import announce_flow_run_states, record_task_run_events
 
@@ -15,9 +15,14 @@ class Outbox:
     def __init__(self) -> None:
         # Events travel as the JSON text the client sent (`orjson.Fragment`), which the
         # actors receive as dicts: hence `Any`.
-        self.task_run_events: Coalescer[Any] = Coalescer(record_task_run_events)
-        self.events: Coalescer[Any] = Coalescer(persist_events)
-        self.logs: Coalescer[dict[str, Any]] = Coalescer(persist_logs)
+        # The bulk streams wait for the workers' backlog to shrink (`Coalescer.room`).
+        self.task_run_events: Coalescer[Any] = Coalescer(
+            record_task_run_events, max_queued=MAX_QUEUED_MESSAGES
+        )
+        self.events: Coalescer[Any] = Coalescer(persist_events, max_queued=MAX_QUEUED_MESSAGES)
+        self.logs: Coalescer[dict[str, Any]] = Coalescer(
+            persist_logs, max_queued=MAX_QUEUED_MESSAGES
+        )
         self.flow_run_states: Coalescer[dict[str, Any]] = Coalescer(announce_flow_run_states)
 
     async def close(self) -> None:

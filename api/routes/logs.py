@@ -43,7 +43,9 @@ async def create_logs(request: web.Request) -> web.Response:
     prefix = uuid4().hex[:24]
     for index, record in enumerate(records):
         record["id"] = f"{prefix}{index:08x}"  # type: ignore[typeddict-unknown-key]  # stored
-    await request.app[keys.outbox].logs.add(records)
+    logs = request.app[keys.outbox].logs
+    await logs.room()  # while the ingest workers' backlog is long, this client waits
+    await logs.add(records)
     return web.Response(status=201)
 
 
