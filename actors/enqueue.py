@@ -24,6 +24,9 @@ MAX_UNSENT_ITEMS = 20_000
 #: Messages waiting in the actor's Redis queue beyond which `room()` makes producers wait:
 #: the workers' backlog, which would otherwise grow Redis (never evicting) without bound.
 MAX_QUEUED_MESSAGES = 200
+#: The same for events: a socket fills messages to `MAX_BATCH_ITEMS` at once, and the state
+#: worker stores a few thousand events a second, so 20 full messages are seconds of work.
+MAX_QUEUED_EVENT_MESSAGES = 20
 #: How often `room()` asks Redis how long the queue is, while it waits and between waits.
 QUEUE_CHECK_SECONDS = 0.05
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.enqueue import MAX_QUEUED_MESSAGES, Coalescer
+from actors.enqueue import MAX_QUEUED_EVENT_MESSAGES, MAX_QUEUED_MESSAGES, Coalescer
 from actors.ingest import persist_events, persist_logs
 from actors.persistence import announce_flow_run_states, record_task_run_events
 
@@ -17,9 +17,11 @@ class Outbox:
         # actors receive as dicts: hence `Any`.
         # The bulk streams wait for the workers' backlog to shrink (`Coalescer.room`).
         self.task_run_events: Coalescer[Any] = Coalescer(
-            record_task_run_events, max_queued=MAX_QUEUED_MESSAGES
+            record_task_run_events, max_queued=MAX_QUEUED_EVENT_MESSAGES
         )
-        self.events: Coalescer[Any] = Coalescer(persist_events, max_queued=MAX_QUEUED_MESSAGES)
+        self.events: Coalescer[Any] = Coalescer(
+            persist_events, max_queued=MAX_QUEUED_EVENT_MESSAGES
+        )
         self.logs: Coalescer[dict[str, Any]] = Coalescer(
             persist_logs, max_queued=MAX_QUEUED_MESSAGES
         )
