@@ -50,7 +50,9 @@ def ceiling_probe(workdir: Path) -> Iterator[RunningServer]:
 
 
 @contextmanager
-def signalbox_server(workdir: Path, database_url: str | None) -> Iterator[RunningServer]:
+def signalbox_server(
+    workdir: Path, database_url: str | None, api_processes: int = 1
+) -> Iterator[RunningServer]:
     """`signalbox server start` with a fresh home (SQLite there unless `database_url` is given).
 
     The embedded Redis lives in the home too. Yields once /api/ready answers; the pid is the
@@ -65,7 +67,8 @@ def signalbox_server(workdir: Path, database_url: str | None) -> Iterator[Runnin
     if database_url is not None:
         environ["SIGNALBOX_DATABASE_URL"] = database_url
     log_path = workdir / "signalbox.log"
-    command = [sys.executable, "-m", "cli", "server", "start", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "cli", "server", "start", "--host", "127.0.0.1",
+               "--api-processes", str(api_processes)]  # fmt: skip
     with start_process(command, log_path, environ, stop_signal=signal.SIGINT) as process:
         api_url = f"http://127.0.0.1:{port}/api"
         wait_until_answering(f"{api_url}/ready", process, log_path)
