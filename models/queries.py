@@ -50,16 +50,3 @@ async def insert_ignoring_duplicates(
         return 0
     result = await session.execute(ignoring_duplicates(session, model, key), list(rows))
     return len(result.all())
-
-
-def insert_ignoring_duplicates_now(
-    session: Session,
-    model: type[Base] | Table,
-    rows: Sequence[dict[str, Any]],
-    *,
-    key: Sequence[str] = ("id",),
-) -> int:
-    """`insert_ignoring_duplicates` for the synchronous sessions of `Database.write`."""
-    if not rows:
-        return 0
-    return len(session.execute(ignoring_duplicates(session, model, key), list(rows)).all())

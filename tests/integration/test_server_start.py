@@ -129,13 +129,9 @@ def test_a_worker_killed_while_holding_messages_loses_none_of_them(
     started: tuple[subprocess.Popen[str], str, Path],
 ) -> None:
     process, base, log = started
-    redis_url = re.search(r"Embedded Redis on (\S+)", log.read_text())
-    assert redis_url is not None
-    queues = redis.Redis.from_url(redis_url.group(1))
+    queues = redis.Redis.from_url(embedded_redis_url(log))
     flow_run_id = str(uuid4())
-    [ingest] = [
-        child for child in descendants(process.pid) if "--pool ingest" in " ".join(child.cmdline())
-    ]
+    ingest = pool_process(process, "ingest")
     # Hold SQLite's write lock: the ingest worker takes messages but cannot finish them.
     blocker = sqlite3.connect(Path(log.parent, "home", "signalbox.db"), isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
@@ -177,19 +173,13 @@ def test_the_clock_ticks_in_the_services_pool_process(
     started: tuple[subprocess.Popen[str], str, Path],
 ) -> None:
     process, _, log = started
-    redis_url = re.search(r"Embedded Redis on (\S+)", log.read_text())
-    assert redis_url is not None
-    [services] = [
-        child
-        for child in descendants(process.pid)
-        if "--pool services" in " ".join(child.cmdline())
-    ]
+    services = pool_process(process, "services")
     assert "server clock" in " ".join(services.cmdline())
     assert not [
         child for child in descendants(process.pid) if child.cmdline()[-2:] == ["server", "clock"]
     ]
     # Each tick claims a Redis key holding the clock's host:pid (see actors/clock.py).
-    keys = redis.Redis.from_url(redis_url.group(1), decode_responses=True)
+    keys = redis.Redis.from_url(embedded_redis_url(log), decode_responses=True)
     owner = wait_for(
         lambda: keys.get("signalbox:clock:detect_crashed_flow_runs"), "the clock's first tick"
     )
@@ -206,3 +196,18 @@ def test_the_command_imports_a_group_only_when_it_is_used() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip().endswith("[]")
+
+
+def embedded_redis_url(log: Path) -> str:
+    """The embedded Redis that `server start` reported starting."""
+    found = re.search(r"Embedded Redis on (\S+)", log.read_text())
+    assert found is not None
+    return found.group(1)
+
+
+def pool_process(process: subprocess.Popen[str], pool: str) -> psutil.Process:
+    """The one child of `server start` that runs the named worker pool."""
+    [child] = [
+        child for child in descendants(process.pid) if f"--pool {pool}" in " ".join(child.cmdline())
+    ]
+    return child
