@@ -140,9 +140,11 @@ async def test_a_log_batch_waits_out_an_unavailable_database_and_is_stored(
             [{"id": log_id, "name": "x", "level": 20, "message": "patient",
               "timestamp": "2026-11-25T18:00:00Z"}]
         )  # fmt: skip
-        retries = f"{broker.namespace}:ingest.DQ"
+        # A message waiting to be retried stays in the delay queue's hash until it is due;
+        # its id leaves the list as soon as a worker takes it to hold, so the list is no sign.
+        retries = f"{broker.namespace}:ingest.DQ.msgs"
         deadline = time.monotonic() + 30
-        while broker.client.llen(retries) == 0:  # the actor failed and is waiting to retry
+        while broker.client.hlen(retries) == 0:  # the actor failed and is waiting to retry
             assert time.monotonic() < deadline, "the actor never retried"
             await asyncio.sleep(0.05)
     finally:
