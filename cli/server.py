@@ -41,7 +41,7 @@ def python_command(*args: str) -> list[str]:
 def start(host: str | None, port: int | None, api_processes: int, worker_processes: int,
           worker_threads: int | None, notify_pools: str) -> None:  # fmt: skip
     """Run everything: Redis (embedded unless configured), migrations, API, workers, clock."""
-    from actors.pools import NOTIFY_SHARED, POOLS
+    from cli.pools import NOTIFY_SHARED, POOLS
     from cli.embedded_redis import EmbeddedRedis
     from cli.supervisor import Child, Supervisor
 
@@ -138,7 +138,7 @@ def clock(pool_name: str | None, threads: int | None) -> None:
         stop_on_signals(stopping)
         run_clock(stopping)
         return
-    from actors.pools import Pool, pool_named
+    from cli.pools import Pool, pool_named
     from cli.worker import run_in_process
 
     pool = pool_named(pool_name)

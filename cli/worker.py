@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from actors.pools import NOTIFY_SHARED, POOLS, Pool, pool_named
+from cli.pools import NOTIFY_SHARED, POOLS, Pool, pool_named
 
 #: Seconds in-flight messages get to finish when the worker is asked to stop.
 SHUTDOWN_SECONDS = 10

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from actors.pools import CHANNELS, POOLS
+from cli.pools import CHANNELS, POOLS
 from cli.main import signalbox
 
 ROOT = Path(__file__).resolve().parents[2]

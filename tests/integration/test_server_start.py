@@ -198,6 +198,19 @@ def test_the_command_imports_a_group_only_when_it_is_used() -> None:
     assert output.strip().endswith("[]")
 
 
+def test_the_supervisor_imports_no_actor() -> None:
+    # What `server start` runs in its own process: the actors' libraries would add tens of
+    # megabytes to a process that only starts and watches the others.
+    probe = (
+        "import sys; import cli.server, cli.pools, cli.supervisor, cli.embedded_redis; "
+        "print([name for name in ('actors', 'dramatiq', 'aiohttp') if name in sys.modules])"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip().endswith("[]")
+
+
 def embedded_redis_url(log: Path) -> str:
     """The embedded Redis that `server start` reported starting."""
     found = re.search(r"Embedded Redis on (\S+)", log.read_text())
