@@ -15,6 +15,7 @@ from actors.counters import release_slots_of_finished_task_runs
 from actors.enqueue import enqueue
 from actors.notifications import notify_flow_run_states
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from models.events import insert_events
 from models.flow_runs import FlowRun, FlowRunState
 from models.orchestration.transitions import State
 from models.task_run_events import read_task_run_state_events
@@ -41,14 +42,18 @@ logger = logging.getLogger(__name__)
 async def record_task_run_events(events: list[dict[str, Any]]) -> None:
     """Build task runs and their histories from a batch of `prefect.task-run.*` events.
 
-    Idempotent: states are keyed by event id. Order-proof: a run's current state only moves
-    to a newer one. The batch is stored in one transaction. An event that cannot be read
-    (the API validated it, so this means a bug, not bad input) must not cost the others: in
-    a batch it is sent on alone, and a message of one unreadable event fails at once, so it
-    becomes a dead letter with its reason.
+    These events reach only this actor: each is stored in the `event` table here, with
+    the rows it makes, in one transaction for the batch. Idempotent: states and events
+    are keyed by event id. Order-proof: a run's current state only moves to a newer one.
+    An event that cannot be read as a task-run state (the API validated it as an event,
+    so this means a bug, not bad input) must not cost the others: in a batch it is sent
+    on alone, and a message of one such event stores it as an event and then fails at
+    once, so it becomes a dead letter with its reason.
     """
     rows, rejected = read_task_run_state_events(events)
     if rejected and len(events) == 1:
+        # Still an event for the feed (should it not be one either, that is the reason).
+        await resources.database().write(lambda session: insert_events(session, events))
         raise rejected[0].error
     if rows:
 

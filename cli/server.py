@@ -41,8 +41,8 @@ def python_command(*args: str) -> list[str]:
 def start(host: str | None, port: int | None, api_processes: int, worker_processes: int,
           worker_threads: int | None, notify_pools: str) -> None:  # fmt: skip
     """Run everything: Redis (embedded unless configured), migrations, API, workers, clock."""
-    from cli.pools import NOTIFY_SHARED, POOLS
     from cli.embedded_redis import EmbeddedRedis
+    from cli.pools import NOTIFY_SHARED, POOLS
     from cli.supervisor import Child, Supervisor
 
     settings = Settings()

@@ -66,7 +66,8 @@ def read_task_run_state_events(
 ) -> tuple[list[TaskRunStateRows], list[RejectedEvent]]:
     """The rows of every readable event, oldest state first, and the events that are not.
 
-    The rows are exactly what `task_run_state_rows(Event.model_validate(event))` gives.
+    The rows are exactly what `task_run_state_rows(Event.model_validate(event))` gives,
+    the event's own row included.
     """
     rows: list[TaskRunStateRows] = []
     rejected: list[RejectedEvent] = []
@@ -114,8 +115,8 @@ def usual_event_rows(event: dict[str, Any]) -> TaskRunStateRows:
     elif type(payload) is not dict:
         raise Unusual
     follows = event.get("follows")
-    if follows is not None and (type(follows) is not str or not PLAIN_UUID.fullmatch(follows)):
-        raise Unusual  # checked only: the state's row does not keep it
+    if follows is not None:
+        follows = uuid(follows)
     if event.get("received") is not None:
         raise Unusual  # ignored when stored, but still checked: the models do that
 
@@ -188,7 +189,17 @@ def usual_event_rows(event: dict[str, Any]) -> TaskRunStateRows:
         "state_details": details,
         "data": data,
     }
-    return TaskRunStateRows(task_run=task_run_row, state=state_row)
+    event_row = {
+        "id": event_id,
+        "occurred": occurred,
+        "event": name,
+        "resource_id": resource[RESOURCE_ID],
+        "resource": resource,
+        "related": related,
+        "payload": payload,
+        "follows": follows,
+    }
+    return TaskRunStateRows(task_run=task_run_row, state=state_row, event=event_row)
 
 
 def present(run: dict[str, Any], key: str, default: Any) -> Any:

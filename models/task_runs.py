@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Created, Id, Name, Updated
 from models.concurrency import ConcurrencyLease
+from models.events import INSERT_EVENTS
 from models.queries import insert_ignoring_duplicates
 from models.states import StateType, is_terminal
 from models.types import utcnow
@@ -144,11 +145,14 @@ def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -
     The first event of a run creates it; a later event updates it only when its state is
     newer than the run's current one, so a late or redelivered event never moves the run
     backwards. Every state enters the history once (its id is the event's id).
+    Each event is also stored in the `event` table (once, by its id), in the same
+    transaction: the event feed and the run's history never disagree.
     Pass the rows sorted by state timestamp: a batch then moves each run once per state.
     """
     if not rows:
         return
-    upsert_runs, insert_states = RECORD_TASK_RUN_STATES[session.get_bind().dialect.name]
+    dialect = session.get_bind().dialect.name
+    upsert_runs, insert_states = RECORD_TASK_RUN_STATES[dialect]
     now = utcnow()
     # The connection, not the session: plain Core executemany, no ORM bulk bookkeeping.
     # An existing run keeps its `created` (the upsert never sets it).
@@ -158,6 +162,7 @@ def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -
         [run | {"created": now, "updated": now} for run in newest_task_run_rows(rows)],
     )
     connection.execute(insert_states, [row.state | {"created": now} for row in rows])
+    connection.execute(INSERT_EVENTS[dialect], [row.event | {"received": now} for row in rows])
 
 
 def newest_task_run_rows(rows: Sequence[TaskRunStateRows]) -> list[dict[str, Any]]:

@@ -105,9 +105,12 @@ async def events_in(request: web.Request) -> web.WebSocketResponse:
             # an Event): writing a parsed copy back to JSON would cost as much as reading it.
             frame = orjson.Fragment(message.data)
             hub.publish_soon(frame)
-            note(unconfirmed, outbox.events.put([frame]))
+            # A task-run state goes to the actor that stores its rows and the event itself
+            # in one transaction; any other event to the one that stores events.
             if is_task_run_state_event(event):
                 note(unconfirmed, outbox.task_run_events.put([frame]))
+            else:
+                note(unconfirmed, outbox.events.put([frame]))
             # Back-pressure: while Redis lags, stop reading (the client's sends then wait)
             # instead of holding ever more events in memory.
             await outbox.events.room()

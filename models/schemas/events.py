@@ -103,10 +103,13 @@ class Event(BaseModel):
 
     def row(self, received: datetime) -> dict[str, Any]:
         """The values of this event's row in the `event` table, received at `received`."""
+        return self.columns() | {"received": received}
+
+    def columns(self) -> dict[str, Any]:
+        """The row's values that come from the client: all but `received`."""
         return {
             "id": self.id,
             "occurred": self.occurred,
-            "received": received,
             "event": self.event,
             "resource_id": self.resource_id,
             "resource": self.resource,
@@ -201,10 +204,15 @@ class ReportedTaskRun(BaseModel):
 
 
 class TaskRunStateRows(NamedTuple):
-    """The column values a task-run state event writes."""
+    """The column values a task-run state event writes.
+
+    `event` is the event's own row in the `event` table, but for `received`, which the
+    writer sets when it stores the rows.
+    """
 
     task_run: dict[str, Any]
     state: dict[str, Any]
+    event: dict[str, Any]
 
 
 class TaskRunStateEvent(BaseModel):
@@ -257,8 +265,9 @@ class TaskRunStateEvent(BaseModel):
             }
         )
 
-    def rows(self) -> TaskRunStateRows:
-        """The `task_run` row (with this state as its current one) and the history row.
+    def rows(self, event: Event) -> TaskRunStateRows:
+        """The `task_run` row (with this state as its current one), the history row, and
+        the row of `event`, the event this was read from.
 
         The state's id is the event's id and its timestamp the event's `occurred`, so a
         redelivered event writes the same rows again.
@@ -303,12 +312,12 @@ class TaskRunStateEvent(BaseModel):
             "state_details": details,
             "data": self.state.data,
         }
-        return TaskRunStateRows(task_run=task_run_row, state=state_row)
+        return TaskRunStateRows(task_run=task_run_row, state=state_row, event=event.columns())
 
 
 def task_run_state_rows(event: Event) -> TaskRunStateRows:
-    """The task-run row and state row a `prefect.task-run.<State>` event writes.
+    """The task-run row, state row and event row a `prefect.task-run.<State>` event writes.
 
     Raises pydantic's ValidationError when the event cannot make them.
     """
-    return TaskRunStateEvent.from_event(event).rows()
+    return TaskRunStateEvent.from_event(event).rows(event)

@@ -19,6 +19,7 @@ from actors.persistence import record_task_run_events
 from actors.services import detect_crashed_flow_runs
 from models.database import Database
 from models.dead_letters import DeadLetter
+from models.events import EventRow
 from models.logs import Log
 from models.settings import Settings
 from models.task_runs import TaskRun, TaskRunState
@@ -64,8 +65,19 @@ async def test_an_unreadable_event_is_a_dead_letter_alone_and_its_batch_is_store
                 .order_by(TaskRunState.timestamp)
             )
         )
+        # Each is an event all the same: the feed has all four, the unreadable one too.
+        stored_events = set(
+            await session.scalars(
+                select(EventRow.id).where(
+                    EventRow.id.in_(
+                        [UUID(e["id"]) for e in (pending, unreadable, running, completed)]
+                    )
+                )
+            )
+        )
     assert task_run is not None and task_run.state_id == UUID(completed["id"])
     assert history == ["Pending", "Running", "Completed"]
+    assert len(stored_events) == 4
     [letter] = await dead_letters(database)
     assert letter.message_id != message.message_id and letter.queue_name == "state"
     assert letter.reason.startswith("ValidationError") and "task_key" in letter.reason

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cli.pools import CHANNELS, POOLS
 from cli.main import signalbox
+from cli.pools import CHANNELS, POOLS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import aiohttp
 import dramatiq
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from actors.enqueue import MAX_QUEUED_EVENT_MESSAGES
 from actors.persistence import record_task_run_events
 from api import keys
+from models.database import Database
+from models.events import EventRow
 from tests.integration.events import task_run_event, task_run_lifecycle
 from tests.integration.test_flow_runs_api import make_flow_run, propose
 from tests.integration.test_logs_api import until
@@ -57,6 +60,34 @@ async def test_task_run_events_become_a_task_run_with_its_history(
     assert (task_run["state_type"], task_run["flow_run_id"]) == ("COMPLETED", flow_run_id)
     assert task_run["tags"] == ["etl"] and task_run["task_key"] == "add-40f1afe9"
     assert history == ["Pending", "Running", "Completed"]
+
+
+async def test_every_event_received_is_in_the_event_table_once(
+    api: TestClient, database: Database, drain: Drain
+) -> None:
+    # Task-run states are stored with their task runs, other events by themselves: the feed
+    # gets both, each once however often it is sent.
+    task_run_id, flow_run_id = str(uuid4()), str(uuid4())
+    states = task_run_lifecycle(task_run_id, flow_run_id)
+    other = {
+        "id": str(uuid4()),
+        "occurred": states[0]["occurred"],
+        "event": "acme.report.published",
+        "resource": {"prefect.resource.id": "acme.report.7"},
+    }
+    for _ in range(2):
+        await send_confirmed(api, [*states, other])
+    await drain()
+    async with database.read_sessions() as session:
+        rows = list(
+            await session.execute(
+                select(EventRow.id, EventRow.event, EventRow.received).where(
+                    EventRow.id.in_([UUID(event["id"]) for event in [*states, other]])
+                )
+            )
+        )
+    assert sorted(row.event for row in rows) == sorted(event["event"] for event in [*states, other])
+    assert all(row.received is not None for row in rows)
 
 
 async def test_a_resent_event_is_stored_once(api: TestClient, drain: Drain) -> None:

@@ -451,14 +451,17 @@ def test_a_log_message_loses_nul_characters_and_what_is_past_the_cap() -> None:
     assert len(long.message) == MAX_LOG_MESSAGE_CHARS
 
 
-def test_a_task_run_event_makes_a_task_run_row_and_a_state_row() -> None:
+def test_a_task_run_event_makes_a_task_run_row_a_state_row_and_its_event_row() -> None:
     pending = Event.model_validate_json(FLAKY_EVENTS[0])
     assert is_task_run_state_event(pending)
     assert pending.resource_id == f"prefect.task-run.{FLAKY}"
     assert [flow["prefect.resource.name"] for flow in pending.related_by_role("flow")] == [
         "scenario-a"
     ]
-    task_run, state = task_run_state_rows(pending)
+    task_run, state, event = task_run_state_rows(pending)
+    # The event's own row, but for `received`, which the writer sets.
+    received = datetime(2026, 11, 25, 18, 2, tzinfo=UTC)
+    assert event | {"received": received} == pending.row(received)
     assert task_run["id"] == FLAKY
     assert task_run["flow_run_id"] == FLOW_RUN
     assert (task_run["name"], task_run["task_key"]) == ("flaky-e6d", "flaky-26c91958")
@@ -482,7 +485,7 @@ def test_an_event_row_is_keyed_by_its_resource_and_received_when_the_server_says
 
 
 def test_a_retrying_event_is_a_running_state_with_its_run_count() -> None:
-    task_run, state = task_run_state_rows(Event.model_validate_json(FLAKY_EVENTS[1]))
+    task_run, state, _ = task_run_state_rows(Event.model_validate_json(FLAKY_EVENTS[1]))
     assert (state["type"], state["name"]) == (StateType.RUNNING, "Retrying")
     assert (task_run["run_count"], task_run["flow_run_run_count"]) == (2, 1)
     assert task_run["start_time"] == datetime(2026, 11, 25, 18, 1, 44, 813767, tzinfo=UTC)
@@ -493,14 +496,14 @@ def test_a_retrying_event_is_a_running_state_with_its_run_count() -> None:
 def test_a_task_run_event_without_a_validated_state_reads_the_resource_labels() -> None:
     event = json.loads(FLAKY_EVENTS[1])
     del event["payload"]["validated_state"]
-    _, state = task_run_state_rows(Event.model_validate(event))
+    _, state, _ = task_run_state_rows(Event.model_validate(event))
     assert (state["type"], state["name"], state["message"]) == (StateType.RUNNING, "Retrying", "")
 
 
 def test_a_task_run_event_of_a_background_task_has_no_flow_run() -> None:
     event = json.loads(FLAKY_EVENTS[0])
     event["related"] = []
-    task_run, state = task_run_state_rows(Event.model_validate(event))
+    task_run, state, _ = task_run_state_rows(Event.model_validate(event))
     assert task_run["flow_run_id"] is None
     assert "flow_run_id" not in state["state_details"]
 
