@@ -1,7 +1,8 @@
 """The benchmark suite in one command: the ceiling probe, Signalbox (and Prefect), every scenario.
 
-    python bench/run.py [--database-url URL] [--vs-prefect] [--api-processes 1] [--seconds 8]
-        [--concurrency 1,16,64] [--scenarios transitions,logs,read,mixed,events]
+    python bench/run.py [--database-url URL] [--vs-prefect] [--api-processes 1]
+        [--worker-processes 1] [--seconds 8] [--concurrency 1,16,64]
+        [--scenarios transitions,logs,read,mixed,events]
         [--seed-runs 1000000] [--out bench/results/<stamp>.jsonl] [--write-docs]
 
 Starts the ceiling probe (bench/ceiling_server.py) and `signalbox server start` with a fresh
@@ -107,6 +108,7 @@ def main() -> None:
         "scenarios": args.scenarios,
         "vs_prefect": args.vs_prefect,
         "api_processes": args.api_processes,
+        "worker_processes": args.worker_processes,
         "seeded_runs": 0,
         "servers": ["ceiling", "signalbox"] + (["prefect"] if args.vs_prefect else []),
     }
@@ -124,7 +126,11 @@ def main() -> None:
             Target("ceiling", stack.enter_context(ceiling_probe(workdir)), "memory", None, False),
             Target(
                 "signalbox",
-                stack.enter_context(signalbox_server(workdir, database_url, args.api_processes)),
+                stack.enter_context(
+                    signalbox_server(
+                        workdir, database_url, args.api_processes, args.worker_processes
+                    )
+                ),
                 "postgresql" if database_url else "sqlite",
                 db_pid,
             ),
@@ -201,6 +207,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--vs-prefect", action="store_true", help="also measure Prefect 3.9.1")
     parser.add_argument(
         "--api-processes", type=int, default=1, help="Signalbox API processes (one port)"
+    )
+    parser.add_argument(
+        "--worker-processes",
+        type=int,
+        default=1,
+        help="Signalbox processes for each of the state and ingest pools",
     )
     parser.add_argument("--seconds", type=float, default=10, help="per measurement")
     parser.add_argument("--concurrency", default="1,16,64", help="comma list of client counts")

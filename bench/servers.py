@@ -51,7 +51,7 @@ def ceiling_probe(workdir: Path) -> Iterator[RunningServer]:
 
 @contextmanager
 def signalbox_server(
-    workdir: Path, database_url: str | None, api_processes: int = 1
+    workdir: Path, database_url: str | None, api_processes: int = 1, worker_processes: int = 1
 ) -> Iterator[RunningServer]:
     """`signalbox server start` with a fresh home (SQLite there unless `database_url` is given).
 
@@ -68,7 +68,8 @@ def signalbox_server(
         environ["SIGNALBOX_DATABASE_URL"] = database_url
     log_path = workdir / "signalbox.log"
     command = [sys.executable, "-m", "cli", "server", "start", "--host", "127.0.0.1",
-               "--api-processes", str(api_processes)]  # fmt: skip
+               "--api-processes", str(api_processes),
+               "--worker-processes", str(worker_processes)]  # fmt: skip
     with start_process(command, log_path, environ, stop_signal=signal.SIGINT) as process:
         api_url = f"http://127.0.0.1:{port}/api"
         wait_until_answering(f"{api_url}/ready", process, log_path)
