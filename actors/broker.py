@@ -12,7 +12,9 @@ import time
 
 import dramatiq
 import orjson
+from dramatiq.broker import Consumer
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import q_name
 from dramatiq.encoder import JSONEncoder, MessageData
 from dramatiq.middleware import (
     AgeLimit,
@@ -35,6 +37,10 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 HEARTBEAT_TIMEOUT_MS = 15_000
 #: How often each process runs Redis-side maintenance (requeueing a dead worker's messages).
 MAINTENANCE_INTERVAL_SECONDS = 5.0
+#: Longest pause of an idle consumer of a delay queue between polls of Redis, in ms. What
+#: waits there is a retry due after a backoff of its own, for which a few hundred
+#: milliseconds more matter little; the queues themselves keep the worker's poll interval.
+DELAY_QUEUE_POLL_MS = 500
 
 
 class FastJSONEncoder(JSONEncoder):
@@ -67,12 +73,20 @@ class SignalboxBroker(RedisBroker):
     worker's messages may wait minutes to come back. Here every process runs it at most
     every MAINTENANCE_INTERVAL_SECONDS (on its next command, and workers poll constantly),
     so they are requeued within HEARTBEAT_TIMEOUT_MS plus that interval.
+
+    Delay queues are polled less often than the queues (DELAY_QUEUE_POLL_MS): every queue
+    has one, and their polls were half of an idle server's CPU.
     """
 
     def __init__(self, **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.next_maintenance = 0.0
         self.maintenance_lock = threading.Lock()
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Consumer:
+        if q_name(queue_name) != queue_name:  # `<queue>.DQ`, a delay queue
+            timeout = max(timeout, DELAY_QUEUE_POLL_MS)
+        return super().consume(queue_name, prefetch, timeout)
 
     def _should_do_maintenance(self, command: str) -> int:
         if command in {"enqueue", "ack", "nack"}:  # keep the hot paths lean
