@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: What an announcement without `parent_task_run_id` stands for: not known, to be read.
+UNKNOWN_PARENT = "unknown"
+
 
 @dramatiq.actor(
     queue_name="state",
@@ -83,46 +86,50 @@ async def record_task_run_events(events: list[dict[str, Any]]) -> None:
 async def announce_flow_run_states(announcements: list[dict[str, Any]]) -> None:
     """What follows flow runs entering states, once the API has committed them.
 
-    Each announcement is `{"flow_run_id", "state_id", "initial_state"}` (the state's event
-    was written and published with it). Matching notification policies get their deliveries,
-    and a subflow's state is mirrored onto its placeholder task run. Idempotent: a delivery's
-    id and a mirrored state's id derive from the state's.
+    Each announcement is `{"flow_run_id", "state_id", "initial_state", "parent_task_run_id"}`
+    (the state's event was written and published with it). Matching notification policies
+    get their deliveries, and a subflow's state is mirrored onto its placeholder task run.
+    Idempotent: a delivery's id and a mirrored state's id derive from the state's.
     """
-    state_ids = [UUID(item["state_id"]) for item in announcements]
-    # One query for the batch; runs deleted since are simply not found.
-    async with resources.database().read_sessions() as session:
-        entered = (
-            await session.execute(
-                select(FlowRunState.flow_run_id, FlowRunState.id, FlowRun.parent_task_run_id)
+    # Only a subflow's states are read here (notifications read what they need): most runs
+    # have no parent. An announcement without the key (sent before it existed) is read too.
+    subflow_state_ids = [
+        UUID(item["state_id"])
+        for item in announcements
+        if item.get("parent_task_run_id", UNKNOWN_PARENT) is not None
+    ]
+    parents: dict[UUID, UUID] = {}
+    states: dict[UUID, tuple[UUID, State]] = {}
+    if subflow_state_ids:
+        # Runs deleted since are simply not found.
+        async with resources.database().read_sessions() as session:
+            for state, parent_task_run_id in await session.execute(
+                select(FlowRunState, FlowRun.parent_task_run_id)
                 .join(FlowRun, FlowRun.id == FlowRunState.flow_run_id)
-                .where(FlowRunState.id.in_(state_ids))
-            )
-        ).all()
-        subflow_states = [row.id for row in entered if row.parent_task_run_id is not None]
-        states = (
-            {
-                state.id: (state.flow_run_id, State.from_row(state))
-                for state in await session.scalars(
-                    select(FlowRunState).where(FlowRunState.id.in_(subflow_states))
-                )
-            }
-            if subflow_states
-            else {}
-        )
-    await notify_flow_run_states([(row.flow_run_id, row.id) for row in entered])
+                .where(FlowRunState.id.in_(subflow_state_ids))
+                .where(FlowRun.parent_task_run_id.is_not(None))
+            ):
+                parents[state.id] = parent_task_run_id
+                states[state.id] = (state.flow_run_id, State.from_row(state))
+    await notify_flow_run_states(
+        [(UUID(item["flow_run_id"]), UUID(item["state_id"])) for item in announcements]
+    )
     if states:  # a write transaction only when there is something to write
-        parents = {row.id: row.parent_task_run_id for row in entered}
         async with resources.database().sessions.begin() as session:
             for state_id, (flow_run_id, state) in states.items():
                 await mirror_child_flow_run_state(session, parents[state_id], flow_run_id, state)
 
 
 def announcement(
-    flow_run_id: UUID, state_id: UUID, initial_state: dict[str, Any] | None
+    flow_run_id: UUID,
+    state_id: UUID,
+    initial_state: dict[str, Any] | None,
+    parent_task_run_id: UUID | None,
 ) -> dict[str, Any]:
     """One item of an `announce_flow_run_states` message."""
     return {
         "flow_run_id": str(flow_run_id),
         "state_id": str(state_id),
         "initial_state": initial_state,
+        "parent_task_run_id": None if parent_task_run_id is None else str(parent_task_run_id),
     }

@@ -35,7 +35,7 @@ async def detect_crashed_flow_runs(batch_size: int = CRASH_BATCH) -> None:
     if events:  # subscribers (runners, the UI) hear of crashes like any other state
         await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps(events, default=str))
     announcements = [
-        announcement(flow_run_id, crash.state.id, crash.initial)
+        announcement(flow_run_id, crash.state.id, crash.initial, crash.parent_task_run_id)
         for flow_run_id, crash in crashed
         if crash.state is not None
     ]

@@ -49,6 +49,8 @@ class Outcome:
     initial: dict[str, str] | None = None
     #: The `prefect.flow-run.<State>` event written with the state, for subscribers.
     event: dict[str, Any] | None = None
+    #: The task run a subflow's run stands for in its parent (its states are mirrored there).
+    parent_task_run_id: UUID | None = None
 
 
 #: The current state's columns, read with the run under `state_` labels.
@@ -188,7 +190,14 @@ def propose_flow_run_state(
     if entered is None:
         return Outcome(decision, decision.state, entered=False, initial=initial)
     stored, _, event = write_state(session, flow_run, flow_run.flow_name, run, entered, initial)
-    return Outcome(decision, stored, entered=True, initial=initial, event=event)
+    return Outcome(
+        decision,
+        stored,
+        entered=True,
+        initial=initial,
+        event=event,
+        parent_task_run_id=flow_run.parent_task_run_id,
+    )
 
 
 async def read_flow_run_states(session: AsyncSession, flow_run_id: UUID) -> list[FlowRunState]:

@@ -62,7 +62,7 @@ async def create(request: web.Request) -> web.Response:
     response = FlowRunResponse.from_row(flow_run, state)
     if event is not None and state is not None:  # a new run: announce its first state
         request.app[keys.events_hub].publish_soon(event)
-        first = announcement(flow_run.id, state.id, None)
+        first = announcement(flow_run.id, state.id, None, flow_run.parent_task_run_id)
         await request.app[keys.outbox].flow_run_states.add([first])
     return json_model(response, status=201 if event is not None else 200)
 
@@ -166,7 +166,9 @@ async def set_state(request: web.Request) -> web.Response:
     if outcome.entered and outcome.state is not None:
         if outcome.event is not None:
             request.app[keys.events_hub].publish_soon(outcome.event)
-        item = announcement(flow_run_id, outcome.state.id, outcome.initial)
+        item = announcement(
+            flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id
+        )
         await request.app[keys.outbox].flow_run_states.add([item])
     return orchestration_result(outcome)
 

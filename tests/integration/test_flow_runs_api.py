@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import delete
 
+from actors.persistence import announce_flow_run_states
+from api import keys
+from models.task_runs import TaskRunState
 from tests.running import Drain
 
 
@@ -151,6 +155,33 @@ async def test_a_subflow_state_is_mirrored_onto_its_placeholder(
     assert mirrored["state"]["state_details"]["child_flow_run_id"] == child["id"]
     history = await (await api.get(f"/api/task_run_states/?task_run_id={task_run['id']}")).json()
     assert [s["type"] for s in history] == ["PENDING", "PENDING", "RUNNING", "COMPLETED"]
+
+
+async def test_an_announcement_that_does_not_name_the_parent_still_mirrors_a_subflow(
+    api: TestClient, drain: Drain
+) -> None:
+    # Messages queued before announcements named the parent task run: it is read instead.
+    parent = await make_flow_run(api)
+    task_run = await (
+        await api.post(
+            "/api/task_runs/",
+            json={"flow_run_id": parent["id"], "task_key": "child", "dynamic_key": "0"},
+        )
+    ).json()
+    child = await make_flow_run(api, parent_task_run_id=task_run["id"])
+    running = await propose(api, child["id"], "RUNNING")
+    await drain()
+    # Forget the mirrored states, then announce Running again as an older API wrote it.
+    async with api.app[keys.database].sessions.begin() as session:
+        await session.execute(
+            delete(TaskRunState).where(TaskRunState.task_run_id == UUID(task_run["id"]))
+        )
+    legacy = {"flow_run_id": child["id"], "state_id": running["state"]["id"], "initial_state": None}
+    announce_flow_run_states.send([legacy])
+    await drain()
+    mirrored = await (await api.get(f"/api/task_runs/{task_run['id']}")).json()
+    assert mirrored["state_type"] == "RUNNING"
+    assert mirrored["state"]["state_details"]["child_flow_run_id"] == child["id"]
 
 
 async def test_deleting_a_flow_run_removes_it(api: TestClient) -> None:

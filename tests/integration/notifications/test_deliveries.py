@@ -82,7 +82,7 @@ async def test_a_redelivered_state_message_sends_nothing_twice(
         assert flow_run is not None and flow_run.state_id is not None
     # The state actor's message arrives again (at-least-once delivery).
     for _ in range(2):
-        announce_flow_run_states.send([announcement(flow_run.id, flow_run.state_id, None)])
+        announce_flow_run_states.send([announcement(flow_run.id, flow_run.state_id, None, None)])
     await drain()
 
     [delivery] = await deliveries_of(api, flow_run_id)
