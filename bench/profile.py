@@ -56,6 +56,11 @@ def main() -> None:
     parser.add_argument("--seed-runs", type=int, default=0, help="seed before a `read` profile")
     parser.add_argument("--idle", action="store_true", help="sample waiting threads too")
     parser.add_argument("--native", action="store_true", help="C frames too (SQLite, syscalls)")
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="only the thread holding the GIL: what a process saturated at one core waits on",
+    )
     parser.add_argument("--out-dir", default=str(REPOSITORY / "bench" / "results" / "profiles"))
     args = parser.parse_args()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -103,7 +108,9 @@ def start_recorders(
         role = process_usage.role_of(process_usage.read_cmdline(pid))
         if role in ("redis", "supervisor") or role.startswith("worker notify"):
             continue
-        mode = ("wall" if args.idle else "cpu") + ("-native" if args.native else "")
+        mode = ("wall" if args.idle else "gil" if args.gil else "cpu") + (
+            "-native" if args.native else ""
+        )
         name = f"{stamp}-{args.scenario}-c{args.concurrency}-{database}-{mode}-{role}"
         raw = out_dir / f"{name.replace(' ', '-')}.raw"
         command = [
@@ -116,6 +123,8 @@ def start_recorders(
             command += ["--idle", "--threads"]
         if args.native:
             command += ["--native"]
+        if args.gil:
+            command += ["--gil"]
         recorders.append((raw, subprocess.Popen(command, stdout=subprocess.DEVNULL)))
     time.sleep(1)  # py-spy attaches before the load begins
     return recorders
