@@ -103,14 +103,15 @@ async def announce_flow_run_states(announcements: list[dict[str, Any]]) -> None:
     if subflow_state_ids:
         # Runs deleted since are simply not found.
         async with resources.database().read_sessions() as session:
-            for state, parent_task_run_id in await session.execute(
+            for row, parent_task_run_id in await session.execute(
                 select(FlowRunState, FlowRun.parent_task_run_id)
                 .join(FlowRun, FlowRun.id == FlowRunState.flow_run_id)
                 .where(FlowRunState.id.in_(subflow_state_ids))
-                .where(FlowRun.parent_task_run_id.is_not(None))
             ):
-                parents[state.id] = parent_task_run_id
-                states[state.id] = (state.flow_run_id, State.from_row(state))
+                if parent_task_run_id is None:  # not a subflow after all (an older message)
+                    continue
+                parents[row.id] = parent_task_run_id
+                states[row.id] = (row.flow_run_id, State.from_row(row))
     await notify_flow_run_states(
         [(UUID(item["flow_run_id"]), UUID(item["state_id"])) for item in announcements]
     )

@@ -66,7 +66,7 @@ def resend(stored: dict[str, Any]) -> str:
         for key, value in (stored.get("options") or {}).items()
         if key not in {"retries", "traceback", "requeue_timestamp", "redis_message_id"}
     }
-    message = dramatiq.Message(
+    message: dramatiq.Message[Any] = dramatiq.Message(
         queue_name=stored["queue_name"],
         actor_name=stored["actor_name"],
         args=tuple(stored.get("args") or ()),

@@ -42,7 +42,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except ValidationError as exc:
         detail = exc.errors(include_url=False, include_context=False, include_input=False)
         for error in detail:
-            error["loc"] = ["body", *error["loc"]]
+            error["loc"] = ("body", *error["loc"])
         return web.json_response(
             {
                 "detail": detail,

@@ -10,8 +10,9 @@ from aiohttp import web
 from models.database import Database
 from models.settings import Settings
 
-if TYPE_CHECKING:
-    pass
+if TYPE_CHECKING:  # they import these keys themselves
+    from api.events_hub import EventsHub
+    from api.outbox import Outbox
 
 settings = web.AppKey("settings", Settings)
 database = web.AppKey("database", Database)

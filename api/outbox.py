@@ -7,6 +7,7 @@ from typing import Any
 from actors.enqueue import MAX_QUEUED_EVENT_MESSAGES, MAX_QUEUED_MESSAGES, Coalescer
 from actors.ingest import persist_events, persist_logs
 from actors.persistence import announce_flow_run_states, record_task_run_events
+from models.schemas.logs import LogRecord
 
 
 class Outbox:
@@ -22,7 +23,7 @@ class Outbox:
         self.events: Coalescer[Any] = Coalescer(
             persist_events, max_queued=MAX_QUEUED_EVENT_MESSAGES
         )
-        self.logs: Coalescer[dict[str, Any]] = Coalescer(
+        self.logs: Coalescer[LogRecord] = Coalescer(
             persist_logs, max_queued=MAX_QUEUED_MESSAGES
         )
         self.flow_run_states: Coalescer[dict[str, Any]] = Coalescer(announce_flow_run_states)

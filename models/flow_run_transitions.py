@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import bindparam, select
 
+from models.base import Base
 from models.errors import ObjectNotFound
 from models.events import EventRow
 from models.flow_run_events import flow_run_state_event
@@ -61,7 +62,7 @@ STATE_COLUMNS = [
 ]
 
 
-_runs = FlowRun.__table__
+_runs = Base.metadata.tables["flow_run"]
 #: The run, its flow's name and its current state, by `flow_run_id`, the run's row locked.
 READ_RUN = (
     select(
@@ -79,8 +80,8 @@ READ_FLOW_NAME = select(Flow.name).where(Flow.id == bindparam("flow_id"))
 INSERT_RUN = _runs.insert()
 #: The columns set are the parameters given, besides `run_id`.
 UPDATE_RUN = _runs.update().where(_runs.c.id == bindparam("run_id"))
-INSERT_STATE = FlowRunState.__table__.insert()
-INSERT_EVENT = EventRow.__table__.insert()
+INSERT_STATE = Base.metadata.tables["flow_run_state"].insert()
+INSERT_EVENT = Base.metadata.tables["event"].insert()
 
 
 def snapshot_of(flow_run: Any, current: State | None) -> RunSnapshot:

@@ -124,7 +124,8 @@ class GroupCommitWriter:
             else:
                 settle(batch, results, [None] * len(batch))
                 return
-        results, errors = [], []
+        results = []
+        errors: list[BaseException | None] = []
         for unit in batch:
             try:
                 results.append(self.run_now(unit.work))

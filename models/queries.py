@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
+    from sqlalchemy.sql.dml import ReturningInsert
 
     from models.base import Base
 
@@ -28,9 +29,9 @@ def dialect_insert(
 
 def ignoring_duplicates(
     session: AsyncSession | Session, model: type[Base] | Table, key: Sequence[str]
-) -> PgInsert | SqliteInsert:
+) -> ReturningInsert[Any]:
     """INSERT that skips rows whose key exists, returning the keys of the rows it inserted."""
-    table = model if isinstance(model, Table) else model.__table__
+    table: Table = model if isinstance(model, Table) else cast(Table, model.__table__)
     return (
         dialect_insert(session, table)
         .on_conflict_do_nothing(index_elements=list(key))
