@@ -10,12 +10,12 @@ from aiohttp import web
 from models.database import Database
 from models.settings import Settings
 
-if TYPE_CHECKING:  # they import these keys themselves
+if TYPE_CHECKING:  # for the names only: api.outbox would bring every actor along
     from api.events_hub import EventsHub
     from api.outbox import Outbox
 
 settings = web.AppKey("settings", Settings)
 database = web.AppKey("database", Database)
 redis_client = web.AppKey("redis_client", redis.asyncio.Redis)
-outbox = web.AppKey["Outbox"]("outbox")
-events_hub = web.AppKey["EventsHub"]("events_hub")
+outbox: web.AppKey[Outbox] = web.AppKey("outbox")
+events_hub: web.AppKey[EventsHub] = web.AppKey("events_hub")

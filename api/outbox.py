@@ -23,9 +23,7 @@ class Outbox:
         self.events: Coalescer[Any] = Coalescer(
             persist_events, max_queued=MAX_QUEUED_EVENT_MESSAGES
         )
-        self.logs: Coalescer[LogRecord] = Coalescer(
-            persist_logs, max_queued=MAX_QUEUED_MESSAGES
-        )
+        self.logs: Coalescer[LogRecord] = Coalescer(persist_logs, max_queued=MAX_QUEUED_MESSAGES)
         self.flow_run_states: Coalescer[dict[str, Any]] = Coalescer(announce_flow_run_states)
 
     async def close(self) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, select
 
 from models.base import Base
 from models.errors import ObjectNotFound
-from models.events import EventRow
+from models.events import EventRow  # noqa: F401  (declares the `event` table used below)
 from models.flow_run_events import flow_run_state_event
 from models.flow_runs import FlowRun, FlowRunState
 from models.flows import Flow
