@@ -31,6 +31,11 @@ READ_BEGIN = "BEGIN DEFERRED"
 WRITE_BEGIN = "BEGIN IMMEDIATE"
 #: Transactions of hot writes in flight at once on PostgreSQL (each waits on round trips).
 POSTGRESQL_WRITER_THREADS = 4
+#: SQLite's page cache per connection, in KiB (a negative cache_size is KiB). The default,
+#: 2,000 KiB, is less than the pages one 200-run page of the flow-run listing touches
+#: with a million runs stored, so every listing read them all again (4.5 ms instead of
+#: 2.9 ms); the cache grows only as pages are read.
+SQLITE_CACHE_KIB = 16_384
 
 
 class WriteSessions:
@@ -181,7 +186,8 @@ def ensure_sqlite_folder(url: URL) -> None:
 
 
 def tune_sqlite(engine: AsyncEngine | Engine, busy_timeout_seconds: float) -> None:
-    """WAL, synchronous=NORMAL, a busy timeout, foreign keys on, and our own BEGIN."""
+    """WAL, synchronous=NORMAL, a busy timeout, foreign keys on, a larger page cache, and
+    our own BEGIN."""
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
 
     @event.listens_for(sync_engine, "connect")
@@ -193,6 +199,7 @@ def tune_sqlite(engine: AsyncEngine | Engine, busy_timeout_seconds: float) -> No
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from migrations import commands
-from models.database import open_database
+from models.database import SQLITE_CACHE_KIB, open_database
 from models.logs import Log, ingested_log_records, insert_logs, prepare_log_insert
 from models.settings import Settings
 from models.variables import Variable
@@ -127,3 +127,21 @@ async def test_the_writers_commits_reach_the_database_file_without_a_checkpoint_
     finally:
         await db.dispose()
     assert "wal-checkpointer" not in {thread.name for thread in threading.enumerate()}
+
+
+async def test_every_connection_reads_with_a_page_cache_larger_than_sqlites_default(
+    tmp_path: Path,
+) -> None:
+    # SQLite's default (2,000 KiB) is smaller than the pages one listing page reads with a
+    # million runs stored; readers and the writer thread both get SQLITE_CACHE_KIB.
+    db = open_database(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"))
+    try:
+        async with db.read_sessions() as session:
+            read = (await session.execute(text("PRAGMA cache_size"))).scalar()
+        written = await db.write(
+            lambda session: session.execute(text("PRAGMA cache_size")).scalar()
+        )
+    finally:
+        await db.dispose()
+    assert read == written == -SQLITE_CACHE_KIB
+    assert SQLITE_CACHE_KIB > 2_000
