@@ -57,20 +57,22 @@ POOLS: tuple[Pool, ...] = (
 )
 
 
-#: Every channel's queue in one process, for a single machine (`signalbox server start`).
-#: Each queue's consumer holds at most `prefetch` messages and there are as many threads as
-#: channels x prefetch, so a slow channel can only ever occupy its own share of the threads:
-#: it never delays another channel. The Procfile and docker-compose run one pool per channel.
-NOTIFY_SHARED = Pool(
-    "notify",
-    tuple(f"notify.{channel}" for channel in CHANNELS),
-    threads=8 * len(CHANNELS),
+#: The services queue and every channel's queue in one process, for a single machine
+#: (`signalbox server start`, where the clock ticks in it too): both are light, and a Python
+#: process of its own costs ~70 MB. Each queue's consumer holds at most `prefetch` messages
+#: and there are as many threads as queues x prefetch, so a slow channel can only ever occupy
+#: its own share of the threads: it never delays another channel, or the services. The
+#: Procfile and docker-compose run the services and each channel in processes of their own.
+SERVICES_AND_NOTIFY = Pool(
+    "services-notify",
+    ("services", *(f"notify.{channel}" for channel in CHANNELS)),
+    threads=8 * (1 + len(CHANNELS)),
     prefetch=8,
 )
 
 
 def pool_named(name: str) -> Pool:
-    for pool in (*POOLS, NOTIFY_SHARED):
+    for pool in (*POOLS, SERVICES_AND_NOTIFY):
         if pool.name == name:
             return pool
     raise KeyError(name)

@@ -36,13 +36,13 @@ def python_command(*args: str) -> list[str]:
 @click.option("--worker-threads", type=int, help="Threads per worker process (default: per pool).")
 @click.option("--notify-pools", type=click.Choice(["shared", "separate"]), default="shared",
               show_default=True,
-              help="All channels in one worker process (each with its own threads), or one "
-              "process per channel as in the Procfile.")  # fmt: skip
+              help="All channels in one worker process with the services (each queue with "
+              "its own threads), or one process per channel as in the Procfile.")  # fmt: skip
 def start(host: str | None, port: int | None, api_processes: int, worker_processes: int,
           worker_threads: int | None, notify_pools: str) -> None:  # fmt: skip
     """Run everything: Redis (embedded unless configured), migrations, API, workers, clock."""
     from cli.embedded_redis import EmbeddedRedis
-    from cli.pools import NOTIFY_SHARED, POOLS
+    from cli.pools import POOLS, SERVICES_AND_NOTIFY
     from cli.supervisor import Child, Supervisor
 
     settings = Settings()
@@ -68,11 +68,11 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         ]
         pools = POOLS
         if notify_pools == "shared":
-            pools = (*(p for p in POOLS if not p.name.startswith("notify_")), NOTIFY_SHARED)
+            pools = (*(p for p in POOLS if p.name in {"state", "ingest"}), SERVICES_AND_NOTIFY)
         for pool in pools:
             processes = worker_processes if pool.name in {"state", "ingest"} else 1
             args = ["worker", "--pool", pool.name, "--processes", str(processes)]
-            if pool.name == "services":  # the clock ticks in the services pool's process
+            if "services" in pool.queues:  # the clock ticks in the services pool's process
                 args = ["server", "clock", "--pool", pool.name]
             if worker_threads:
                 args += ["--threads", str(worker_threads)]

@@ -114,8 +114,8 @@ def test_server_start_serves_processes_a_state_change_and_stops_cleanly(
 
     children = descendants(process.pid)
     names = " ".join(" ".join(child.cmdline()) for child in children)
-    for piece in ("server api", "--pool state", "--pool ingest", "--pool services",
-                  "--pool notify", "server clock", "redis-server"):  # fmt: skip
+    for piece in ("server api", "--pool state", "--pool ingest", "--pool services-notify",
+                  "server clock", "redis-server"):  # fmt: skip
         assert piece in names, f"{piece} is not running"
 
     process.send_signal(signal.SIGINT)  # as Ctrl-C
