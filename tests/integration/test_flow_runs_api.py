@@ -136,9 +136,8 @@ async def test_the_subflow_lookup_by_parent_task_run_finds_the_child(api: TestCl
     assert [run["id"] for run in found] == [child["id"]]
 
 
-async def test_a_subflow_state_is_mirrored_onto_its_placeholder(
-    api: TestClient, drain: Drain
-) -> None:
+async def make_subflow(api: TestClient) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A flow run's task run, and a child flow run it stands for (a subflow)."""
     parent = await make_flow_run(api)
     task_run = await (
         await api.post(
@@ -146,7 +145,13 @@ async def test_a_subflow_state_is_mirrored_onto_its_placeholder(
             json={"flow_run_id": parent["id"], "task_key": "child", "dynamic_key": "0"},
         )
     ).json()
-    child = await make_flow_run(api, parent_task_run_id=task_run["id"])
+    return task_run, await make_flow_run(api, parent_task_run_id=task_run["id"])
+
+
+async def test_a_subflow_state_is_mirrored_onto_its_placeholder(
+    api: TestClient, drain: Drain
+) -> None:
+    task_run, child = await make_subflow(api)
     await propose(api, child["id"], "RUNNING")
     await propose(api, child["id"], "COMPLETED")
     await drain()
@@ -161,14 +166,7 @@ async def test_an_announcement_that_does_not_name_the_parent_still_mirrors_a_sub
     api: TestClient, drain: Drain
 ) -> None:
     # Messages queued before announcements named the parent task run: it is read instead.
-    parent = await make_flow_run(api)
-    task_run = await (
-        await api.post(
-            "/api/task_runs/",
-            json={"flow_run_id": parent["id"], "task_key": "child", "dynamic_key": "0"},
-        )
-    ).json()
-    child = await make_flow_run(api, parent_task_run_id=task_run["id"])
+    task_run, child = await make_subflow(api)
     running = await propose(api, child["id"], "RUNNING")
     await drain()
     # Forget the mirrored states, then announce Running again as an older API wrote it.

@@ -6,6 +6,7 @@ as on a fresh machine.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -187,28 +188,24 @@ def test_the_clock_ticks_in_the_services_pool_process(
 
 
 def test_the_command_imports_a_group_only_when_it_is_used() -> None:
-    probe = (
-        "import sys; from cli.main import signalbox; "
-        "signalbox(['config', '--help'], standalone_mode=False); "
-        "print([name for name in ('actors', 'cli.worker', 'cli.queue') if name in sys.modules])"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
-    assert output.strip().endswith("[]")
+    run = "from cli.main import signalbox; signalbox(['config', '--help'], standalone_mode=False)"
+    assert modules_loaded_by(run, ["actors", "cli.worker", "cli.queue"]) == []
 
 
 def test_the_supervisor_imports_no_actor() -> None:
     # What `server start` runs in its own process: the actors' libraries would add tens of
     # megabytes to a process that only starts and watches the others.
-    probe = (
-        "import sys; import cli.server, cli.pools, cli.supervisor, cli.embedded_redis; "
-        "print([name for name in ('actors', 'dramatiq', 'aiohttp') if name in sys.modules])"
-    )
+    run = "import cli.server, cli.pools, cli.supervisor, cli.embedded_redis"
+    assert modules_loaded_by(run, ["actors", "dramatiq", "aiohttp"]) == []
+
+
+def modules_loaded_by(code: str, modules: list[str]) -> list[str]:
+    """Which of `modules` a fresh Python process has imported after running `code`."""
+    probe = f"import sys; {code}; print([name for name in {modules!r} if name in sys.modules])"
     output = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
-    assert output.strip().endswith("[]")
+    return ast.literal_eval(output.strip().splitlines()[-1])
 
 
 def embedded_redis_url(log: Path) -> str:
