@@ -75,7 +75,7 @@ class SignalboxBroker(RedisBroker):
     so they are requeued within HEARTBEAT_TIMEOUT_MS plus that interval.
 
     Delay queues are polled less often than the queues (DELAY_QUEUE_POLL_MS): every queue
-    has one, and their polls were half of an idle server's CPU.
+    has one, and their polls were a third of an idle server's CPU.
     """
 
     def __init__(self, **options: object) -> None:

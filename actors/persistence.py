@@ -55,7 +55,8 @@ async def record_task_run_events(events: list[dict[str, Any]]) -> None:
     """
     rows, rejected = read_task_run_state_events(events)
     if rejected and len(events) == 1:
-        # Still an event for the feed (should it not be one either, that is the reason).
+        # It is still an event, so the feed keeps it; if it is not even an event, this
+        # raises, and that ValidationError is the dead letter's reason instead.
         await resources.database().write(lambda session: insert_events(session, events))
         raise rejected[0].error
     if rows:
