@@ -13,8 +13,7 @@ from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
 from models.errors import ObjectNotFound
 from models.filters.bodies import FlowCountBody, FlowFilterBody
-from models.flows import Flow
-from models.queries import insert_ignoring_duplicates
+from models.flows import Flow, find_or_create_flow
 from models.schemas.flows import FlowCreate, FlowResponse
 from models.types import utcnow
 
@@ -33,9 +32,9 @@ async def create_flow(request: web.Request) -> web.Response:
     body = await read_body(request, FlowCreate)
     now = utcnow()
     row = {"id": uuid4(), "created": now, "updated": now, **body.model_dump()}
-    async with request.app[keys.database].sessions.begin() as session:
-        created = await insert_ignoring_duplicates(session, Flow, [row], key=["name"])
-        flow = await session.scalar(select(Flow).where(Flow.name == body.name))
+    flow, created = await request.app[keys.database].write(
+        lambda session: find_or_create_flow(session, row)
+    )
     return json_model(FlowResponse.model_validate(flow), status=201 if created else 200)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -35,6 +36,17 @@ async def test_a_flow_is_created_once_per_name(api: TestClient) -> None:
     again = await api.post("/api/flows/", json={"name": "nightly", "tags": []})
     assert (first.status, again.status) == (201, 200)
     assert (await first.json())["id"] == (await again.json())["id"]
+
+
+async def test_a_flow_created_by_many_clients_at_once_is_created_once(api: TestClient) -> None:
+    # Every Prefect client creates its flow before each run: concurrent creates share the
+    # writer's transactions, and exactly one of them makes the flow.
+    name = f"shared-{uuid4().hex[:8]}"
+    responses = await asyncio.gather(
+        *(api.post("/api/flows/", json={"name": name, "tags": []}) for _ in range(20))
+    )
+    assert sorted(response.status for response in responses) == [200] * 19 + [201]
+    assert len({(await response.json())["id"] for response in responses}) == 1
 
 
 async def test_a_new_flow_run_is_pending_and_readable(api: TestClient) -> None:
