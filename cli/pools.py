@@ -13,18 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: The notification channels; each has the queue `notify.<channel>` and a pool of its own.
-CHANNELS = (
-    "slack",
-    "discord",
-    "teams",
-    "mattermost",
-    "opsgenie",
-    "pagerduty",
-    "sendgrid",
-    "twilio",
-    "webhook",
-)
+from models.notifications.channels import ChannelName
+
+#: The notification channels; each has its queue (`notify.<channel>`) and a pool of its own.
+CHANNELS = tuple(ChannelName)
 
 
 @dataclass(frozen=True)
@@ -51,7 +43,7 @@ POOLS: tuple[Pool, ...] = (
     # every thread idle once its message was done (a no-op actor: 1,000 messages/s instead
     # of 3,900). A held message waits behind at most three others per thread.
     *(
-        Pool(f"notify_{channel}", (f"notify.{channel}",), threads=8, prefetch=32)
+        Pool(f"notify_{channel}", (channel.queue_name,), threads=8, prefetch=32)
         for channel in CHANNELS
     ),
 )
@@ -65,7 +57,7 @@ POOLS: tuple[Pool, ...] = (
 #: Procfile and docker-compose run the services and each channel in processes of their own.
 SERVICES_AND_NOTIFY = Pool(
     "services-notify",
-    ("services", *(f"notify.{channel}" for channel in CHANNELS)),
+    ("services", *(channel.queue_name for channel in CHANNELS)),
     threads=8 * (1 + len(CHANNELS)),
     prefetch=8,
 )
