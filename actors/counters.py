@@ -16,9 +16,9 @@ import dramatiq
 from actors import resources
 from actors.enqueue import enqueue
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
-from models.concurrency_leases import expire_leases, release_task_run_leases
+from models.concurrency.leases import expire_leases, release_task_run_leases
+from models.db.types import utcnow
 from models.states import is_terminal
-from models.types import utcnow
 
 if TYPE_CHECKING:
     from models.schemas.events import TaskRunStateRows

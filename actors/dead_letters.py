@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actors import resources
 from actors.lifecycle import run_on_worker_loop
-from models.dead_letters import record_dead_letter
+from models.messages.dead_letters import record_dead_letter
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from actors import resources
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
-from models.events import insert_events, record_flow_run_heartbeats
-from models.logs import ingested_log_records, insert_logs, prepare_log_insert
+from models.events.tables import insert_events, record_flow_run_heartbeats
+from models.runs.logs import ingested_log_records, insert_logs, prepare_log_insert
 from models.schemas.events import Event
 
 events_adapter = TypeAdapter(list[Event])

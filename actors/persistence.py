@@ -15,11 +15,11 @@ from actors.counters import release_slots_of_finished_task_runs
 from actors.enqueue import enqueue
 from actors.notifications import notify_flow_run_states
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
-from models.events import insert_events
-from models.flow_runs import FlowRun, FlowRunState
+from models.events.tables import insert_events
+from models.events.task_run_events import read_task_run_state_events
 from models.orchestration.transitions import State
-from models.task_run_events import read_task_run_state_events
-from models.task_runs import (
+from models.runs.flow_runs import FlowRun, FlowRunState
+from models.runs.task_runs import (
     any_task_run_holds_a_lease,
     mirror_child_flow_run_state,
     record_task_run_states,

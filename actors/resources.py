@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import redis.asyncio
 
-from models.database import Database, open_database
+from models.db.database import Database, open_database
 from models.settings import Settings
 
 _database: Database | None = None

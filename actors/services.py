@@ -9,9 +9,9 @@ import dramatiq
 
 from actors import resources
 from actors.persistence import announce_flow_run_states, announcement
-from models.crash_detection import mark_silent_flow_runs_crashed
-from models.events import EVENTS_CHANNEL
-from models.types import utcnow
+from models.db.types import utcnow
+from models.events.tables import EVENTS_CHANNEL
+from models.runs.crash_detection import mark_silent_flow_runs_crashed
 
 #: Flow runs one message marks crashed at most; more left means another message.
 CRASH_BATCH = 200

@@ -28,7 +28,7 @@ from api.routes import (
     task_runs,
     variables,
 )
-from models.database import open_database
+from models.db.database import open_database
 from models.settings import Settings
 
 #: The largest request body accepted (a log batch of the client is at most 4 MB).

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import redis.asyncio
 
-from models.event_filters import EventFilter
+from models.events.subscriptions import EventFilter
 
 logger = logging.getLogger(__name__)
 

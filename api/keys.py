@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import redis.asyncio
 from aiohttp import web
 
-from models.database import Database
+from models.db.database import Database
 from models.settings import Settings
 
 if TYPE_CHECKING:  # for the names only: api.outbox would bring every actor along

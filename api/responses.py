@@ -12,7 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 from models.schemas.states import OrchestrationResultResponse
 
 if TYPE_CHECKING:
-    from models.flow_run_transitions import Outcome
+    from models.runs.flow_run_transitions import Outcome
 
 JSON = "application/json"
 

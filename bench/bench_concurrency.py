@@ -117,8 +117,8 @@ async def records_reader(
 
     from sqlalchemy import func, select
 
-    from models.concurrency import ConcurrencyLeaseLimit, ConcurrencyLimit
-    from models.database import open_database
+    from models.concurrency.tables import ConcurrencyLeaseLimit, ConcurrencyLimit
+    from models.db.database import open_database
     from models.settings import Settings
 
     database = open_database(Settings(database_url=database_url))

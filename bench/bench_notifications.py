@@ -179,8 +179,8 @@ async def measure_latency(
     """Fail `runs` flow runs at `rate`/s; from each Failed state to each request received."""
     from sqlalchemy import func, select
 
-    from models.flow_runs import FlowRunState
     from models.notifications.deliveries import Delivery, DeliveryAttempt
+    from models.runs.flow_runs import FlowRunState
 
     flow = await api(http, "POST", f"{base}/flows/", {"name": "bench-notifications"})
     started = time.monotonic()
@@ -328,11 +328,11 @@ async def measure_throughput(
     from sqlalchemy import func, select
 
     from actors.notifications import CHANNEL_ACTORS
-    from models.blocks import BlockDocument
+    from models.blocks.tables import BlockDocument
+    from models.db.dialect import insert_ignoring_duplicates
+    from models.db.types import utcnow
     from models.notifications.channels import ChannelName
     from models.notifications.deliveries import Delivery
-    from models.queries import insert_ignoring_duplicates
-    from models.types import utcnow
 
     async with database.sessions.begin() as session:
         blocks = {
@@ -497,7 +497,7 @@ async def run(
             os.environ.update(
                 {"SIGNALBOX_REDIS_URL": redis_url.group(1), "SIGNALBOX_HOME": str(home)}
             )
-            from models.database import open_database
+            from models.db.database import open_database
             from models.settings import Settings
 
             database = open_database(

@@ -29,9 +29,9 @@ from sqlalchemy import Connection, create_engine, event, insert, text
 from sqlalchemy.engine import URL, make_url
 
 from migrations import commands
-from models.flow_runs import FlowRun, FlowRunState
-from models.flows import Flow
-from models.names import ADJECTIVES, ANIMALS
+from models.runs.flow_runs import FlowRun, FlowRunState
+from models.runs.flows import Flow
+from models.runs.names import ADJECTIVES, ANIMALS
 from models.settings import Settings
 from models.states import StateType
 

@@ -11,7 +11,7 @@ import click
 from models.settings import Settings
 
 if TYPE_CHECKING:
-    from models.database import Database
+    from models.db.database import Database
     from models.notifications.evaluation import QueuedDelivery
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
@@ -23,7 +23,7 @@ TEST_BODY = "If you can read this, Signalbox can reach this channel."
 
 def run_with_database(settings: Settings, work: Any) -> Any:
     """Run `work(database)` on an event loop, with the database open around it."""
-    from models.database import open_database
+    from models.db.database import open_database
 
     async def go() -> Any:
         database = open_database(settings)
@@ -57,8 +57,8 @@ def test(settings: Settings, block_document: str) -> None:
     """
     from actors.channels.delivery import Notification, attempt_notification
     from actors.notifications import CHANNELS, ui_url
-    from models.block_documents import read_block_data, read_block_document_by_name
-    from models.encryption import fernet_for
+    from models.blocks.documents import read_block_data, read_block_document_by_name
+    from models.blocks.encryption import fernet_for
     from models.errors import ObjectNotFound
     from models.notifications.channels import channel_for_block_type
     from models.notifications.outcomes import Outcome

@@ -39,8 +39,8 @@ def stats() -> None:
 @pass_settings
 def dead_letters(settings: Settings, queue_name: str | None, limit: int) -> None:
     """Messages that failed for good, newest first, with the reason."""
-    from models.database import open_database
-    from models.dead_letters import list_dead_letters
+    from models.db.database import open_database
+    from models.messages.dead_letters import list_dead_letters
 
     async def read() -> list[tuple[str, ...]]:
         database = open_database(settings)
@@ -73,8 +73,8 @@ def replay(
 ) -> None:
     """Send a dead letter (or all of them) to its queue again, with fresh retries."""
     from actors.queue_admin import resend
-    from models.database import open_database
-    from models.dead_letters import DeadLetter, list_dead_letters, mark_replayed
+    from models.db.database import open_database
+    from models.messages.dead_letters import DeadLetter, list_dead_letters, mark_replayed
 
     if bool(dead_letter_id) == replay_all:
         raise click.UsageError("Give one dead-letter id, or --all.")

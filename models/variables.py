@@ -9,9 +9,9 @@ from uuid import UUID, uuid4
 from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Created, Id, Name, Updated
+from models.db.base import Base, Created, Id, Name, Updated
+from models.db.dialect import insert_ignoring_duplicates
 from models.errors import ObjectAlreadyExists, ObjectNotFound
-from models.queries import insert_ignoring_duplicates
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from actors.broker import broker
 from api.app import create_app
-from models.database import Database
+from models.db.database import Database
 from models.settings import Settings
 
 #: The queues the in-process workers consume (notification channels have their own tests).

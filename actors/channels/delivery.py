@@ -25,8 +25,8 @@ from dramatiq.middleware import CurrentMessage
 from actors import resources
 from actors.channels.http import RECEIVER_SESSIONS, ChannelRequest, open_http_session, send
 from actors.retrying import database_unavailable
-from models.block_documents import BlockData, read_block_data
-from models.encryption import UnreadableBlockData, fernet_for
+from models.blocks.documents import BlockData, read_block_data
+from models.blocks.encryption import UnreadableBlockData, fernet_for
 from models.notifications.channels import ChannelName
 from models.notifications.claims import (
     AttemptResult,

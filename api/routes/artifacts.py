@@ -13,7 +13,14 @@ from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
-from models.artifacts import (
+from models.db.types import utcnow
+from models.filters.artifacts import (
+    ArtifactCountBody,
+    ArtifactFilterBody,
+    LatestArtifactCountBody,
+    LatestArtifactFilterBody,
+)
+from models.runs.artifacts import (
     Artifact,
     ArtifactCollection,
     create_artifact,
@@ -22,19 +29,12 @@ from models.artifacts import (
     read_latest_artifact,
     update_artifact,
 )
-from models.filters.artifacts import (
-    ArtifactCountBody,
-    ArtifactFilterBody,
-    LatestArtifactCountBody,
-    LatestArtifactFilterBody,
-)
 from models.schemas.artifacts import (
     ArtifactCollectionResponse,
     ArtifactCreate,
     ArtifactResponse,
     ArtifactUpdate,
 )
-from models.types import utcnow
 
 routes = web.RouteTableDef()
 

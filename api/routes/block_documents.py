@@ -14,15 +14,15 @@ from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
 from api.routes.block_types import include_secrets
-from models.block_documents import (
+from models.blocks.documents import (
     create_block_document,
     delete_block_document,
     read_block_document,
     read_block_documents,
     update_block_document,
 )
-from models.blocks import BlockDocument
-from models.encryption import fernet_for
+from models.blocks.encryption import fernet_for
+from models.blocks.tables import BlockDocument
 from models.filters.blocks import BlockDocumentCountBody, BlockDocumentFilterBody
 from models.schemas.blocks import BlockDocumentCreate, BlockDocumentResponse, BlockDocumentUpdate
 

@@ -13,7 +13,7 @@ from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, no_content
 from api.routes.block_types import ensure_notification_block_types
-from models.block_catalog import (
+from models.blocks.catalog import (
     ProtectedBlockType,
     create_block_schema,
     delete_block_schema,
@@ -21,7 +21,7 @@ from models.block_catalog import (
     read_block_schema_by_checksum,
     read_block_types_by_id,
 )
-from models.blocks import BlockSchema
+from models.blocks.tables import BlockSchema
 from models.filters.blocks import BlockSchemaFilterBody
 from models.schemas.blocks import BlockSchemaCreate, BlockSchemaResponse, BlockTypeResponse
 

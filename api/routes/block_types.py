@@ -14,17 +14,18 @@ from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
-from models.block_catalog import (
+from models.blocks.catalog import (
     ProtectedBlockType,
     create_block_type,
     delete_block_type,
     read_block_type,
     read_block_type_by_slug,
 )
-from models.block_documents import read_block_document_by_name, read_block_documents
-from models.blocks import BlockDocument, BlockType
-from models.database import Database
-from models.encryption import fernet_for
+from models.blocks.documents import read_block_document_by_name, read_block_documents
+from models.blocks.encryption import fernet_for
+from models.blocks.tables import BlockDocument, BlockType
+from models.db.database import Database
+from models.db.types import utcnow
 from models.filters.blocks import BlockDocumentSort, BlockTypeFilterBody
 from models.notifications.block_types import (
     notification_block_types_registered,
@@ -37,7 +38,6 @@ from models.schemas.blocks import (
     BlockTypeResponse,
     BlockTypeUpdate,
 )
-from models.types import utcnow
 
 routes = web.RouteTableDef()
 

@@ -20,15 +20,14 @@ from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
-from models.concurrency import ConcurrencyLimit
-from models.concurrency_decay import Occupancy
-from models.concurrency_leases import (
+from models.concurrency.decay import Occupancy
+from models.concurrency.leases import (
     acquire_leased_slots,
     has_expired_leases,
     release_lease,
     renew_lease,
 )
-from models.concurrency_limits import (
+from models.concurrency.limits import (
     count_limits,
     create_limit,
     delete_limit,
@@ -36,7 +35,9 @@ from models.concurrency_limits import (
     read_limit,
     update_limit,
 )
-from models.concurrency_slots import acquire_slots, create_missing_limits, release_slots_by_name
+from models.concurrency.slots import acquire_slots, create_missing_limits, release_slots_by_name
+from models.concurrency.tables import ConcurrencyLimit
+from models.db.types import utcnow
 from models.errors import LeaseGone, SlotsUnavailable
 from models.schemas.concurrency_limits import (
     ConcurrencyLimitCreate,
@@ -51,7 +52,6 @@ from models.schemas.concurrency_limits import (
     SlotsRelease,
     SlotsRequest,
 )
-from models.types import utcnow
 
 routes = web.RouteTableDef()
 

@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api import keys
-from models.event_filters import EventFilter
-from models.events import EventRow
+from models.events.subscriptions import EventFilter
+from models.events.tables import EventRow
 from models.schemas.events import event_frame, is_task_run_state_event
 
 logger = logging.getLogger(__name__)

@@ -25,19 +25,19 @@ from api.responses import (
     no_content,
     orchestration_result,
 )
+from models.db.types import utcnow
 from models.errors import ObjectNotFound
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
-from models.flow_run_transitions import (
+from models.runs.flow_run_listing import FLOW_RUN_LISTING, listed_flow_run
+from models.runs.flow_run_transitions import (
     create_flow_run,
     current_state_row,
     propose_flow_run_state,
     read_flow_run_states,
 )
-from models.flow_runs import FlowRun, FlowRunState
-from models.schemas.flow_run_listing import FLOW_RUN_LISTING, listed_flow_run
+from models.runs.flow_runs import FlowRun, FlowRunState
 from models.schemas.flow_runs import FlowRunCreate, FlowRunResponse, FlowRunUpdate
 from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
-from models.types import utcnow
 
 routes = web.RouteTableDef()
 

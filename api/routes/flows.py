@@ -11,11 +11,11 @@ from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
+from models.db.types import utcnow
 from models.errors import ObjectNotFound
 from models.filters.bodies import FlowCountBody, FlowFilterBody
-from models.flows import Flow, find_or_create_flow
+from models.runs.flows import Flow, find_or_create_flow
 from models.schemas.flows import FlowCreate, FlowResponse
-from models.types import utcnow
 
 routes = web.RouteTableDef()
 

@@ -12,7 +12,7 @@ from api.openapi import documented
 from api.requests import read_body
 from api.responses import json_models
 from models.filters.bodies import LogFilterBody
-from models.logs import Log
+from models.runs.logs import Log
 from models.schemas.logs import (
     LogCreate,
     LogResponse,

@@ -17,15 +17,14 @@ from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, no_content
-from models.concurrency import ConcurrencyLimit
-from models.concurrency_leases import (
+from models.concurrency.leases import (
     V1_LEASE_DURATION,
     create_lease,
     has_expired_leases,
     release_limit_leases,
     task_run_holders,
 )
-from models.concurrency_limits import (
+from models.concurrency.limits import (
     TAG_PREFIX,
     delete_limit,
     list_limits,
@@ -34,7 +33,9 @@ from models.concurrency_limits import (
     update_limit,
     upsert_tag_limit,
 )
-from models.concurrency_slots import acquire_slots, read_limits_by_name, take_slots
+from models.concurrency.slots import acquire_slots, read_limits_by_name, take_slots
+from models.concurrency.tables import ConcurrencyLimit
+from models.db.types import utcnow
 from models.errors import ObjectNotFound, SlotsUnavailable
 from models.schemas.concurrency_limits import (
     ConcurrencyLimitFilterBody,
@@ -45,7 +46,6 @@ from models.schemas.concurrency_limits import (
     TagSlotsRelease,
     TagSlotsRequest,
 )
-from models.types import utcnow
 
 routes = web.RouteTableDef()
 

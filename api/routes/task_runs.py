@@ -13,17 +13,17 @@ from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, query_uuid, read_body
 from api.responses import json_model, json_models, json_value, orchestration_result
+from models.db.types import utcnow
 from models.errors import ObjectNotFound
 from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
-from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
-from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
-from models.task_run_transitions import (
+from models.runs.task_run_transitions import (
     create_task_run,
     current_state_row,
     propose_task_run_state,
 )
-from models.task_runs import TaskRun, TaskRunState
-from models.types import utcnow
+from models.runs.task_runs import TaskRun, TaskRunState
+from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
+from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
 
 routes = web.RouteTableDef()
 

@@ -11,9 +11,9 @@ from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
+from models.db.types import utcnow
 from models.filters.variables import VariableCountBody, VariableFilterBody
 from models.schemas.variables import VariableCreate, VariableResponse, VariableUpdate
-from models.types import utcnow
 from models.variables import (
     Variable,
     create_variable,

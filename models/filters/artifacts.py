@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
-from models.artifacts import Artifact, ArtifactCollection
 from models.filters.base import FilterBody, FilterModel, Listing, ObjectFilter, Operator, combine
 from models.filters.bodies import as_where, flow_run_clause
 from models.filters.criteria import FilterText, IdCriteria, values_field
@@ -19,8 +18,9 @@ from models.filters.deployments import DeploymentFilter
 from models.filters.flow_runs import FlowRunFilter
 from models.filters.flows import FlowFilter
 from models.filters.task_runs import TaskRunFilter
-from models.flow_runs import FlowRun
-from models.task_runs import TaskRun
+from models.runs.artifacts import Artifact, ArtifactCollection
+from models.runs.flow_runs import FlowRun
+from models.runs.task_runs import TaskRun
 
 Published = type[Artifact] | type[ArtifactCollection]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
 
-from models.blocks import BlockDocument, BlockSchema, BlockType
+from models.blocks.tables import BlockDocument, BlockSchema, BlockType
 from models.filters.base import FilterBody, FilterModel, Listing, ObjectFilter, Operator, combine
 from models.filters.criteria import (
     BoolCriteria,

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select, true
 
-from models.deployments import Deployment
+from models.coordination.deployments import Deployment
+from models.coordination.work_pools import WorkPool, WorkQueue
 from models.filters.base import FilterBody, Listing, Operator, combine
 from models.filters.deployments import DeploymentFilter, DeploymentSort
 from models.filters.flow_runs import FlowRunFilter, FlowRunSort
@@ -27,10 +28,9 @@ from models.filters.work_pools import (
     WorkPoolFilter,
     WorkQueueFilter,
 )
-from models.flow_runs import FlowRun
-from models.flows import Flow
-from models.task_runs import TaskRun
-from models.work_pools import WorkPool, WorkQueue
+from models.runs.flow_runs import FlowRun
+from models.runs.flows import Flow
+from models.runs.task_runs import TaskRun
 
 
 def as_where(clause: ColumnElement[bool] | None) -> ColumnElement[bool]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 
-from models.deployments import Deployment
+from models.coordination.deployments import Deployment
 from models.filters.base import FilterModel, ObjectFilter
 from models.filters.criteria import (
     BoolCriteria,
@@ -17,7 +17,7 @@ from models.filters.criteria import (
     TagsCriteria,
     TextCriteria,
 )
-from models.flows import Flow
+from models.runs.flows import Flow
 
 
 class FlowOrDeploymentNameCriteria(FilterModel):

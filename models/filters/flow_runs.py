@@ -18,8 +18,8 @@ from models.filters.criteria import (
     TimeCriteria,
     values_field,
 )
-from models.flow_runs import FlowRun
-from models.task_runs import TaskRun
+from models.runs.flow_runs import FlowRun
+from models.runs.task_runs import TaskRun
 
 
 class ParentFlowRunCriteria(FilterModel):

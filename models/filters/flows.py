@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
-from models.deployments import Deployment
+from models.coordination.deployments import Deployment
 from models.filters.base import FilterModel, ObjectFilter, Operator
 from models.filters.criteria import IdCriteria, TagsCriteria, TextCriteria
-from models.flows import Flow
+from models.runs.flows import Flow
 
 
 class FlowDeploymentCriteria(FilterModel):

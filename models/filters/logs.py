@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement
 
 from models.filters.base import ObjectFilter
 from models.filters.criteria import IdCriteria, NumberCriteria, TimeCriteria
-from models.logs import Log
+from models.runs.logs import Log
 
 
 class LogFilter(ObjectFilter):

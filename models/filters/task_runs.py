@@ -15,8 +15,8 @@ from models.filters.criteria import (
     TextCriteria,
     TimeCriteria,
 )
-from models.flow_runs import FlowRun
-from models.task_runs import TaskRun
+from models.runs.flow_runs import FlowRun
+from models.runs.task_runs import TaskRun
 
 
 class TaskRunFlowRunCriteria(IdCriteria):

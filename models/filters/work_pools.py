@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from models.coordination.work_pools import Worker, WorkPool, WorkQueue
 from models.filters.base import ObjectFilter
 from models.filters.criteria import IdCriteria, TextCriteria, TimeCriteria, WorkerStatusCriteria
-from models.work_pools import Worker, WorkPool, WorkQueue
 
 
 class WorkPoolFilter(ObjectFilter):

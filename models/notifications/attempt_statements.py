@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from sqlalchemy import bindparam, case, delete, exists, insert, select, update
 
-from models.blocks import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
+from models.blocks.tables import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
 from models.notifications.deliveries import Delivery, DeliveryAttempt, DeliveryLease
 from models.notifications.outcomes import DeliveryStatus, Outcome
 

@@ -12,12 +12,12 @@ from uuid import UUID, uuid5
 
 from sqlalchemy import func, select
 
-from models.block_checksums import block_schema_checksum
-from models.blocks import BlockSchema, BlockType
+from models.blocks.checksums import block_schema_checksum
+from models.blocks.tables import BlockSchema, BlockType
+from models.db.dialect import dialect_insert
+from models.db.types import utcnow
 from models.notifications.block_type_data import PREFECT_NOTIFICATION_BLOCK_TYPES
 from models.notifications.channels import CHANNEL_FOR_BLOCK_TYPE
-from models.queries import dialect_insert
-from models.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

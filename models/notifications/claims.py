@@ -20,9 +20,10 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import delete
 
-from models.block_documents import BlockData
-from models.block_secrets import secret_values
-from models.encryption import decrypt_data
+from models.blocks.documents import BlockData
+from models.blocks.encryption import decrypt_data
+from models.blocks.secrets import secret_values
+from models.db.types import utcnow
 from models.notifications.attempt_statements import (
     CLAIM_AND_LEASE,
     DELETE_LEASE,
@@ -42,7 +43,6 @@ from models.notifications.channels import ChannelName
 from models.notifications.deliveries import Delivery, DeliveryLease
 from models.notifications.outcomes import Answer, Decision, DeliveryStatus, Outcome, Verdict
 from models.notifications.redaction import excerpt
-from models.types import utcnow
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet

@@ -9,7 +9,7 @@ from uuid import UUID, uuid5
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Created, Id, Updated
+from models.db.base import Base, Created, Id, Updated
 
 #: The namespace of delivery ids (uuid5 of policy and state).
 DELIVERY_NAMESPACE: Final = UUID("0b8f2d7e-5a43-4c1b-9d2e-7f1c3a9b6e54")

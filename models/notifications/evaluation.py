@@ -15,9 +15,9 @@ from uuid import UUID
 
 from sqlalchemy import exists, select
 
-from models.blocks import BlockDocument, BlockType
-from models.flow_runs import FlowRun, FlowRunState
-from models.flows import Flow
+from models.blocks.tables import BlockDocument, BlockType
+from models.db.dialect import insert_ignoring_duplicates
+from models.db.types import utcnow
 from models.notifications.channels import ChannelName, channel_for_block_type
 from models.notifications.deliveries import Delivery, DeliveryLease, delivery_id
 from models.notifications.matching import policy_matches
@@ -29,8 +29,8 @@ from models.notifications.templates import (
     render_subject,
     template_values,
 )
-from models.queries import insert_ignoring_duplicates
-from models.types import utcnow
+from models.runs.flow_runs import FlowRun, FlowRunState
+from models.runs.flows import Flow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

@@ -8,11 +8,11 @@ from uuid import UUID, uuid4
 from sqlalchemy import ForeignKey, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Created, Id, Updated
-from models.blocks import BlockDocument, BlockType
+from models.blocks.tables import BlockDocument, BlockType
+from models.db.base import Base, Created, Id, Updated
+from models.db.types import utcnow
 from models.errors import InvalidRequest, ObjectNotFound
 from models.notifications.channels import CHANNEL_FOR_BLOCK_TYPE
-from models.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

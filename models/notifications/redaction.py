@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Final
 from urllib.parse import quote, quote_plus
 
-from models.block_secrets import OBFUSCATED
+from models.blocks.secrets import OBFUSCATED
 
 #: Characters of the receiver's answer kept with an attempt.
 EXCERPT_CHARS: Final = 500

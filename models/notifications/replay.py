@@ -12,13 +12,13 @@ from uuid import UUID
 
 from sqlalchemy import delete, select, update
 
-from models.dead_letters import DeadLetter
+from models.db.types import utcnow
 from models.errors import InvalidRequest, ObjectNotFound
+from models.messages.dead_letters import DeadLetter
 from models.notifications.channels import ChannelName
 from models.notifications.deliveries import Delivery, DeliveryLease
 from models.notifications.evaluation import QueuedDelivery
 from models.notifications.outcomes import DeliveryStatus
-from models.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

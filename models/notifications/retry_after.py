@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from models.types import utcnow
+from models.db.types import utcnow
 
 
 def header(headers: Mapping[str, str], name: str) -> str:

@@ -16,8 +16,8 @@ from uuid import UUID, uuid4
 from models.states import StateType
 
 if TYPE_CHECKING:
-    from models.flow_runs import FlowRunState
-    from models.task_runs import TaskRunState
+    from models.runs.flow_runs import FlowRunState
+    from models.runs.task_runs import TaskRunState
 
 
 def iso_utc(moment: datetime) -> str:

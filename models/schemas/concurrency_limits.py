@@ -9,13 +9,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from models.concurrency_leases import MAX_LEASE_SECONDS, MIN_LEASE_SECONDS
+from models.concurrency.leases import MAX_LEASE_SECONDS, MIN_LEASE_SECONDS
 from models.filters.base import PagedFilterBody
 
 if TYPE_CHECKING:
-    from models.concurrency import ConcurrencyLimit
-    from models.concurrency_decay import Occupancy
-    from models.concurrency_slots import NamedLimit
+    from models.concurrency.decay import Occupancy
+    from models.concurrency.slots import NamedLimit
+    from models.concurrency.tables import ConcurrencyLimit
 
 #: The largest limit or slot count: the counters are 32-bit integer columns.
 MAX_SLOTS: Final = 2**31 - 1

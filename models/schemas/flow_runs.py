@@ -17,12 +17,12 @@ from pydantic import (
     model_validator,
 )
 
+from models.db.types import utcnow
 from models.schemas.states import StateCreate, StateResponse
 from models.states import StateType, is_terminal
-from models.types import utcnow
 
 if TYPE_CHECKING:
-    from models.flow_runs import FlowRun, FlowRunState
+    from models.runs.flow_runs import FlowRun, FlowRunState
 
 
 class FlowRunPolicy(BaseModel):

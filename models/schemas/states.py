@@ -20,8 +20,8 @@ from models.orchestration.transitions import State
 from models.states import StateType
 
 if TYPE_CHECKING:
-    from models.flow_runs import FlowRunState
-    from models.task_runs import TaskRunState
+    from models.runs.flow_runs import FlowRunState
+    from models.runs.task_runs import TaskRunState
 
 #: Every `state_details` key the Prefect client knows, with the value it means when absent.
 #: Responses carry all of them, as the reference server's do; stored details keep only

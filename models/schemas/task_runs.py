@@ -22,13 +22,13 @@ from pydantic import (
     field_validator,
 )
 
+from models.db.types import utcnow
 from models.schemas.flow_runs import estimated_run_time, estimated_start_time_delta
 from models.schemas.states import StateCreate, StateResponse
 from models.states import StateType
-from models.types import utcnow
 
 if TYPE_CHECKING:
-    from models.task_runs import TaskRun, TaskRunState
+    from models.runs.task_runs import TaskRun, TaskRunState
 
 
 class TaskRunPolicy(BaseModel):

@@ -24,8 +24,8 @@ import pytest
 from sqlalchemy import select
 
 from actors.counters import LEASE_SWEEP_PERIOD_SECONDS
-from models.concurrency import ConcurrencyLease
-from models.database import Database
+from models.concurrency.tables import ConcurrencyLease
+from models.db.database import Database
 from tests.compat.expectations import NotYetThere, call_api, poll_until
 from tests.compat.prefect_client import client_environ, prefect_python, run_flow_script
 

@@ -14,7 +14,7 @@ import dramatiq
 import pytest
 from aiohttp import ClientSession
 
-from models.database import Database
+from models.db.database import Database
 from models.settings import Settings
 from tests.compat.prefect_client import prefect_python, run_flow_script
 from tests.integration.notifications.harness import (

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from actors.broker import broker
-from models.database import Database
+from models.db.database import Database
 from models.settings import Settings
 from tests.compat.expectations import CHECKS
 from tests.compat.prefect_client import prefect_python, run_flow_script

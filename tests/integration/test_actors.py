@@ -17,13 +17,13 @@ from actors.broker import broker
 from actors.ingest import persist_events, persist_logs
 from actors.persistence import record_task_run_events
 from actors.services import detect_crashed_flow_runs
-from models.database import Database
-from models.dead_letters import DeadLetter
-from models.events import EventRow
-from models.logs import Log
+from models.db.database import Database
+from models.db.types import utcnow
+from models.events.tables import EventRow
+from models.messages.dead_letters import DeadLetter
+from models.runs.logs import Log
+from models.runs.task_runs import TaskRun, TaskRunState
 from models.settings import Settings
-from models.task_runs import TaskRun, TaskRunState
-from models.types import utcnow
 from tests.integration.events import task_run_event, task_run_lifecycle
 from tests.integration.test_flow_runs_api import make_flow_run, propose
 from tests.running import Drain

@@ -12,9 +12,9 @@ from sqlalchemy import func, select, update
 
 from actors.counters import expire_concurrency_leases
 from actors.persistence import record_task_run_events
-from models.concurrency import ConcurrencyLease, ConcurrencyLeaseLimit, ConcurrencyLimit
-from models.database import Database
-from models.types import utcnow
+from models.concurrency.tables import ConcurrencyLease, ConcurrencyLeaseLimit, ConcurrencyLimit
+from models.db.database import Database
+from models.db.types import utcnow
 from tests.integration.events import task_run_event
 from tests.integration.test_concurrency_limits_api import create_limit, read_limit
 from tests.running import Drain

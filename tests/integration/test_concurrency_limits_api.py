@@ -8,8 +8,8 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
-from models.concurrency import ConcurrencyLimit
-from models.database import Database
+from models.concurrency.tables import ConcurrencyLimit
+from models.db.database import Database
 
 
 async def create_limit(api: TestClient, name: str, limit: int, **fields: Any) -> dict[str, Any]:

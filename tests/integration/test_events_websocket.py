@@ -14,8 +14,8 @@ from sqlalchemy import select
 from actors.enqueue import MAX_QUEUED_EVENT_MESSAGES
 from actors.persistence import record_task_run_events
 from api import keys
-from models.database import Database
-from models.events import EventRow
+from models.db.database import Database
+from models.events.tables import EventRow
 from tests.integration.events import task_run_event, task_run_lifecycle
 from tests.integration.test_flow_runs_api import make_flow_run, propose
 from tests.integration.test_logs_api import until

@@ -14,8 +14,9 @@ from uuid import UUID
 import pytest
 from sqlalchemy import func, select
 
-from models.database import Database
-from models.deployments import Deployment
+from models.coordination.deployments import Deployment
+from models.coordination.work_pools import Worker, WorkPool, WorkQueue
+from models.db.database import Database
 from models.errors import InvalidRequest
 from models.filters.base import Listing
 from models.filters.bodies import (
@@ -29,12 +30,11 @@ from models.filters.bodies import (
     WorkPoolFilterBody,
     WorkQueueFilterBody,
 )
-from models.flow_runs import FlowRun
-from models.flows import Flow
-from models.logs import Log
+from models.runs.flow_runs import FlowRun
+from models.runs.flows import Flow
+from models.runs.logs import Log
+from models.runs.task_runs import TaskRun
 from models.states import StateType
-from models.task_runs import TaskRun
-from models.work_pools import Worker, WorkPool, WorkQueue
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

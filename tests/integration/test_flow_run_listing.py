@@ -13,11 +13,11 @@ import orjson
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from models.database import Database
+from models.db.database import Database
 from models.filters.bodies import FlowRunFilterBody
-from models.flow_runs import FlowRun, FlowRunState
-from models.flows import Flow
-from models.schemas.flow_run_listing import FLOW_RUN_LISTING, listed_flow_run
+from models.runs.flow_run_listing import FLOW_RUN_LISTING, listed_flow_run
+from models.runs.flow_runs import FlowRun, FlowRunState
+from models.runs.flows import Flow
 from models.schemas.flow_runs import FlowRunResponse
 from models.states import StateType
 
@@ -146,7 +146,7 @@ def test_the_listing_is_the_same_whatever_the_process_imported_first() -> None:
     compiled = "str(FLOW_RUN_LISTING.compile(dialect=sqlite.dialect()))"
     probe = (
         "from sqlalchemy.dialects import sqlite; "
-        "from models.schemas.flow_run_listing import FLOW_RUN_LISTING; "
+        "from models.runs.flow_run_listing import FLOW_RUN_LISTING; "
         f"print({compiled})"
     )
     alone = subprocess.run(

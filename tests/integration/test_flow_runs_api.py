@@ -11,7 +11,7 @@ from sqlalchemy import delete
 
 from actors.persistence import announce_flow_run_states
 from api import keys
-from models.task_runs import TaskRunState
+from models.runs.task_runs import TaskRunState
 from tests.running import Drain
 
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
-from models.database import Database
-from models.group_commit import GroupCommitWriter
-from models.types import utcnow
+from models.db.database import Database
+from models.db.group_commit import GroupCommitWriter
+from models.db.types import utcnow
 from models.variables import Variable
 
 

@@ -9,9 +9,9 @@ from uuid import UUID, uuid4
 from sqlalchemy import select
 
 from actors.ingest import persist_logs
-from models.database import Database
-from models.dead_letters import DeadLetter
-from models.logs import Log
+from models.db.database import Database
+from models.messages.dead_letters import DeadLetter
+from models.runs.logs import Log
 from tests.running import Drain
 
 

@@ -16,9 +16,9 @@ from actors.clock import claim_tick
 from actors.ingest import persist_logs
 from actors.services import detect_crashed_flow_runs
 from cli.main import signalbox
-from models.database import Database
-from models.dead_letters import DeadLetter, record_dead_letter
-from models.logs import Log
+from models.db.database import Database
+from models.messages.dead_letters import DeadLetter, record_dead_letter
+from models.runs.logs import Log
 from models.settings import Settings
 from tests.running import Drain
 

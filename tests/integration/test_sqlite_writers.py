@@ -15,8 +15,8 @@ from uuid import uuid4
 from sqlalchemy import func, insert, select, text, update
 
 from migrations import commands
-from models.database import SQLITE_CACHE_KIB, open_database
-from models.logs import Log, ingested_log_records, insert_logs, prepare_log_insert
+from models.db.database import SQLITE_CACHE_KIB, open_database
+from models.runs.logs import Log, ingested_log_records, insert_logs, prepare_log_insert
 from models.settings import Settings
 from models.variables import Variable
 

@@ -8,8 +8,8 @@ from uuid import UUID, uuid4
 from sqlalchemy import select
 
 from actors.persistence import record_task_run_events
-from models.database import Database
-from models.task_runs import TaskRun, TaskRunState
+from models.db.database import Database
+from models.runs.task_runs import TaskRun, TaskRunState
 from tests.integration.events import task_run_event, task_run_lifecycle
 from tests.running import Drain
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from models.block_checksums import block_schema_checksum
+from models.blocks.checksums import block_schema_checksum
 from models.notifications.block_type_data import PREFECT_NOTIFICATION_BLOCK_TYPES
 from models.notifications.block_types import SIGNED_WEBHOOK_VERSION, notification_block_types
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.block_secrets import (
+from models.blocks.secrets import (
     OBFUSCATED,
     keep_unchanged_secrets,
     obfuscate_secrets,

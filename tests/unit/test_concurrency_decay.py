@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from models.concurrency_decay import (
+from models.concurrency.decay import (
     MAX_SLOT_WAIT_SECONDS,
     RETRY_JITTER,
     Occupancy,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from models.concurrency_leases import MAX_LEASE_SECONDS, MIN_LEASE_SECONDS
+from models.concurrency.leases import MAX_LEASE_SECONDS, MIN_LEASE_SECONDS
 from models.schemas.concurrency_limits import (
     ConcurrencyLimitCreate,
     ConcurrencyLimitUpdate,

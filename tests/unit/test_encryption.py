@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from models.encryption import (
+from models.blocks.encryption import (
     KEY_FILE_NAME,
     UnreadableBlockData,
     decrypt_data,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from models.event_filters import EventFilter
+from models.events.subscriptions import EventFilter
 
 CANCELLING = {
     "id": "0192f7b0-0000-7000-8000-000000000001",

@@ -16,7 +16,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from models.errors import InvalidRequest
 from models.filters.bodies import FlowRunFilterBody, LogFilterBody, TaskRunFilterBody
-from models.flow_runs import FlowRun, FlowRunState
+from models.runs.flow_runs import FlowRun, FlowRunState
+from models.runs.task_runs import TaskRun, TaskRunState
 from models.schemas.events import (
     Event,
     TaskRunStateEvent,
@@ -41,7 +42,6 @@ from models.schemas.states import (
 )
 from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
 from models.states import StateType
-from models.task_runs import TaskRun, TaskRunState
 
 
 def moment(text: str) -> datetime:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models.types import UtcDateTime
+from models.db.types import UtcDateTime
 
 PARIS = timezone(timedelta(hours=1))
 

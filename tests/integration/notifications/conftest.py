@@ -11,7 +11,7 @@ import dramatiq
 import pytest
 
 from actors.broker import broker
-from models.database import Database
+from models.db.database import Database
 from models.settings import Settings
 from tests.integration.notifications.harness import (
     ALL_QUEUES,

@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from models.blocks import BlockDocument
-from models.database import Database
+from models.blocks.tables import BlockDocument
+from models.db.database import Database
 from tests.unit.test_block_checksums import MY_CONFIG_FIELDS, PREFECT_CHECKSUMS
 
 MY_CONFIG_CHECKSUM = "sha256:ab3f477577a7140f8ee7dd8d2da25664220baf06cacd2c76b8b5d8c79bb84eb9"

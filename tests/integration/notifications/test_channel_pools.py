@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 import actors.broker
 from actors.broker import broker
-from models.database import Database
-from models.dead_letters import DeadLetter
+from models.db.database import Database
+from models.messages.dead_letters import DeadLetter
 from models.notifications.deliveries import DeliveryLease
 from models.settings import Settings
 from tests.integration.notifications.harness import running_workers

@@ -19,8 +19,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from models.database import Database
-from models.dead_letters import DeadLetter
+from models.db.database import Database
+from models.messages.dead_letters import DeadLetter
 from tests.integration.notifications.receiver import Received, Receiver, Reply
 from tests.integration.notifications.scenario import (
     create_block,

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from actors.persistence import announce_flow_run_states, announcement
 from cli.main import signalbox
-from models.database import Database
-from models.dead_letters import DeadLetter
-from models.flow_runs import FlowRun
+from models.db.database import Database
+from models.messages.dead_letters import DeadLetter
+from models.runs.flow_runs import FlowRun
 from models.settings import Settings
 from tests.integration.notifications.receiver import Receiver, Reply
 from tests.integration.notifications.scenario import (

@@ -1,0 +1,122 @@
+"""Flow runs and the history of states each one went through."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.db.base import Base, Created, Id, Name, Updated
+from models.states import StateType
+
+
+class FlowRun(Base):
+    """One execution of a flow, with the state it is in now copied onto the row.
+
+    The copy (state_id, state_type, state_name, state_timestamp) lets lists and filters
+    read runs by state without a join; `set_state` keeps it in step with the history.
+    """
+
+    __tablename__ = "flow_run"
+    __table_args__ = (
+        UniqueConstraint("flow_id", "idempotency_key"),
+        Index("ix_flow_run_state_type_expected_start_time", "state_type", "expected_start_time"),
+        Index("ix_flow_run_flow_id_start_time", "flow_id", "start_time"),
+        Index(
+            "ix_flow_run_deployment_id_expected_start_time", "deployment_id", "expected_start_time"
+        ),
+        Index("ix_flow_run_work_queue_id_state_type", "work_queue_id", "state_type"),
+        # The default listing order (EXPECTED_START_TIME_DESC, ties by id): without it
+        # PostgreSQL sorts the whole table for every list. SQLite cannot index NULLS LAST.
+        Index(
+            "ix_flow_run_expected_start_time_desc_id_desc",
+            text("expected_start_time DESC NULLS LAST"),
+            text("id DESC"),
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_flow_run_tags_gin",
+            "tags",
+            postgresql_using="gin",
+            postgresql_ops={"tags": "jsonb_path_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_flow_run_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[Id]
+    created: Mapped[Created]
+    updated: Mapped[Updated]
+    name: Mapped[Name] = mapped_column(index=True)
+    # Foreign keys name their type: one left to its target's stays NULL until that table is
+    # imported, and the flow-run listing reads column types at import to write each value.
+    flow_id: Mapped[UUID] = mapped_column(Uuid, ForeignKey("flow.id", ondelete="CASCADE"))
+    flow_version: Mapped[str | None] = mapped_column(String(255))
+
+    # The current state, copied from its history row; an older state never replaces it.
+    # No foreign key: history rows already point at their run, and a cycle of keys would
+    # need ALTER TABLE, which SQLite cannot do.
+    state_id: Mapped[UUID | None]
+    state_type: Mapped[StateType | None] = mapped_column(index=True)
+    state_name: Mapped[str | None] = mapped_column(String(255), index=True)
+    state_timestamp: Mapped[datetime | None]
+
+    run_count: Mapped[int] = mapped_column(default=0)
+    expected_start_time: Mapped[datetime | None] = mapped_column(index=True)
+    next_scheduled_start_time: Mapped[datetime | None] = mapped_column(index=True)
+    start_time: Mapped[datetime | None] = mapped_column(index=True)
+    end_time: Mapped[datetime | None] = mapped_column(index=True)
+    total_run_time_seconds: Mapped[float] = mapped_column(default=0.0)
+    #: The last `prefect.flow-run.heartbeat` event; crash detection reads it.
+    last_heartbeat_time: Mapped[datetime | None]
+
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    empirical_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    job_variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    # No foreign key: the placeholder task run of a subflow may be recorded after its child.
+    parent_task_run_id: Mapped[UUID | None] = mapped_column(index=True)
+
+    deployment_id: Mapped[UUID | None] = mapped_column(
+        Uuid, ForeignKey("deployment.id", ondelete="SET NULL")
+    )
+    deployment_version: Mapped[str | None] = mapped_column(String(255))
+    work_queue_id: Mapped[UUID | None] = mapped_column(
+        Uuid, ForeignKey("work_queue.id", ondelete="SET NULL")
+    )
+    work_queue_name: Mapped[str | None] = mapped_column(String(255))
+    work_pool_id: Mapped[UUID | None] = mapped_column(
+        Uuid, ForeignKey("work_pool.id", ondelete="SET NULL")
+    )
+    work_pool_name: Mapped[str | None] = mapped_column(String(255))
+    auto_scheduled: Mapped[bool] = mapped_column(default=False)
+    infrastructure_pid: Mapped[str | None] = mapped_column(String(255))
+    infrastructure_document_id: Mapped[UUID | None]
+    created_by: Mapped[dict[str, Any] | None]
+
+
+class FlowRunState(Base):
+    """One state a flow run entered; the history keeps every one, in timestamp order."""
+
+    __tablename__ = "flow_run_state"
+    __table_args__ = (Index("ix_flow_run_state_flow_run_id_timestamp", "flow_run_id", "timestamp"),)
+
+    id: Mapped[Id]
+    created: Mapped[Created]
+    flow_run_id: Mapped[UUID] = mapped_column(ForeignKey("flow_run.id", ondelete="CASCADE"))
+    type: Mapped[StateType]
+    name: Mapped[str] = mapped_column(String(255))
+    timestamp: Mapped[datetime]
+    message: Mapped[str | None] = mapped_column(Text)
+    state_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The client's result record, kept opaque and echoed back.
+    data: Mapped[Any | None]

@@ -1,0 +1,255 @@
+"""Task runs and the history of states each one went through."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+from uuid import UUID, uuid5
+
+from sqlalchemy import ForeignKey, Index, String, Text, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.concurrency.tables import ConcurrencyLease
+from models.db.base import Base, Created, Id, Name, Updated
+from models.db.dialect import insert_ignoring_duplicates
+from models.db.types import utcnow
+from models.events.tables import INSERT_EVENTS
+from models.states import StateType, is_terminal
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PgInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
+
+    from models.orchestration.transitions import State
+    from models.schemas.events import TaskRunStateRows
+
+#: Namespace of the ids of subflow states mirrored onto their placeholder task runs.
+MIRRORED_STATE_NAMESPACE = UUID("5c1b0a7e-3d1f-4f2a-9a51-0d7b1c2e8f01")
+
+
+class TaskRun(Base):
+    """One execution of a task inside a flow run, built mostly from the client's events.
+
+    `flow_run_id` has no foreign key on purpose: task-run events travel on their own socket
+    and may reach the server before or after the flow run they belong to.
+    """
+
+    __tablename__ = "task_run"
+    __table_args__ = (
+        Index("ix_task_run_flow_run_id_expected_start_time", "flow_run_id", "expected_start_time"),
+        Index(
+            "ix_task_run_flow_run_id_task_key_dynamic_key", "flow_run_id", "task_key", "dynamic_key"
+        ),
+        Index(
+            "ix_task_run_tags_gin",
+            "tags",
+            postgresql_using="gin",
+            postgresql_ops={"tags": "jsonb_path_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_task_run_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[Id]
+    created: Mapped[Created]
+    updated: Mapped[Updated]
+    name: Mapped[Name] = mapped_column(index=True)
+    flow_run_id: Mapped[UUID | None]
+    task_key: Mapped[str] = mapped_column(String(255))
+    dynamic_key: Mapped[str] = mapped_column(String(255))
+    task_version: Mapped[str | None] = mapped_column(String(255))
+    cache_key: Mapped[str | None] = mapped_column(String(255))
+    cache_expiration: Mapped[datetime | None]
+
+    state_id: Mapped[UUID | None]  # no foreign key, as for flow runs
+    state_type: Mapped[StateType | None] = mapped_column(index=True)
+    state_name: Mapped[str | None] = mapped_column(String(255), index=True)
+    state_timestamp: Mapped[datetime | None]
+
+    run_count: Mapped[int] = mapped_column(default=0)
+    flow_run_run_count: Mapped[int] = mapped_column(default=0)
+    expected_start_time: Mapped[datetime | None] = mapped_column(index=True)
+    next_scheduled_start_time: Mapped[datetime | None]
+    start_time: Mapped[datetime | None] = mapped_column(index=True)
+    end_time: Mapped[datetime | None]
+    total_run_time_seconds: Mapped[float] = mapped_column(default=0.0)
+
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    task_inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    empirical_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TaskRunState(Base):
+    """One state a task run entered; its id is the id of the event that carried it."""
+
+    __tablename__ = "task_run_state"
+    __table_args__ = (Index("ix_task_run_state_task_run_id_timestamp", "task_run_id", "timestamp"),)
+
+    id: Mapped[Id]
+    created: Mapped[Created]
+    task_run_id: Mapped[UUID] = mapped_column(ForeignKey("task_run.id", ondelete="CASCADE"))
+    type: Mapped[StateType]
+    name: Mapped[str] = mapped_column(String(255))
+    timestamp: Mapped[datetime]
+    message: Mapped[str | None] = mapped_column(Text)
+    state_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data: Mapped[Any | None]
+
+
+def upsert_task_runs_by_newer_state(dialect: str) -> PgInsert | SqliteInsert:
+    """INSERT task runs; an existing run takes the row only when its state is newer.
+
+    Built once per dialect on the table (Core, no RETURNING), so a batch of events is one
+    executemany of one statement; `updated` travels in each row.
+    """
+    table = Base.metadata.tables["task_run"]
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    newer = or_(
+        table.c.state_timestamp.is_(None),
+        table.c.state_timestamp < insert.excluded.state_timestamp,
+    )
+    columns = [column.name for column in table.c if column.name not in {"id", "created"}]
+    return insert.on_conflict_do_update(
+        index_elements=["id"],
+        set_={column: insert.excluded[column] for column in columns},
+        where=newer,
+    )
+
+
+def insert_task_run_states_once(dialect: str) -> PgInsert | SqliteInsert:
+    """INSERT history rows, skipping any already there (a state's id is its event's id)."""
+    table = Base.metadata.tables["task_run_state"]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=["id"])
+
+
+#: The two statements of `record_task_run_states`, by dialect name.
+RECORD_TASK_RUN_STATES: Final = {
+    dialect: (upsert_task_runs_by_newer_state(dialect), insert_task_run_states_once(dialect))
+    for dialect in ("sqlite", "postgresql")
+}
+
+
+def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -> None:
+    """Write task runs and their states as reported by the client's events, in any order.
+
+    The first event of a run creates it; a later event updates it only when its state is
+    newer than the run's current one, so a late or redelivered event never moves the run
+    backwards. Every state enters the history once (its id is the event's id).
+    Each event is also stored in the `event` table (once, by its id), in the same
+    transaction: the event feed and the run's history never disagree.
+    Pass the rows sorted by state timestamp: a batch then moves each run once per state.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    upsert_runs, insert_states = RECORD_TASK_RUN_STATES[dialect]
+    now = utcnow()
+    # The connection, not the session: plain Core executemany, no ORM bulk bookkeeping.
+    # An existing run keeps its `created` (the upsert never sets it).
+    connection = session.connection()
+    connection.execute(
+        upsert_runs,
+        [run | {"created": now, "updated": now} for run in newest_task_run_rows(rows)],
+    )
+    connection.execute(insert_states, [row.state | {"created": now} for row in rows])
+    connection.execute(INSERT_EVENTS[dialect], [row.event | {"received": now} for row in rows])
+
+
+def newest_task_run_rows(rows: Sequence[TaskRunStateRows]) -> list[dict[str, Any]]:
+    """The one row of each task run that a run ends up with after upserting them all.
+
+    Upserted in order, a run takes each strictly newer state, so of its rows (sorted by
+    state timestamp) the first with the newest timestamp is the one it keeps, whatever it
+    had before; upserting that one alone stores the same, for a third of the rows when a
+    batch holds a run's whole life (Pending, Running, Completed).
+    """
+    newest: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        run = row.task_run
+        kept = newest.get(run["id"])
+        if kept is None or kept["state_timestamp"] < run["state_timestamp"]:
+            newest[run["id"]] = run
+    return list(newest.values())
+
+
+#: One lease held by any task run, if there is one.
+SOME_TASK_RUN_LEASE: Final = (
+    select(ConcurrencyLease.id)
+    .where(ConcurrencyLease.holder["type"].as_string() == "task_run")
+    .limit(1)
+)
+
+
+def any_task_run_holds_a_lease(session: Session) -> bool:
+    """Whether a task run holds concurrency slots; if none does, a finished one holds none.
+
+    Nearly always false (clients give their slots back as a task run ends), and then a
+    batch of events need not queue the release of its finished runs' slots: a message and
+    a write transaction saved per batch.
+    """
+    return session.execute(SOME_TASK_RUN_LEASE).first() is not None
+
+
+async def mirror_child_flow_run_state(
+    session: AsyncSession, parent_task_run_id: UUID, child_flow_run_id: UUID, state: State
+) -> bool:
+    """Copy a subflow's new state onto its placeholder task run; False if there is none.
+
+    The client never updates the placeholder itself; the reference server mirrors the
+    child's states onto it (with `child_flow_run_id`), and the UI reads them there.
+    """
+    task_run = await session.get(TaskRun, parent_task_run_id, with_for_update=True)
+    if task_run is None:
+        return False
+    mirrored_id = uuid5(MIRRORED_STATE_NAMESPACE, str(state.id))  # one copy, however often
+    details = {
+        **state.state_details,
+        "task_run_id": str(task_run.id),
+        "child_flow_run_id": str(child_flow_run_id),
+    }
+    details.pop("flow_run_id", None)
+    if task_run.flow_run_id is not None:
+        details["flow_run_id"] = str(task_run.flow_run_id)
+    row = {
+        "id": mirrored_id,
+        "task_run_id": task_run.id,
+        "type": state.type,
+        "name": state.name,
+        "timestamp": state.timestamp,
+        "message": state.message,
+        "state_details": details,
+        "data": None,
+    }
+    if not await insert_ignoring_duplicates(session, TaskRunState, [row]):
+        return True  # mirrored before: a redelivered message
+    # The child's states may be announced in any order, so the placeholder's bookkeeping is
+    # recomputed from its whole history rather than stepped forward one state at a time.
+    history = list(
+        await session.scalars(
+            select(TaskRunState)
+            .where(TaskRunState.task_run_id == task_run.id)
+            .order_by(TaskRunState.timestamp)
+        )
+    )
+    current, runs = history[-1], [s for s in history if s.type is StateType.RUNNING]
+    task_run.state_id, task_run.state_type = current.id, current.type
+    task_run.state_name, task_run.state_timestamp = current.name, current.timestamp
+    task_run.run_count = len(runs)
+    task_run.start_time = runs[0].timestamp if runs else None
+    task_run.end_time = current.timestamp if is_terminal(current.type) else None
+    if task_run.start_time is not None:
+        task_run.total_run_time_seconds = (
+            (task_run.end_time or current.timestamp) - task_run.start_time
+        ).total_seconds()
+    task_run.updated = utcnow()
+    return True
