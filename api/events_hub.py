@@ -18,11 +18,10 @@ import orjson
 import redis.asyncio
 
 from models.events.subscriptions import EventFilter
+from models.events.tables import EVENTS_CHANNEL
 
 logger = logging.getLogger(__name__)
 
-#: The Redis pub/sub channel carrying every new event, as a JSON list.
-EVENTS_CHANNEL = "signalbox:events"
 #: Seconds new events gather before they are published together.
 PUBLISH_WINDOW_SECONDS = 0.003
 #: Events a slow subscriber may fall behind by before it is disconnected.

@@ -61,7 +61,7 @@ def test(settings: Settings, block_document: str) -> None:
     from models.blocks.encryption import fernet_for
     from models.errors import ObjectNotFound
     from models.notifications.channels import channel_for_block_type
-    from models.notifications.outcomes import Outcome
+    from models.notifications.outcomes import AttemptOutcome
 
     async def send(database: Database) -> list[Any]:
         fernet = fernet_for(settings)
@@ -97,7 +97,7 @@ def test(settings: Settings, block_document: str) -> None:
             f"{channel}{target}: {result.verdict.outcome} ({result.verdict.reason}, "
             f"{result.answer.duration_ms:.0f} ms)"
         )
-    if any(result.verdict.outcome is not Outcome.DELIVERED for _, result in results):
+    if any(result.verdict.outcome is not AttemptOutcome.DELIVERED for _, result in results):
         raise click.exceptions.Exit(1)
 
 

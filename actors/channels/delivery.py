@@ -39,12 +39,12 @@ from models.notifications.claims import (
 )
 from models.notifications.outcomes import (
     Answer,
+    AttemptOutcome,
     DeliveryStatus,
-    Outcome,
     RetryPolicy,
     Verdict,
     classify_status,
-    decide,
+    decide_delivery,
 )
 from models.settings import Settings
 
@@ -119,7 +119,11 @@ def lease_seconds(settings: Settings) -> float:
 def unusable_block(reason: str) -> list[AttemptResult]:
     """The attempt of a delivery whose block cannot be used: no request is made."""
     answer = Answer(status=None, error_class="InvalidBlockData", body=reason)
-    return [AttemptResult(None, answer, Verdict(Outcome.PERMANENT, f"InvalidBlockData: {reason}"))]
+    return [
+        AttemptResult(
+            None, answer, Verdict(AttemptOutcome.PERMANENT, f"InvalidBlockData: {reason}")
+        )
+    ]
 
 
 async def attempt_notification(
@@ -253,7 +257,7 @@ async def deliver(channel: Channel, delivery_id: str) -> None:
         raise Retry(f"Delivery {delivery_id} is being attempted", delay=claim.retry_in_ms)
 
     results, secrets = await attempt_claimed(channel, claim, settings)
-    decision = decide(
+    decision = decide_delivery(
         [result.verdict for result in results],
         retries=retries,
         age_seconds=max(0.0, time.time() - queued_ms / 1000),

@@ -16,7 +16,7 @@ import dramatiq
 from actors.channels.delivery import DELIVERY_OPTIONS, Channel, Notification, deliver
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
-from models.notifications.outcomes import Answer, Outcome, Verdict, classify_status
+from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
 from models.notifications.retry_after import body_retry_after_ms, retry_after_ms
 from models.notifications.templates import truncate
 from models.settings import Settings
@@ -68,9 +68,11 @@ def read_discord_answer(answer: Answer) -> Verdict:
             for delay in (retry_after_ms(answer.headers), body_retry_after_ms(answer.body))
             if delay is not None
         ]
-        return Verdict(Outcome.TRANSIENT, verdict.reason, max(asked) if asked else None)
-    if verdict.outcome is Outcome.DELIVERED:
-        return Verdict(Outcome.DELIVERED, verdict.reason, provider_id=message_id(answer.body))
+        return Verdict(AttemptOutcome.TRANSIENT, verdict.reason, max(asked) if asked else None)
+    if verdict.outcome is AttemptOutcome.DELIVERED:
+        return Verdict(
+            AttemptOutcome.DELIVERED, verdict.reason, provider_id=message_id(answer.body)
+        )
     return verdict
 
 

@@ -15,7 +15,7 @@ import dramatiq
 from actors.channels.delivery import DELIVERY_OPTIONS, Channel, Notification, deliver
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
-from models.notifications.outcomes import Answer, Outcome, Verdict, classify_status
+from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
 from models.notifications.templates import truncate
 from models.settings import Settings
 
@@ -61,7 +61,7 @@ def build_mattermost_requests(
 def read_mattermost_answer(answer: Answer) -> Verdict:
     """As the default, except that 501 (incoming webhooks disabled) is permanent."""
     if answer.status == 501:
-        return Verdict(Outcome.PERMANENT, answer.describe())
+        return Verdict(AttemptOutcome.PERMANENT, answer.describe())
     return classify_status(answer)
 
 

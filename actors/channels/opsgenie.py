@@ -23,7 +23,7 @@ from actors.channels.delivery import (
 )
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
-from models.notifications.outcomes import Answer, Outcome, Verdict, classify_status
+from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
 from models.notifications.retry_after import rate_limit_period_ms
 from models.notifications.templates import truncate
 from models.settings import Settings
@@ -105,13 +105,15 @@ def read_opsgenie_answer(answer: Answer) -> Verdict:
     """202 keeps the request id; a 429 waits the rate-limit period when one is named."""
     verdict = classify_status(answer)
     if answer.status == 429 and verdict.delay_ms is None:
-        return Verdict(Outcome.TRANSIENT, verdict.reason, rate_limit_period_ms(answer.headers))
-    if verdict.outcome is Outcome.DELIVERED:
+        return Verdict(
+            AttemptOutcome.TRANSIENT, verdict.reason, rate_limit_period_ms(answer.headers)
+        )
+    if verdict.outcome is AttemptOutcome.DELIVERED:
         try:
             request_id = json.loads(answer.body).get("requestId")
         except (ValueError, AttributeError):
             request_id = None
-        return Verdict(Outcome.DELIVERED, verdict.reason, provider_id=request_id)
+        return Verdict(AttemptOutcome.DELIVERED, verdict.reason, provider_id=request_id)
     return verdict
 
 

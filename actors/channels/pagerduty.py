@@ -23,7 +23,7 @@ from actors.channels.delivery import (
 )
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
-from models.notifications.outcomes import Answer, Outcome, Verdict, classify_status
+from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
 from models.notifications.templates import truncate
 from models.settings import Settings
 
@@ -117,12 +117,12 @@ def build_pagerduty_requests(
 
 def read_pagerduty_answer(answer: Answer) -> Verdict:
     verdict = classify_status(answer)
-    if verdict.outcome is Outcome.DELIVERED:
+    if verdict.outcome is AttemptOutcome.DELIVERED:
         try:
             key = json.loads(answer.body).get("dedup_key")
         except (ValueError, AttributeError):
             key = None
-        return Verdict(Outcome.DELIVERED, verdict.reason, provider_id=key)
+        return Verdict(AttemptOutcome.DELIVERED, verdict.reason, provider_id=key)
     return verdict
 
 

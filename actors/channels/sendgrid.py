@@ -21,7 +21,7 @@ from actors.channels.delivery import (
 )
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
-from models.notifications.outcomes import Answer, Outcome, Verdict, classify_status
+from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
 from models.notifications.retry_after import header, rate_limit_reset_ms
 from models.notifications.templates import truncate
 from models.settings import Settings
@@ -71,10 +71,12 @@ def read_sendgrid_answer(answer: Answer) -> Verdict:
     """202 keeps X-Message-Id; a 429 waits until X-RateLimit-Reset when there is one."""
     verdict = classify_status(answer)
     if answer.status == 429 and verdict.delay_ms is None:
-        return Verdict(Outcome.TRANSIENT, verdict.reason, rate_limit_reset_ms(answer.headers))
-    if verdict.outcome is Outcome.DELIVERED:
+        return Verdict(
+            AttemptOutcome.TRANSIENT, verdict.reason, rate_limit_reset_ms(answer.headers)
+        )
+    if verdict.outcome is AttemptOutcome.DELIVERED:
         message_id = header(answer.headers, "X-Message-Id") or None
-        return Verdict(Outcome.DELIVERED, verdict.reason, provider_id=message_id)
+        return Verdict(AttemptOutcome.DELIVERED, verdict.reason, provider_id=message_id)
     return verdict
 
 

@@ -22,7 +22,7 @@ from models.notifications.channels import ChannelName
 from models.notifications.outcomes import (
     TRANSIENT_STATUSES,
     Answer,
-    Outcome,
+    AttemptOutcome,
     Verdict,
     classify_status,
 )
@@ -105,7 +105,7 @@ def build_teams_requests(notification: Notification, settings: Settings) -> list
 def read_teams_answer(answer: Answer) -> Verdict:
     """A 200 whose body holds a connector error counts as that error's status."""
     verdict = classify_status(answer)
-    if verdict.outcome is not Outcome.DELIVERED:
+    if verdict.outcome is not AttemptOutcome.DELIVERED:
         return verdict
     text = answer.body.strip()
     if text in ("", "1"):
@@ -114,10 +114,10 @@ def read_teams_answer(answer: Answer) -> Verdict:
         status = int(found.group(1))
         reason = f"Teams error {status} in a {answer.status}"
         if status in TRANSIENT_STATUSES or status >= 500:
-            return Verdict(Outcome.TRANSIENT, reason)
-        return Verdict(Outcome.PERMANENT, reason)
+            return Verdict(AttemptOutcome.TRANSIENT, reason)
+        return Verdict(AttemptOutcome.PERMANENT, reason)
     if "error" in text.lower():
-        return Verdict(Outcome.TRANSIENT, f"Teams error text in a {answer.status}")
+        return Verdict(AttemptOutcome.TRANSIENT, f"Teams error text in a {answer.status}")
     return verdict
 
 

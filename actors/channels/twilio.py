@@ -24,7 +24,7 @@ from actors.channels.delivery import (
 )
 from actors.channels.http import ChannelRequest, form_request
 from models.notifications.channels import ChannelName
-from models.notifications.outcomes import Answer, Outcome, Verdict, classify_status
+from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
 from models.notifications.templates import truncate
 from models.settings import Settings
 
@@ -72,11 +72,13 @@ def twilio_error(body: str) -> dict[str, Any]:
 
 def read_twilio_answer(answer: Answer) -> Verdict:
     verdict = classify_status(answer)
-    if verdict.outcome is Outcome.DELIVERED:
+    if verdict.outcome is AttemptOutcome.DELIVERED:
         sid = twilio_error(answer.body).get("sid")
-        return Verdict(Outcome.DELIVERED, verdict.reason, provider_id=str(sid) if sid else None)
+        return Verdict(
+            AttemptOutcome.DELIVERED, verdict.reason, provider_id=str(sid) if sid else None
+        )
     if twilio_error(answer.body).get("code") == QUEUE_FULL_CODE:
-        return Verdict(Outcome.TRANSIENT, f"{verdict.reason} (21611)", QUEUE_FULL_WAIT_MS)
+        return Verdict(AttemptOutcome.TRANSIENT, f"{verdict.reason} (21611)", QUEUE_FULL_WAIT_MS)
     return verdict
 
 

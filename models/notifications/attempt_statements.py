@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, case, delete, exists, insert, select, update
 
 from models.blocks.tables import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
 from models.notifications.deliveries import Delivery, DeliveryAttempt, DeliveryLease
-from models.notifications.outcomes import DeliveryStatus, Outcome
+from models.notifications.outcomes import AttemptOutcome, DeliveryStatus
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -71,7 +71,7 @@ READ_FOR_CLAIM: Final = (
 READ_FINISHED_TARGETS: Final = select(attempts.c.target, attempts.c.outcome).where(
     attempts.c.delivery_id == bindparam("delivery_id"),
     attempts.c.target.is_not(None),
-    attempts.c.outcome.in_([Outcome.DELIVERED.value, Outcome.PERMANENT.value]),
+    attempts.c.outcome.in_([AttemptOutcome.DELIVERED.value, AttemptOutcome.PERMANENT.value]),
 )
 INSERT_LEASE: Final = insert(leases)
 INSERT_ATTEMPTS: Final = insert(attempts)

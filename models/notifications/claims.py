@@ -41,7 +41,13 @@ from models.notifications.attempt_statements import (
 )
 from models.notifications.channels import ChannelName
 from models.notifications.deliveries import Delivery, DeliveryLease
-from models.notifications.outcomes import Answer, Decision, DeliveryStatus, Outcome, Verdict
+from models.notifications.outcomes import (
+    Answer,
+    AttemptOutcome,
+    DeliveryDecision,
+    DeliveryStatus,
+    Verdict,
+)
 from models.notifications.redaction import excerpt
 
 if TYPE_CHECKING:
@@ -156,7 +162,9 @@ def claim_delivery(
         details=dict(row.details or {}),
         block=block,
         finished_targets=frozenset(attempt.target for attempt in finished),
-        refused_before=sum(1 for attempt in finished if attempt.outcome == Outcome.PERMANENT),
+        refused_before=sum(
+            1 for attempt in finished if attempt.outcome == AttemptOutcome.PERMANENT
+        ),
         created=row.created,
     )
 
@@ -188,7 +196,7 @@ def record_interrupted_attempt(
             "created": now,
             "delivery_id": delivery_id,
             "number": number,
-            "outcome": Outcome.TRANSIENT.value,
+            "outcome": AttemptOutcome.TRANSIENT.value,
             "status_code": None,
             "error_class": INTERRUPTED,
             "duration_ms": (now - lease_created).total_seconds() * 1000,
@@ -207,7 +215,7 @@ def record_attempt(
     session: Session,
     delivery_id: UUID,
     results: Sequence[AttemptResult],
-    decision: Decision,
+    decision: DeliveryDecision,
     *,
     holder: str,
     secrets: Sequence[str],

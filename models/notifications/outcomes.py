@@ -26,7 +26,7 @@ UNUSABLE_URL_ERRORS: Final = frozenset(
 )
 
 
-class Outcome(StrEnum):
+class AttemptOutcome(StrEnum):
     """What one HTTP attempt came to."""
 
     DELIVERED = "delivered"
@@ -72,7 +72,7 @@ class Answer:
 class Verdict:
     """What one answer means for the delivery."""
 
-    outcome: Outcome
+    outcome: AttemptOutcome
     #: Why, in words safe to record: `HTTP 429`, `TimeoutError`, `Teams error 413 in a 200`.
     reason: str
     #: How long the receiver asked us to wait before the next try, in ms.
@@ -86,13 +86,13 @@ def classify_status(answer: Answer) -> Verdict:
     reason = answer.describe()
     if answer.status is None:
         if answer.error_class in UNUSABLE_URL_ERRORS:
-            return Verdict(Outcome.PERMANENT, reason)
-        return Verdict(Outcome.TRANSIENT, reason)
+            return Verdict(AttemptOutcome.PERMANENT, reason)
+        return Verdict(AttemptOutcome.TRANSIENT, reason)
     if 200 <= answer.status < 300:
-        return Verdict(Outcome.DELIVERED, reason)
+        return Verdict(AttemptOutcome.DELIVERED, reason)
     if answer.status in TRANSIENT_STATUSES or answer.status >= 500:
-        return Verdict(Outcome.TRANSIENT, reason, retry_after_ms(answer.headers))
-    return Verdict(Outcome.PERMANENT, reason)
+        return Verdict(AttemptOutcome.TRANSIENT, reason, retry_after_ms(answer.headers))
+    return Verdict(AttemptOutcome.PERMANENT, reason)
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
-class Decision:
+class DeliveryDecision:
     """The delivery's next status, and when to try again if it is still pending."""
 
     status: DeliveryStatus
@@ -128,14 +128,14 @@ class Decision:
     reason: str | None = None
 
 
-def decide(
+def decide_delivery(
     verdicts: Sequence[Verdict],
     *,
     retries: int,
     age_seconds: float,
     policy: RetryPolicy,
     refused_before: int = 0,
-) -> Decision:
+) -> DeliveryDecision:
     """The next status after an attempt whose requests got `verdicts`.
 
     `retries` is how many attempts came before this one; `age_seconds` how long ago the
@@ -143,24 +143,24 @@ def decide(
     attempts. Anything transient is tried again after the receiver's delay (or the backoff),
     unless that would exceed the attempts or the age allowed: then the delivery is dead.
     """
-    transient = [verdict for verdict in verdicts if verdict.outcome is Outcome.TRANSIENT]
-    refused = [verdict for verdict in verdicts if verdict.outcome is Outcome.PERMANENT]
+    transient = [verdict for verdict in verdicts if verdict.outcome is AttemptOutcome.TRANSIENT]
+    refused = [verdict for verdict in verdicts if verdict.outcome is AttemptOutcome.PERMANENT]
     if transient:
         asked = [verdict.delay_ms for verdict in transient if verdict.delay_ms is not None]
         delay = max(asked) if asked else policy.backoff_ms(retries)
         reason = transient[0].reason
         if retries + 1 >= policy.max_attempts:
-            return Decision(
+            return DeliveryDecision(
                 DeliveryStatus.DEAD, reason=f"{reason}; gave up after {retries + 1} attempts"
             )
         if age_seconds + delay / 1000 > policy.max_age_seconds:
-            return Decision(
+            return DeliveryDecision(
                 DeliveryStatus.DEAD,
                 reason=f"{reason}; the next try would be past the maximum age",
             )
-        return Decision(DeliveryStatus.PENDING, retry_in_ms=delay, reason=reason)
+        return DeliveryDecision(DeliveryStatus.PENDING, retry_in_ms=delay, reason=reason)
     if refused:
-        return Decision(DeliveryStatus.FAILED, reason=refused[0].reason)
+        return DeliveryDecision(DeliveryStatus.FAILED, reason=refused[0].reason)
     if refused_before:
-        return Decision(DeliveryStatus.FAILED, reason="a recipient refused it earlier")
-    return Decision(DeliveryStatus.DELIVERED)
+        return DeliveryDecision(DeliveryStatus.FAILED, reason="a recipient refused it earlier")
+    return DeliveryDecision(DeliveryStatus.DELIVERED)

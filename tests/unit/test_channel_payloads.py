@@ -23,7 +23,7 @@ from actors.channels.slack import SLACK
 from actors.channels.teams import TEAMS, is_legacy_connector
 from actors.channels.twilio import TWILIO
 from actors.channels.webhook import WEBHOOK
-from models.notifications.outcomes import Answer, Outcome
+from models.notifications.outcomes import Answer, AttemptOutcome
 from models.notifications.redaction import excerpt, redact
 from models.settings import Settings
 from tests.integration.notifications.shapes import (
@@ -79,9 +79,9 @@ def test_discord_caps_content_at_2000_and_disables_mentions() -> None:
 def test_discord_waits_the_longer_of_its_two_delays_and_a_404_is_final() -> None:
     limited = Answer(429, {"Retry-After": "1"}, json.dumps({"retry_after": 2.5, "global": False}))
     assert DISCORD.read(limited).delay_ms == 2500
-    assert DISCORD.read(Answer(404, body='{"code": 10015}')).outcome is Outcome.PERMANENT
+    assert DISCORD.read(Answer(404, body='{"code": 10015}')).outcome is AttemptOutcome.PERMANENT
     delivered = DISCORD.read(Answer(200, body='{"id": "99"}'))
-    assert (delivered.outcome, delivered.provider_id) == (Outcome.DELIVERED, "99")
+    assert (delivered.outcome, delivered.provider_id) == (AttemptOutcome.DELIVERED, "99")
 
 
 def test_mattermost_posts_once_per_channel_to_its_hook_and_501_is_final() -> None:
@@ -95,9 +95,9 @@ def test_mattermost_posts_once_per_channel_to_its_hook_and_501_is_final() -> Non
     assert [request.target for request in requests] == ["a", "b"]
     [single] = MATTERMOST.build(notification({**data, "channels": None}), SETTINGS)
     assert "channel" not in sent_json(single) and single.target is None
-    assert MATTERMOST.read(Answer(501)).outcome is Outcome.PERMANENT
-    assert MATTERMOST.read(Answer(400)).outcome is Outcome.PERMANENT
-    assert MATTERMOST.read(Answer(503)).outcome is Outcome.TRANSIENT
+    assert MATTERMOST.read(Answer(501)).outcome is AttemptOutcome.PERMANENT
+    assert MATTERMOST.read(Answer(400)).outcome is AttemptOutcome.PERMANENT
+    assert MATTERMOST.read(Answer(503)).outcome is AttemptOutcome.TRANSIENT
 
 
 def test_teams_posts_the_url_verbatim_with_an_adaptive_card() -> None:
@@ -114,11 +114,11 @@ def test_teams_reads_the_legacy_connectors_errors_inside_a_200() -> None:
     assert is_legacy_connector("https://acme.webhook.office.com/webhookb2/x")
     assert not is_legacy_connector("https://x.logic.azure.com/workflows/1")
     throttled = Answer(200, body="Microsoft Teams endpoint returned HTTP error 429 with ...")
-    assert TEAMS.read(throttled).outcome is Outcome.TRANSIENT
+    assert TEAMS.read(throttled).outcome is AttemptOutcome.TRANSIENT
     too_big = Answer(200, body="Webhook message delivery failed with error: HTTP error 413")
-    assert TEAMS.read(too_big).outcome is Outcome.PERMANENT
-    assert TEAMS.read(Answer(200, body="1")).outcome is Outcome.DELIVERED
-    assert TEAMS.read(Answer(202)).outcome is Outcome.DELIVERED
+    assert TEAMS.read(too_big).outcome is AttemptOutcome.PERMANENT
+    assert TEAMS.read(Answer(200, body="1")).outcome is AttemptOutcome.DELIVERED
+    assert TEAMS.read(Answer(202)).outcome is AttemptOutcome.DELIVERED
 
 
 def test_opsgenie_alert_has_the_published_shape_and_an_alias_from_the_delivery() -> None:
@@ -138,7 +138,7 @@ def test_opsgenie_alert_has_the_published_shape_and_an_alias_from_the_delivery()
     ]
     assert alert["details"]["team"] == "data" and alert["details"]["flow_run_id"] == "1"
     period = OPSGENIE.read(Answer(429, {"X-RateLimit-Period-In-Sec": "60"}))
-    assert (period.outcome, period.delay_ms) == (Outcome.TRANSIENT, 60_000)
+    assert (period.outcome, period.delay_ms) == (AttemptOutcome.TRANSIENT, 60_000)
 
 
 def test_pagerduty_event_has_the_published_shape_and_never_carries_the_rest_token() -> None:
@@ -189,8 +189,8 @@ def test_twilio_sends_form_encoded_sms_of_at_most_1600_characters_per_number() -
     assert form["To"] == "+1555" and form["From"] == "+1500"
     assert len(form["Body"]) == 1600 and form["Body"].endswith("…")
     queue_full = TWILIO.read(Answer(400, body='{"code": 21611, "message": "queue overflow"}'))
-    assert queue_full.outcome is Outcome.TRANSIENT and queue_full.delay_ms == 15 * 60 * 1000
-    assert TWILIO.read(Answer(400, body='{"code": 21211}')).outcome is Outcome.PERMANENT
+    assert queue_full.outcome is AttemptOutcome.TRANSIENT and queue_full.delay_ms == 15 * 60 * 1000
+    assert TWILIO.read(Answer(400, body='{"code": 21211}')).outcome is AttemptOutcome.PERMANENT
     assert TWILIO.read(Answer(201, body='{"sid": "SM1"}')).provider_id == "SM1"
 
 
@@ -231,7 +231,10 @@ def test_the_custom_webhook_without_a_body_sends_our_event_and_no_signature() ->
 
 
 def test_redirects_are_not_followed_but_refused() -> None:
-    assert WEBHOOK.read(Answer(302, {"Location": "http://elsewhere"})).outcome is Outcome.PERMANENT
+    assert (
+        WEBHOOK.read(Answer(302, {"Location": "http://elsewhere"})).outcome
+        is AttemptOutcome.PERMANENT
+    )
 
 
 def test_secrets_are_blanked_out_of_excerpts_as_they_are_and_url_encoded() -> None:
