@@ -7,6 +7,8 @@ same way, and registering twice (two API processes starting together) changes no
 from __future__ import annotations
 
 import copy
+import json
+from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid5
 
@@ -16,11 +18,20 @@ from models.blocks.checksums import block_schema_checksum
 from models.blocks.tables import BlockSchema, BlockType
 from models.db.dialect import dialect_insert
 from models.db.types import utcnow
-from models.notifications.block_type_data import PREFECT_NOTIFICATION_BLOCK_TYPES
 from models.notifications.channels import CHANNEL_FOR_BLOCK_TYPE
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+#: Prefect 3.9.1's notification block types (metadata, capabilities, schema version, fields),
+#: copied from `_to_block_type()` and `_to_block_schema()` of each class in
+#: `prefect.blocks.notifications`, so that a Prefect client saving a `SlackWebhook` finds its
+#: type and schema here, checksum for checksum, instead of registering its own.
+PREFECT_NOTIFICATION_BLOCK_TYPES: Final[tuple[dict[str, Any], ...]] = tuple(
+    json.loads(
+        resources.files("models.notifications").joinpath("prefect_block_types.json").read_bytes()
+    )
+)
 
 #: The namespace of the registered types' and schemas' ids.
 BLOCK_TYPE_NAMESPACE: Final = UUID("6b1f6a52-3c1e-4f61-9d55-2f0f5c0e9a11")

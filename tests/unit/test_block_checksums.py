@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 
 from models.blocks.checksums import block_schema_checksum
-from models.notifications.block_type_data import PREFECT_NOTIFICATION_BLOCK_TYPES
-from models.notifications.block_types import SIGNED_WEBHOOK_VERSION, notification_block_types
+from models.notifications.block_types import (
+    PREFECT_NOTIFICATION_BLOCK_TYPES,
+    SIGNED_WEBHOOK_VERSION,
+    notification_block_types,
+)
 
 #: What Prefect 3.9.1's `Block._calculate_schema_checksum` gives for its notification blocks.
 PREFECT_CHECKSUMS = {
@@ -20,6 +25,10 @@ PREFECT_CHECKSUMS = {
     "twilio-sms": "sha256:2ab73fedd20ff1c25ffcc47f5b4a7a86c70c307321af1262f9d03defba5c8cc6",
     "custom-webhook": "sha256:69076241f2b9959ae97554957a22ec428886b46f6ed4732af160e117d487c0cf",
 }
+
+#: sha256 of all nine block types (sorted-key JSON) as copied from Prefect 3.9.1: any edit to
+#: the data file, even to a description or a logo URL the checksums do not cover, shows here.
+PREFECT_BLOCK_TYPES_SHA256 = "d5b76cc4935fc6810daa50065ee5013cf8e6ecb5cd0a178bf2b421c825c397c2"
 
 #: The fields the client posted for its own `MyConfig` block, and the checksum the reference
 #: server computed (traces/f_blocks.jsonl).
@@ -60,6 +69,12 @@ def test_secret_fields_do_not_change_the_checksum() -> None:
 def test_every_notification_block_type_has_prefects_checksum() -> None:
     for entry in PREFECT_NOTIFICATION_BLOCK_TYPES:
         assert block_schema_checksum(entry["fields"]) == PREFECT_CHECKSUMS[entry["slug"]]
+
+
+def test_the_block_type_data_file_holds_prefects_nine_types_unchanged() -> None:
+    data = json.dumps(list(PREFECT_NOTIFICATION_BLOCK_TYPES), sort_keys=True)
+    assert [entry["slug"] for entry in PREFECT_NOTIFICATION_BLOCK_TYPES] == list(PREFECT_CHECKSUMS)
+    assert hashlib.sha256(data.encode()).hexdigest() == PREFECT_BLOCK_TYPES_SHA256
 
 
 def test_the_signed_webhook_schema_adds_a_secret_and_has_its_own_version() -> None:
