@@ -99,10 +99,6 @@ class Database:
         """
         return await self.writer.submit(work)
 
-    def write_now(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in a write transaction of its own on the calling thread."""
-        return self.writer.run_now(work)
-
     async def dispose(self) -> None:
         await self.engine.dispose()
         await asyncio.to_thread(self.writer.close)

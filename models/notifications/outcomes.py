@@ -45,12 +45,6 @@ class DeliveryStatus(StrEnum):
     DEAD = "dead"
 
 
-#: Statuses a delivery never leaves unless it is replayed.
-FINAL_STATUSES: Final = frozenset(
-    {DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.DEAD}
-)
-
-
 @dataclass(frozen=True)
 class Answer:
     """What came back from one HTTP request: a status, or the error that replaced it."""
