@@ -2,37 +2,29 @@
 
 A message waits in Redis across an upgrade, so each actor's argument is written here as a
 literal, as that version's API (or actor) queued it, not built with today's classes.
+Announcements, with and without `parent_task_run_id`, are read in test_flow_runs_api.py.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from actors.counters import release_task_run_slots
 from actors.ingest import persist_events, persist_logs
-from actors.persistence import announce_flow_run_states, record_task_run_events
-from api import keys
+from actors.persistence import record_task_run_events
 from models.db.database import Database
 from models.events.tables import EventRow
-from models.messages.dead_letters import DeadLetter
 from models.runs.logs import Log
-from models.runs.task_runs import TaskRun, TaskRunState
+from models.runs.task_runs import TaskRun
 from tests.integration.events import task_run_lifecycle
+from tests.integration.test_actors import dead_letters
 from tests.integration.test_concurrency_leases import acquire
 from tests.integration.test_concurrency_limits_api import create_limit, read_limit
-from tests.integration.test_flow_runs_api import make_subflow, propose
 from tests.running import Drain
-
-
-async def dead_letters(database: Database) -> list[DeadLetter]:
-    async with database.read_sessions() as session:
-        return list(await session.scalars(select(DeadLetter)))
 
 
 async def test_a_log_batch_as_the_api_queued_it_is_stored(database: Database, drain: Drain) -> None:
@@ -128,35 +120,6 @@ async def test_task_run_events_as_the_client_sent_them_make_a_task_run(
         task_run = await session.get(TaskRun, UUID(task_run_id))
     assert task_run is not None and task_run.state_id == UUID(events[-1]["id"])
     assert await dead_letters(database) == []
-
-
-@pytest.mark.parametrize("names_the_parent", [True, False], ids=["today", "before-parents"])
-async def test_an_announcement_as_the_api_queued_it_mirrors_a_subflow(
-    api: TestClient, drain: Drain, names_the_parent: bool
-) -> None:
-    task_run, child = await make_subflow(api)
-    running = await propose(api, child["id"], "RUNNING")
-    await drain()
-    # Forget the mirrored states, then announce Running again as an earlier API wrote it.
-    async with api.app[keys.database].sessions.begin() as session:
-        await session.execute(
-            delete(TaskRunState).where(TaskRunState.task_run_id == UUID(task_run["id"]))
-        )
-    item: dict[str, Any] = {
-        "flow_run_id": child["id"],
-        "state_id": running["state"]["id"],
-        "initial_state": {"type": "PENDING", "name": "Pending"},
-        "parent_task_run_id": task_run["id"],
-    }
-    if not names_the_parent:  # what announcements were before they named the parent
-        del item["parent_task_run_id"]
-    announce_flow_run_states.send([item])
-    await drain()
-
-    mirrored = await (await api.get(f"/api/task_runs/{task_run['id']}")).json()
-    assert mirrored["state_type"] == "RUNNING"
-    assert mirrored["state"]["state_details"]["child_flow_run_id"] == child["id"]
-    assert await dead_letters(api.app[keys.database]) == []
 
 
 async def test_a_release_of_task_run_slots_as_queued_gives_them_back(
