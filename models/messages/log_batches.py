@@ -17,10 +17,10 @@ class QueuedLogRecord(LogRecord):
     Validated once, at the edge: the API checks each record (`log_batch`) before it queues
     it, and a bad batch is a 422 with nothing queued. The ingest actor does not check the
     records again (`received_log_records`): the API is their only sender, and at ~100,000
-    records a second that check cost a third as much again as preparing their rows. What reaches
-    the actor is what JSON made of the checked values: ids and times as text, times with
-    the offset the client gave. Converting them for the database still refuses a time
-    without an offset (`prepare_log_insert`), which makes its message a dead letter.
+    records a second that check cost a third as much again as preparing their rows. What
+    reaches the actor is what JSON made of the checked values: ids and times as text,
+    times with the offset the client gave. Converting them for the database still refuses
+    a time without an offset (`prepare_log_insert`), which makes its message a dead letter.
     """
 
     #: 32 hex digits, chosen by the API: a redelivered message stores nothing twice.
