@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dramatiq
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from actors import resources
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
 from models.events.tables import insert_events, record_flow_run_heartbeats
-from models.runs.logs import ingested_log_records, insert_logs, prepare_log_insert
-from models.schemas.events import Event
-
-events_adapter = TypeAdapter(list[Event])
+from models.messages.event_batches import QueuedEvent, event_batch
+from models.messages.log_batches import QueuedLogRecord, received_log_records
+from models.runs.logs import insert_logs, prepare_log_insert
 
 
 @dramatiq.actor(
@@ -23,15 +20,17 @@ events_adapter = TypeAdapter(list[Event])
     retry_when=retry_persistence,
     min_backoff=MIN_BACKOFF_MS,
     max_backoff=MAX_BACKOFF_MS,
-    throws=(ValueError,),  # a record that cannot be stored; pydantic's ValidationError is one
+    # A record that cannot be stored: a time without an offset (ValueError), or a record
+    # missing a field or of the wrong type, which no message the API queued has.
+    throws=(ValueError, KeyError, TypeError),
 )
-async def persist_logs(logs: list[dict[str, Any]]) -> None:
+async def persist_logs(logs: list[QueuedLogRecord]) -> None:
     """Store a batch of log records; each carries the id the API gave it, so a redelivery
-    stores nothing twice."""
+    stores nothing twice. The API checked them (see `QueuedLogRecord`)."""
     database = resources.database()
     # Prepared here, on the worker's event loop, so that the writer thread, which every
     # write of this process waits for, spends its time in the database.
-    insert = prepare_log_insert(ingested_log_records.validate_python(logs), database.dialect)
+    insert = prepare_log_insert(received_log_records(logs), database.dialect)
     await database.write(lambda session: insert_logs(session, insert))
 
 
@@ -43,9 +42,9 @@ async def persist_logs(logs: list[dict[str, Any]]) -> None:
     max_backoff=MAX_BACKOFF_MS,
     throws=(ValidationError,),
 )
-async def persist_events(events: list[dict[str, Any]]) -> None:
+async def persist_events(events: list[QueuedEvent]) -> None:
     """Store a batch of events (each once, by id) and note flow-run heartbeats."""
-    parsed = events_adapter.validate_python(events)
+    parsed = event_batch.validate_python(events)
 
     def store(session: Session) -> None:
         insert_events(session, parsed)

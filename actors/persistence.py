@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import dramatiq
@@ -17,6 +17,8 @@ from actors.notifications import notify_flow_run_states
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
 from models.events.tables import insert_events
 from models.events.task_run_events import read_task_run_state_events
+from models.messages.announcements import Announcement, announcement_batch, may_be_subflow
+from models.messages.event_batches import QueuedEvent, received_events
 from models.orchestration.transitions import State
 from models.runs.flow_runs import FlowRun, FlowRunState
 from models.runs.task_runs import (
@@ -30,9 +32,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: What an announcement without `parent_task_run_id` stands for: not known, to be read.
-UNKNOWN_PARENT = "unknown"
-
 
 @dramatiq.actor(
     queue_name="state",
@@ -42,7 +41,7 @@ UNKNOWN_PARENT = "unknown"
     max_backoff=MAX_BACKOFF_MS,
     throws=(ValidationError,),
 )
-async def record_task_run_events(events: list[dict[str, Any]]) -> None:
+async def record_task_run_events(events: list[QueuedEvent]) -> None:
     """Build task runs and their histories from a batch of `prefect.task-run.*` events.
 
     These events reach only this actor: each is stored in the `event` table here, with
@@ -51,13 +50,15 @@ async def record_task_run_events(events: list[dict[str, Any]]) -> None:
     An event that cannot be read as a task-run state (the API validated it as an event,
     so this means a bug, not bad input) must not cost the others: in a batch it is sent
     on alone, and a message of one such event stores it as an event and then fails at
-    once, so it becomes a dead letter with its reason.
+    once, so it becomes a dead letter with its reason. See `QueuedEvent` for where each
+    event is checked.
     """
-    rows, rejected = read_task_run_state_events(events)
-    if rejected and len(events) == 1:
+    received = received_events(events)
+    rows, rejected = read_task_run_state_events(received)
+    if rejected and len(received) == 1:
         # It is still an event, so the feed keeps it; if it is not even an event, this
         # raises, and that ValidationError is the dead letter's reason instead.
-        await resources.database().write(lambda session: insert_events(session, events))
+        await resources.database().write(lambda session: insert_events(session, received))
         raise rejected[0].error
     if rows:
 
@@ -82,23 +83,20 @@ async def record_task_run_events(events: list[dict[str, Any]]) -> None:
     retry_when=retry_persistence,
     min_backoff=MIN_BACKOFF_MS,
     max_backoff=MAX_BACKOFF_MS,
-    throws=(ValueError, KeyError),
+    throws=(ValueError,),  # pydantic's ValidationError is one, and so is a bad UUID
 )
-async def announce_flow_run_states(announcements: list[dict[str, Any]]) -> None:
+async def announce_flow_run_states(announcements: list[Announcement]) -> None:
     """What follows flow runs entering states, once the API has committed them.
 
-    Each announcement is `{"flow_run_id", "state_id", "initial_state", "parent_task_run_id"}`
-    (the state's event was written and published with it). Matching notification policies
-    get their deliveries, and a subflow's state is mirrored onto its placeholder task run.
-    Idempotent: a delivery's id and a mirrored state's id derive from the state's.
+    Each `Announcement` names a flow run and the state it entered (the state's event was
+    written and published with it). Matching notification policies get their deliveries,
+    and a subflow's state is mirrored onto its placeholder task run. Idempotent: a
+    delivery's id and a mirrored state's id derive from the state's.
     """
+    announcements = announcement_batch.validate_python(announcements)
     # Only a subflow's states are read here (notifications read what they need): most runs
-    # have no parent. An announcement without the key (sent before it existed) is read too.
-    subflow_state_ids = [
-        UUID(item["state_id"])
-        for item in announcements
-        if item.get("parent_task_run_id", UNKNOWN_PARENT) is not None
-    ]
+    # have no parent.
+    subflow_state_ids = [UUID(item["state_id"]) for item in announcements if may_be_subflow(item)]
     parents: dict[UUID, UUID] = {}
     states: dict[UUID, tuple[UUID, State]] = {}
     if subflow_state_ids:
@@ -120,18 +118,3 @@ async def announce_flow_run_states(announcements: list[dict[str, Any]]) -> None:
         async with resources.database().sessions.begin() as session:
             for state_id, (flow_run_id, state) in states.items():
                 await mirror_child_flow_run_state(session, parents[state_id], flow_run_id, state)
-
-
-def announcement(
-    flow_run_id: UUID,
-    state_id: UUID,
-    initial_state: dict[str, Any] | None,
-    parent_task_run_id: UUID | None,
-) -> dict[str, Any]:
-    """One item of an `announce_flow_run_states` message."""
-    return {
-        "flow_run_id": str(flow_run_id),
-        "state_id": str(state_id),
-        "initial_state": initial_state,
-        "parent_task_run_id": None if parent_task_run_id is None else str(parent_task_run_id),
-    }

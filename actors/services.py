@@ -8,9 +8,10 @@ from datetime import timedelta
 import dramatiq
 
 from actors import resources
-from actors.persistence import announce_flow_run_states, announcement
+from actors.persistence import announce_flow_run_states
 from models.db.types import utcnow
 from models.events.tables import EVENTS_CHANNEL
+from models.messages.announcements import announcement
 from models.runs.crash_detection import mark_silent_flow_runs_crashed
 
 #: Flow runs one message marks crashed at most; more left means another message.

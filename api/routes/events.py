@@ -16,7 +16,6 @@ from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
-import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from sqlalchemy import select
 from api import keys
 from models.events.subscriptions import EventFilter
 from models.events.tables import EventRow
+from models.messages.event_batches import queued_event
 from models.schemas.events import event_frame, is_task_run_state_event
 
 logger = logging.getLogger(__name__)
@@ -101,9 +101,8 @@ async def events_in(request: web.Request) -> web.WebSocketResponse:
             recent[event["id"]] = None
             if len(recent) > RECENT_IDS_PER_SOCKET:
                 recent.popitem(last=False)
-            # The frame travels on as the client wrote it (the actors validate it again as
-            # an Event): writing a parsed copy back to JSON would cost as much as reading it.
-            frame = orjson.Fragment(message.data)
+            # The frame travels on as the client wrote it (see `QueuedEvent`).
+            frame = queued_event(message.data)
             hub.publish_soon(frame)
             # A task-run state goes to the actor that stores its rows and the event itself
             # in one transaction; any other event to the one that stores events.

@@ -13,7 +13,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import delete, func, select
 
-from actors.persistence import announcement
 from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, query_uuid, read_body
@@ -28,6 +27,7 @@ from api.responses import (
 from models.db.types import utcnow
 from models.errors import ObjectNotFound
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
+from models.messages.announcements import announcement
 from models.runs.flow_run_listing import FLOW_RUN_LISTING, listed_flow_run
 from models.runs.flow_run_transitions import (
     create_flow_run,

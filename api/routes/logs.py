@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 from aiohttp import web
 from sqlalchemy import select
 
@@ -12,6 +10,7 @@ from api.openapi import documented
 from api.requests import read_body
 from api.responses import json_models
 from models.filters.bodies import LogFilterBody
+from models.messages.log_batches import number_log_records
 from models.runs.logs import Log
 from models.schemas.logs import (
     LogCreate,
@@ -37,15 +36,11 @@ async def create_logs(request: web.Request) -> web.Response:
     records = log_batch.validate_json(body)  # a bad batch is a 422; nothing is queued
     if may_need_cleaning(body):
         clean_log_records(records)
-    # Each record gets its id now, so a redelivered message stores nothing twice: one random
-    # UUID for the batch, whose last 8 hex digits are replaced by the record's index (a
-    # batch has fewer than 16**8 records). Its version and variant digits stay as they are.
-    prefix = uuid4().hex[:24]
-    for index, record in enumerate(records):
-        record["id"] = f"{prefix}{index:08x}"  # type: ignore[typeddict-unknown-key]  # stored
+    # Each record gets its id now, so a redelivered message stores nothing twice.
+    queued = number_log_records(records)
     logs = request.app[keys.outbox].logs
     await logs.room()  # while the ingest workers' backlog is long, this client waits
-    await logs.add(records)
+    await logs.add(queued)
     return web.Response(status=201)
 
 

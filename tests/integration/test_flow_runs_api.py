@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import delete
 
@@ -174,10 +175,12 @@ async def test_a_subflow_state_is_mirrored_onto_its_placeholder(
     assert [s["type"] for s in history] == ["PENDING", "PENDING", "RUNNING", "COMPLETED"]
 
 
-async def test_an_announcement_that_does_not_name_the_parent_still_mirrors_a_subflow(
-    api: TestClient, drain: Drain
+@pytest.mark.parametrize("names_the_parent", [True, False], ids=["today", "before-parents"])
+async def test_an_announcement_as_an_earlier_api_queued_it_still_mirrors_a_subflow(
+    api: TestClient, drain: Drain, names_the_parent: bool
 ) -> None:
-    # Messages queued before announcements named the parent task run: it is read instead.
+    # A literal, as queued before the payload had a class; messages queued before
+    # announcements named the parent task run lack the key, and it is read instead.
     task_run, child = await make_subflow(api)
     running = await propose(api, child["id"], "RUNNING")
     await drain()
@@ -186,8 +189,16 @@ async def test_an_announcement_that_does_not_name_the_parent_still_mirrors_a_sub
         await session.execute(
             delete(TaskRunState).where(TaskRunState.task_run_id == UUID(task_run["id"]))
         )
-    legacy = {"flow_run_id": child["id"], "state_id": running["state"]["id"], "initial_state": None}
-    announce_flow_run_states.send([legacy])
+    queued: dict[str, Any] = {
+        "flow_run_id": child["id"],
+        "state_id": running["state"]["id"],
+        "initial_state": {"type": "PENDING", "name": "Pending"},
+        "parent_task_run_id": task_run["id"],
+    }
+    if not names_the_parent:
+        queued = {"flow_run_id": child["id"], "state_id": running["state"]["id"],
+                  "initial_state": None}  # fmt: skip
+    announce_flow_run_states.send([queued])
     await drain()
     mirrored = await (await api.get(f"/api/task_runs/{task_run['id']}")).json()
     assert mirrored["state_type"] == "RUNNING"

@@ -10,9 +10,10 @@ from aiohttp.test_utils import TestClient
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from actors.persistence import announce_flow_run_states, announcement
+from actors.persistence import announce_flow_run_states
 from cli.main import signalbox
 from models.db.database import Database
+from models.messages.announcements import announcement
 from models.messages.dead_letters import DeadLetter
 from models.runs.flow_runs import FlowRun
 from models.settings import Settings
