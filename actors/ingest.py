@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from actors import resources
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from models.db.dialect import prepare_log_insert
 from models.events.tables import insert_events, record_flow_run_heartbeats
-from models.runs.logs import ingested_log_records, insert_logs, prepare_log_insert
+from models.runs.logs import insert_logs
 from models.schemas.events import Event
+from models.schemas.logs_fast_path import check_queued_log_records
 
 events_adapter = TypeAdapter(list[Event])
 
@@ -31,7 +33,7 @@ async def persist_logs(logs: list[dict[str, Any]]) -> None:
     database = resources.database()
     # Prepared here, on the worker's event loop, so that the writer thread, which every
     # write of this process waits for, spends its time in the database.
-    insert = prepare_log_insert(ingested_log_records.validate_python(logs), database.dialect)
+    insert = prepare_log_insert(check_queued_log_records(logs), database.dialect)
     await database.write(lambda session: insert_logs(session, insert))
 
 

@@ -13,13 +13,7 @@ from api.requests import read_body
 from api.responses import json_models
 from models.filters.bodies import LogFilterBody
 from models.runs.logs import Log
-from models.schemas.logs import (
-    LogCreate,
-    LogResponse,
-    clean_log_records,
-    log_batch,
-    may_need_cleaning,
-)
+from models.schemas.logs import LogRecord, LogResponse, read_log_batch
 
 routes = web.RouteTableDef()
 
@@ -28,15 +22,13 @@ routes = web.RouteTableDef()
 @documented(
     "Accept a batch of log records; they are readable once the ingest actors store them.",
     tag="Logs",
-    body=LogCreate,
+    body=LogRecord,
     body_is_list=True,
     status=201,
 )
 async def create_logs(request: web.Request) -> web.Response:
     body = await request.read()
-    records = log_batch.validate_json(body)  # a bad batch is a 422; nothing is queued
-    if may_need_cleaning(body):
-        clean_log_records(records)
+    records = read_log_batch(body)  # a bad batch is a 422; nothing is queued
     # Each record gets its id now, so a redelivered message stores nothing twice: one random
     # UUID for the batch, whose last 8 hex digits are replaced by the record's index (a
     # batch has fewer than 16**8 records). Its version and variant digits stay as they are.

@@ -9,6 +9,10 @@ here and never branches on it. What differs, and why:
   dictionary lookup and SQLAlchemy's statement cache is hit every time.
 - Tags (JSON lists) in filters: JSONB containment (`@>`, which the GIN indexes serve) on
   PostgreSQL; SQLite has no containment operator, so `json_each` subqueries there.
+- Log records, the hottest insert: SQLite is handed rows of text exactly as SQLAlchemy's
+  `Uuid` and `UtcDateTime` store them, through the driver (SQLAlchemy's per-value
+  processing cost more than the insert); PostgreSQL reads the whole batch from one JSON
+  parameter (psycopg's executemany cost the ingest worker more than all the rest).
 - Several writes in one statement (a data-modifying WITH) exist on PostgreSQL only, where a
   round trip costs the worker more CPU than the work it carries; on SQLite a round trip is
   a function call (`writes_in_one_statement`).
@@ -25,8 +29,11 @@ BEGIN IMMEDIATE, the writer's thread count) is `models.db.database`'s.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, overload
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -259,3 +266,73 @@ def _utc_text_postgresql(element: utc_text, compiler: SQLCompiler, **kw: Any) ->
     stored = compiler.process(element.clauses, **kw)
     written = f"""to_char({stored} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
     return f"replace({written}, '.000000Z', 'Z')"
+
+
+# Log records.
+
+#: INSERT-or-ignore of log rows ready for SQLite: a redelivered batch adds nothing.
+SQLITE_INSERT_LOGS: Final = (
+    "INSERT INTO log (id, created, name, level, message, timestamp, flow_run_id, task_run_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+)
+#: The same on PostgreSQL, which reads the whole batch from one JSON parameter itself.
+POSTGRESQL_INSERT_LOGS: Final = """
+INSERT INTO log (id, created, name, level, message, timestamp, flow_run_id, task_run_id)
+SELECT id, %s, name, level, message, "timestamp", flow_run_id, task_run_id
+FROM json_to_recordset(%s::json) AS record(
+    id uuid, name text, level integer, message text, "timestamp" timestamptz,
+    flow_run_id uuid, task_run_id uuid
+)
+ON CONFLICT (id) DO NOTHING
+"""
+
+
+@dataclass(frozen=True)
+class DriverInsert:
+    """An insert of many rows in the form its database's driver takes."""
+
+    sql: str
+    parameters: list[tuple[Any, ...]] | tuple[Any, ...]
+
+
+def prepare_log_insert(records: Sequence[Mapping[str, Any]], dialect: str) -> DriverInsert:
+    """The insert storing checked log records under their ids, skipping ids already stored.
+
+    `records` are as `models.schemas.logs_fast_path.check_queued_log_records` leaves them:
+    UUIDs as text, timestamps as UTC text (YYYY-MM-DDTHH:MM:SS.ffffff+00:00).
+    """
+    if dialect == "sqlite":
+        created = sqlite_datetime(datetime.now(UTC))
+        rows = [
+            (
+                sqlite_uuid(record["id"]),
+                created,
+                record["name"],
+                record["level"],
+                record["message"],
+                f"{record['timestamp'][:10]} {record['timestamp'][11:26]}",
+                sqlite_uuid(record.get("flow_run_id")),
+                sqlite_uuid(record.get("task_run_id")),
+            )
+            for record in records
+        ]
+        return DriverInsert(SQLITE_INSERT_LOGS, rows)
+    return DriverInsert(POSTGRESQL_INSERT_LOGS, (datetime.now(UTC), orjson.dumps(records).decode()))
+
+
+def sqlite_datetime(value: datetime) -> str:
+    """An aware datetime as `UtcDateTime` stores it on SQLite: UTC, naive, microseconds.
+
+    SQLite compares these as text, so the format must be exactly SQLAlchemy's.
+    """
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+@overload
+def sqlite_uuid(text: str) -> str: ...
+@overload
+def sqlite_uuid(text: None) -> None: ...
+def sqlite_uuid(text: str | None) -> str | None:
+    """A UUID's text (with or without dashes) as SQLAlchemy's `Uuid` stores it on SQLite:
+    32 lowercase hex digits."""
+    return None if text is None else text.replace("-", "").lower()
