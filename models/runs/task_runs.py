@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from models.orchestration.transitions import State
-    from models.schemas.events import TaskRunStateRows
+    from models.schemas.task_run_events import TaskRunStateRows
 
 #: Namespace of the ids of subflow states mirrored onto their placeholder task runs.
 MIRRORED_STATE_NAMESPACE = UUID("5c1b0a7e-3d1f-4f2a-9a51-0d7b1c2e8f01")

@@ -19,12 +19,7 @@ from models.errors import InvalidRequest
 from models.filters.bodies import FlowRunFilterBody, LogFilterBody, TaskRunFilterBody
 from models.runs.flow_runs import FlowRun, FlowRunState
 from models.runs.task_runs import TaskRun, TaskRunState
-from models.schemas.events import (
-    Event,
-    TaskRunStateEvent,
-    is_task_run_state_event,
-    task_run_state_rows,
-)
+from models.schemas.events import Event, is_task_run_state_event
 from models.schemas.flow_runs import (
     DeploymentFlowRunCreate,
     FlowRunCreate,
@@ -41,6 +36,7 @@ from models.schemas.states import (
     StateCreate,
     StateResponse,
 )
+from models.schemas.task_run_events import TaskRunStateEvent, task_run_state_rows
 from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
 from models.states import StateType
 
