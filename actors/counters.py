@@ -21,7 +21,7 @@ from models.db.types import utcnow
 from models.states import is_terminal
 
 if TYPE_CHECKING:
-    from models.schemas.events import TaskRunStateRows
+    from models.schemas.task_run_events import TaskRunStateRows
 
 #: Seconds between two sweeps: the clock sends `expire_concurrency_leases` this often, so a
 #: dead holder's slots are free at most a lease duration plus this much after its last renewal.

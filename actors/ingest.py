@@ -8,10 +8,12 @@ from sqlalchemy.orm import Session
 
 from actors import resources
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from models.db.dialect import prepare_log_insert
 from models.events.tables import insert_events, record_flow_run_heartbeats
 from models.messages.event_batches import QueuedEvent, event_batch
-from models.messages.log_batches import QueuedLogRecord, received_log_records
-from models.runs.logs import insert_logs, prepare_log_insert
+from models.messages.log_batches import QueuedLogRecord
+from models.runs.logs import insert_logs
+from models.schemas.logs_fast_path import check_queued_log_records
 
 
 @dramatiq.actor(
@@ -26,11 +28,11 @@ from models.runs.logs import insert_logs, prepare_log_insert
 )
 async def persist_logs(logs: list[QueuedLogRecord]) -> None:
     """Store a batch of log records; each carries the id the API gave it, so a redelivery
-    stores nothing twice. The API checked them (see `QueuedLogRecord`)."""
+    stores nothing twice. The API validated them (see `QueuedLogRecord`)."""
     database = resources.database()
     # Prepared here, on the worker's event loop, so that the writer thread, which every
     # write of this process waits for, spends its time in the database.
-    insert = prepare_log_insert(received_log_records(logs), database.dialect)
+    insert = prepare_log_insert(check_queued_log_records(logs), database.dialect)
     await database.write(lambda session: insert_logs(session, insert))
 
 

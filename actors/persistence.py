@@ -16,7 +16,6 @@ from actors.enqueue import enqueue
 from actors.notifications import notify_flow_run_states
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
 from models.events.tables import insert_events
-from models.events.task_run_events import read_task_run_state_events
 from models.messages.announcements import Announcement, announcement_batch, may_be_subflow
 from models.messages.event_batches import QueuedEvent, received_events
 from models.orchestration.transitions import State
@@ -26,6 +25,7 @@ from models.runs.task_runs import (
     mirror_child_flow_run_state,
     record_task_run_states,
 )
+from models.schemas.task_run_events_fast_path import read_task_run_state_events
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

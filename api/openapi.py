@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic import TypeAdapter
 
 routes = web.RouteTableDef()
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+#: A wire schema: a pydantic model, or a TypedDict where the hot path validates plain dicts.
+Schema = type[Any]
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,9 @@ class Operation:
 
     summary: str
     tag: str
-    body: type[BaseModel] | None = None
+    body: Schema | None = None
     body_is_list: bool = False
-    response: type[BaseModel] | None = None
+    response: Schema | None = None
     response_is_list: bool = False
     status: int = 200
     query: dict[str, str] = field(default_factory=dict)
@@ -40,9 +41,9 @@ def documented(
     summary: str,
     *,
     tag: str,
-    body: type[BaseModel] | None = None,
+    body: Schema | None = None,
     body_is_list: bool = False,
-    response: type[BaseModel] | None = None,
+    response: Schema | None = None,
     response_is_list: bool = False,
     status: int = 200,
     query: dict[str, str] | None = None,
@@ -70,11 +71,12 @@ def describe(app: web.Application) -> dict[str, Any]:
             operations.append((path, route.method.lower(), operation))
 
     models = {m for _, _, op in operations for m in (op.body, op.response) if m is not None}
-    keyed, definitions = models_json_schema(
-        [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
+    ordered = sorted(models, key=lambda m: m.__name__)
+    keyed, definitions = TypeAdapter.json_schemas(
+        [(index, "validation", TypeAdapter(model)) for index, model in enumerate(ordered)],
         ref_template="#/components/schemas/{model}",
     )
-    refs = {model: schema for (model, _), schema in keyed.items()}
+    refs = {ordered[index]: schema for (index, _), schema in keyed.items()}
 
     paths: dict[str, dict[str, Any]] = {}
     for path, method, op in operations:

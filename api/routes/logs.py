@@ -12,13 +12,7 @@ from api.responses import json_models
 from models.filters.bodies import LogFilterBody
 from models.messages.log_batches import number_log_records
 from models.runs.logs import Log
-from models.schemas.logs import (
-    LogCreate,
-    LogResponse,
-    clean_log_records,
-    log_batch,
-    may_need_cleaning,
-)
+from models.schemas.logs import LogRecord, LogResponse, read_log_batch
 
 routes = web.RouteTableDef()
 
@@ -27,15 +21,13 @@ routes = web.RouteTableDef()
 @documented(
     "Accept a batch of log records; they are readable once the ingest actors store them.",
     tag="Logs",
-    body=LogCreate,
+    body=LogRecord,
     body_is_list=True,
     status=201,
 )
 async def create_logs(request: web.Request) -> web.Response:
     body = await request.read()
-    records = log_batch.validate_json(body)  # a bad batch is a 422; nothing is queued
-    if may_need_cleaning(body):
-        clean_log_records(records)
+    records = read_log_batch(body)  # a bad batch is a 422; nothing is queued
     # Each record gets its id now, so a redelivered message stores nothing twice.
     queued = number_log_records(records)
     logs = request.app[keys.outbox].logs

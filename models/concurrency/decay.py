@@ -19,16 +19,13 @@ import random
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, SQLColumnExpression, and_, case
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case
 
 from models.concurrency.tables import ConcurrencyLimit
+from models.db.dialect import whole_part
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from sqlalchemy.sql.compiler import SQLCompiler
 
 #: The longest a client refused by a concurrency limit (one without decay) is told to wait.
 MAX_SLOT_WAIT_SECONDS: Final = 30.0
@@ -41,28 +38,6 @@ MAX_DECAY_STEPS: Final = 1_000_000_000
 #: A concurrency limit's Retry-After varies by this fraction either way, so that clients
 #: refused together do not all come back at the same moment.
 RETRY_JITTER: Final = 0.3
-
-
-class whole_part(FunctionElement[int]):  # lower case, like the SQL functions it stands for
-    """The integer part of a non-negative number.
-
-    PostgreSQL's CAST rounds, so it floors first; SQLite's CAST truncates, and SQLite has
-    no floor() unless built with its math functions.
-    """
-
-    type = Integer()
-    inherit_cache = True
-    name = "whole_part"
-
-
-@compiles(whole_part)
-def _whole_part(element: whole_part, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
-
-
-@compiles(whole_part, "postgresql")
-def _whole_part_postgresql(element: whole_part, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(floor({compiler.process(element.clauses, **kw)}) AS INTEGER)"
 
 
 def at_least(value: SQLColumnExpression[Any], floor: Any) -> ColumnElement[Any]:

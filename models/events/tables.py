@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 from sqlalchemy import Index, String, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db.base import Base, Id
+from models.db.dialect import ignore_duplicates, per_dialect
 from models.db.types import utcnow
 from models.runs.flow_runs import FlowRun
 from models.schemas.events import FLOW_RUN_RESOURCE_PREFIX as FLOW_RUN_PREFIX
@@ -47,16 +47,11 @@ class EventRow(Base):
     follows: Mapped[UUID | None]
 
 
-#: INSERT-or-ignore of event rows, built once per dialect: a resent event is stored once.
+#: INSERT-or-ignore of event rows, by dialect name: a resent event is stored once.
 #: Core on the table and no RETURNING, so a batch is one executemany of one statement.
-INSERT_EVENTS = {
-    "sqlite": sqlite.insert(Base.metadata.tables["event"]).on_conflict_do_nothing(
-        index_elements=["id"]
-    ),
-    "postgresql": postgresql.insert(Base.metadata.tables["event"]).on_conflict_do_nothing(
-        index_elements=["id"]
-    ),
-}
+INSERT_EVENTS: Final = per_dialect(
+    lambda dialect: ignore_duplicates(dialect, Base.metadata.tables["event"])
+)
 
 
 def insert_events(session: Session, events: Sequence[Event | dict[str, Any]]) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select
 
 from models.blocks.tables import BlockDocument, BlockSchema, BlockType
+from models.db.dialect import tags_include_all
 from models.filters.base import FilterBody, FilterModel, Listing, ObjectFilter, Operator, combine
 from models.filters.criteria import (
     BoolCriteria,
     FilterText,
     IdCriteria,
     TextCriteria,
-    tags_include_all,
     values_field,
 )
 

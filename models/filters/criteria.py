@@ -1,8 +1,8 @@
 """The filter vocabulary: criteria on one column (`any_`, `not_any_`, `like_`, `before_`, ...).
 
 Each criterion becomes one where-clause on the column it is given, or None when it says
-nothing. Tags are JSON lists, so their criteria differ by database: JSONB containment on
-PostgreSQL, `json_each` subqueries on SQLite; the caller passes the dialect name.
+nothing. Tags are JSON lists, whose criteria each database writes its own way
+(`models.db.dialect`); the caller passes the dialect's name.
 """
 
 from __future__ import annotations
@@ -14,18 +14,10 @@ from pydantic import AwareDatetime, Field
 from sqlalchemy import (
     ColumnElement,
     SQLColumnExpression,
-    cast,
-    distinct,
-    exists,
     false,
-    func,
-    literal,
-    or_,
-    select,
-    type_coerce,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
+from models.db.dialect import tags_are_empty, tags_include_all, tags_include_any
 from models.filters.base import FilterModel, Operator, combine
 from models.states import StateType
 
@@ -228,41 +220,3 @@ def null_clause(
     if is_null is None:
         return None
     return column.is_(None) if is_null else column.is_not(None)
-
-
-def tags_include_all(
-    column: SQLColumnExpression[Any], tags: list[str], dialect: str
-) -> ColumnElement[bool]:
-    """The JSON list holds every one of `tags` (a non-empty list)."""
-    if dialect == "postgresql":
-        return type_coerce(column, JSONB).contains(tags)  # @>, served by the GIN index
-    # One count rather than one EXISTS per tag: SQLite caps an expression's depth at 1,000.
-    element = func.json_each(column).table_valued("value")
-    found = (
-        select(func.count(distinct(element.c.value)))
-        .select_from(element)
-        .where(element.c.value.in_(tags))
-        .scalar_subquery()
-    )
-    return found == len(set(tags))
-
-
-def tags_include_any(
-    column: SQLColumnExpression[Any], tags: list[str], dialect: str
-) -> ColumnElement[bool]:
-    """The JSON list holds at least one of `tags`."""
-    if not tags:
-        return false()
-    if dialect == "postgresql":
-        # One @> per tag rather than ?|: the GIN index (jsonb_path_ops) serves only @>.
-        listed = type_coerce(column, JSONB)
-        return or_(*(listed.contains([tag]) for tag in tags))
-    element = func.json_each(column).table_valued("value")
-    return exists(select(literal(1)).select_from(element).where(element.c.value.in_(tags)))
-
-
-def tags_are_empty(column: SQLColumnExpression[Any], dialect: str) -> ColumnElement[bool]:
-    """The JSON list is empty."""
-    if dialect == "postgresql":
-        return type_coerce(column, JSONB) == cast(literal("[]"), JSONB)
-    return func.json_array_length(column) == 0

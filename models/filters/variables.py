@@ -7,14 +7,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, true
 
+from models.db.dialect import tags_are_empty, tags_include_all
 from models.filters.base import FilterBody, FilterModel, Listing, ObjectFilter, Operator, combine
-from models.filters.criteria import (
-    FilterText,
-    IdCriteria,
-    tags_are_empty,
-    tags_include_all,
-    values_field,
-)
+from models.filters.criteria import FilterText, IdCriteria, values_field
 from models.variables import Variable
 
 

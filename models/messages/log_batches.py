@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import cast
 from uuid import uuid4
 
 from models.schemas.logs import LogRecord
-
-if TYPE_CHECKING:
-    from models.runs.logs import IngestedLogRecord
 
 
 class QueuedLogRecord(LogRecord):
     """One log record of a `persist_logs` message: a `LogRecord` and the id the API gave it.
 
-    Validated once, at the edge: the API checks each record (`log_batch`) before it queues
-    it, and a bad batch is a 422 with nothing queued. The ingest actor does not check the
-    records again (`received_log_records`): the API is their only sender, and at ~100,000
-    records a second that check cost a third as much again as preparing their rows. What
-    reaches the actor is what JSON made of the checked values: ids and times as text,
-    times with the offset the client gave. Converting them for the database still refuses
-    a time without an offset (`prepare_log_insert`), which makes its message a dead letter.
+    Validated by the schema once, at the edge: the API reads each batch with `LogRecord`
+    (`read_log_batch`), and a bad batch is a 422 with nothing queued. What reaches the
+    actor is what JSON made of the checked values: ids and times as text, times with the
+    offset the client gave. The ingest actor reads them on the schema's fast path
+    (`models.schemas.logs_fast_path`, tested to agree with `LogRecord`), which puts each
+    time in UTC text for the insert and turns a record no API would have queued into a
+    dead letter with its reason instead of a half-stored batch.
     """
 
     #: 32 hex digits, chosen by the API: a redelivered message stores nothing twice.
@@ -38,9 +35,3 @@ def number_log_records(records: list[LogRecord]) -> list[QueuedLogRecord]:
     for index, record in enumerate(queued):
         record["id"] = f"{prefix}{index:08x}"
     return queued
-
-
-def received_log_records(logs: list[Any]) -> list[IngestedLogRecord]:
-    """The records of a `persist_logs` message as the actor receives them, not checked
-    again (see `QueuedLogRecord`)."""
-    return cast("list[IngestedLogRecord]", logs)

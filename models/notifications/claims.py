@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from models.blocks.documents import BlockData
 from models.blocks.encryption import decrypt_data
 from models.blocks.secrets import secret_values
+from models.db.dialect import writes_in_one_statement
 from models.db.types import utcnow
 from models.notifications.attempt_statements import (
     CLAIM_AND_LEASE,
@@ -109,13 +110,14 @@ def claim_delivery(
 ) -> Claim | Busy | None:
     """Lease a pending delivery to `holder`; None when it is final or gone, Busy when held.
 
-    On the hot path: one read (the delivery, its lease and its block, joined) and one insert;
-    on PostgreSQL both in one statement. For `Database.write`: the caller owns the transaction.
+    On the hot path: one read (the delivery, its lease and its block, joined) and one insert,
+    both in one statement where the database can (`writes_in_one_statement`). For
+    `Database.write`: the caller owns the transaction.
     """
     connection = session.connection()
     now = utcnow()
     expires = now + timedelta(seconds=lease_seconds)
-    if connection.dialect.name == "postgresql":
+    if writes_in_one_statement(connection.dialect.name):
         parameters = {"delivery_id": delivery_id, "now": now, "holder": holder, "expires": expires}
         row = connection.execute(CLAIM_AND_LEASE, parameters).one_or_none()
         leased = row is not None and row.leased
@@ -253,7 +255,7 @@ def record_attempt(
         "next_status": decision.status.value,
         "reason": decision.reason,
     }
-    if len(rows) == 1 and connection.dialect.name == "postgresql":
+    if len(rows) == 1 and writes_in_one_statement(connection.dialect.name):
         statement = RECORD_ONE_DELIVERED if delivered else RECORD_ONE_NOT_DELIVERED
         attempt = {f"attempt_{name}": value for name, value in rows[0].items()}
         connection.execute(statement, {**parameters, **attempt, "holder": holder})

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 from sqlalchemy import JSON, Enum, Select, String, Text, Uuid, cast, select, type_coerce
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
+from models.db.dialect import utc_text, uuid_text
 from models.db.types import UtcDateTime
 from models.runs.flow_runs import FlowRun, FlowRunState
 from models.schemas.flow_runs import (
@@ -30,56 +29,7 @@ from models.schemas.flow_runs import (
 from models.schemas.states import STATE_DETAILS_DEFAULTS
 
 if TYPE_CHECKING:
-    from sqlalchemy.sql.compiler import SQLCompiler
     from sqlalchemy.sql.elements import ColumnElement, KeyedColumnElement
-
-
-class uuid_text(FunctionElement[str]):  # lower case, like the SQL functions it stands for
-    """A UUID as the text clients read: 8-4-4-4-12 lower-case hex digits.
-
-    SQLite stores the 32 digits without dashes; PostgreSQL writes them with dashes.
-    """
-
-    type = String()
-    inherit_cache = True
-    name = "uuid_text"
-
-
-@compiles(uuid_text)
-def _uuid_text_sqlite(element: uuid_text, compiler: SQLCompiler, **kw: Any) -> str:
-    hex_ = compiler.process(element.clauses, **kw)
-    parts = ("1, 8", "9, 4", "13, 4", "17, 4", "21")
-    return " || '-' || ".join(f"substr({hex_}, {part})" for part in parts)
-
-
-@compiles(uuid_text, "postgresql")
-def _uuid_text_postgresql(element: uuid_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
-
-
-class utc_text(FunctionElement[str]):  # lower case, like the SQL functions it stands for
-    """A timestamp as pydantic writes an aware UTC datetime: 2026-11-16T00:26:14.356878Z,
-    without the fraction when it is zero.
-
-    SQLite stores UTC as `2026-11-16 00:26:14.356878` (always six digits of fraction).
-    """
-
-    type = String()
-    inherit_cache = True
-    name = "utc_text"
-
-
-@compiles(utc_text)
-def _utc_text_sqlite(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
-    stored = compiler.process(element.clauses, **kw)
-    return f"replace(replace({stored}, '.000000', ''), ' ', 'T') || 'Z'"
-
-
-@compiles(utc_text, "postgresql")
-def _utc_text_postgresql(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
-    stored = compiler.process(element.clauses, **kw)
-    written = f"""to_char({stored} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-    return f"replace({written}, '.000000Z', 'Z')"
 
 
 def as_written(column: KeyedColumnElement[Any]) -> ColumnElement[Any]:

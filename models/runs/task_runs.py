@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid5
 
 from sqlalchemy import ForeignKey, Index, String, Text, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.concurrency.tables import ConcurrencyLease
 from models.db.base import Base, Created, Id, Name, Updated
-from models.db.dialect import insert_ignoring_duplicates
+from models.db.dialect import ignore_duplicates, insert_ignoring_duplicates, per_dialect, upsert
 from models.db.types import utcnow
 from models.events.tables import INSERT_EVENTS
 from models.states import StateType, is_terminal
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from models.orchestration.transitions import State
-    from models.schemas.events import TaskRunStateRows
+    from models.schemas.task_run_events import TaskRunStateRows
 
 #: Namespace of the ids of subflow states mirrored onto their placeholder task runs.
 MIRRORED_STATE_NAMESPACE = UUID("5c1b0a7e-3d1f-4f2a-9a51-0d7b1c2e8f01")
@@ -108,35 +107,30 @@ class TaskRunState(Base):
 def upsert_task_runs_by_newer_state(dialect: str) -> PgInsert | SqliteInsert:
     """INSERT task runs; an existing run takes the row only when its state is newer.
 
-    Built once per dialect on the table (Core, no RETURNING), so a batch of events is one
-    executemany of one statement; `updated` travels in each row.
+    Core on the table, no RETURNING, so a batch of events is one executemany of one
+    statement; `updated` travels in each row.
     """
     table = Base.metadata.tables["task_run"]
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    newer = or_(
-        table.c.state_timestamp.is_(None),
-        table.c.state_timestamp < insert.excluded.state_timestamp,
+    return upsert(
+        dialect,
+        table,
+        key=["id"],
+        columns=[column.name for column in table.c if column.name not in {"id", "created"}],
+        where=lambda insert: or_(
+            table.c.state_timestamp.is_(None),
+            table.c.state_timestamp < insert.excluded.state_timestamp,
+        ),
     )
-    columns = [column.name for column in table.c if column.name not in {"id", "created"}]
-    return insert.on_conflict_do_update(
-        index_elements=["id"],
-        set_={column: insert.excluded[column] for column in columns},
-        where=newer,
+
+
+#: The two statements of `record_task_run_states`, by dialect name: history rows are
+#: inserted once each (a state's id is its event's id).
+RECORD_TASK_RUN_STATES: Final = per_dialect(
+    lambda dialect: (
+        upsert_task_runs_by_newer_state(dialect),
+        ignore_duplicates(dialect, Base.metadata.tables["task_run_state"]),
     )
-
-
-def insert_task_run_states_once(dialect: str) -> PgInsert | SqliteInsert:
-    """INSERT history rows, skipping any already there (a state's id is its event's id)."""
-    table = Base.metadata.tables["task_run_state"]
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=["id"])
-
-
-#: The two statements of `record_task_run_states`, by dialect name.
-RECORD_TASK_RUN_STATES: Final = {
-    dialect: (upsert_task_runs_by_newer_state(dialect), insert_task_run_states_once(dialect))
-    for dialect in ("sqlite", "postgresql")
-}
+)
 
 
 def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -> None:

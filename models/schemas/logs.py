@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Final, NotRequired
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 #: Records one POST /api/logs/ may carry. The client sends a batch every 2 s of at most
@@ -21,47 +21,19 @@ MAX_LOG_MESSAGE_CHARS: Final = 1_000_000
 NUL_REPLACEMENT: Final = "\ufffd"
 
 
-class LogCreate(BaseModel):
-    """One record of a POST /api/logs/ batch.
-
-    The run ids have no foreign keys behind them: a log often names a task run whose events
-    have not reached the server yet.
-    """
-
-    model_config = ConfigDict(extra="ignore")
-
-    name: str = Field(max_length=255)
-    #: Python logging level; stored in a 32-bit integer column.
-    level: int = Field(ge=-(2**31), le=2**31 - 1)
-    message: str
-    timestamp: AwareDatetime
-    flow_run_id: UUID | None = None
-    task_run_id: UUID | None = None
-
-    @field_validator("name", "message", mode="after")
-    @classmethod
-    def replace_nul(cls, value: str) -> str:
-        return value.replace("\x00", NUL_REPLACEMENT)
-
-    @field_validator("message", mode="after")
-    @classmethod
-    def cut_long_message(cls, value: str) -> str:
-        return value[:MAX_LOG_MESSAGE_CHARS]
-
-
-#: A batch of `LogCreate`, as the API documents it.
-LogBatch = Annotated[list[LogCreate], Field(max_length=MAX_LOG_BATCH)]
-
-
 class LogRecord(TypedDict):
-    """`LogCreate` as a plain dict: what the API and the ingest actors validate records as.
+    """One record of a POST /api/logs/ batch: what the API describes and validates.
 
-    Validation stays in pydantic-core (no model per record, no dump back to a dict), which
-    is most of the cost of a record. NUL characters and over-long messages are handled by
-    `clean_log_records`, which only the rare batch that has them needs.
+    A plain dict, so validation stays in pydantic-core (no model per record, no dump back
+    to a dict), which is most of the cost of a record. NUL characters and over-long
+    messages are handled by `clean_log_records`, which only the rare batch that has them
+    needs. The run ids have no foreign keys behind them: a log often names a task run whose
+    events have not reached the server yet. The ingest actors check the queued records
+    with `models.schemas.logs_fast_path`, which accepts exactly what this accepts.
     """
 
     name: Annotated[str, Field(max_length=255)]
+    #: Python logging level; stored in a 32-bit integer column.
     level: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
     message: str
     timestamp: AwareDatetime
@@ -69,10 +41,20 @@ class LogRecord(TypedDict):
     task_run_id: NotRequired[UUID | None]
 
 
+#: One record, on its own.
+log_record: TypeAdapter[LogRecord] = TypeAdapter(LogRecord)
 #: The body of POST /api/logs/.
 log_batch: TypeAdapter[list[LogRecord]] = TypeAdapter(
     Annotated[list[LogRecord], Field(max_length=MAX_LOG_BATCH)]
 )
+
+
+def read_log_batch(body: bytes) -> list[LogRecord]:
+    """The records of a POST /api/logs/ body, cleaned; raises pydantic's ValidationError."""
+    records = log_batch.validate_json(body)
+    if may_need_cleaning(body):
+        clean_log_records(records)
+    return records
 
 
 def may_need_cleaning(body: bytes) -> bool:

@@ -16,7 +16,9 @@ from sqlalchemy import func, insert, select, text, update
 
 from migrations import commands
 from models.db.database import SQLITE_CACHE_KIB, open_database
-from models.runs.logs import Log, ingested_log_records, insert_logs, prepare_log_insert
+from models.db.dialect import prepare_log_insert
+from models.runs.logs import Log, insert_logs
+from models.schemas.logs_fast_path import check_queued_log_records
 from models.settings import Settings
 from models.variables import Variable
 
@@ -115,7 +117,7 @@ async def test_the_writers_commits_reach_the_database_file_without_a_checkpoint_
          "timestamp": "2026-11-25T18:00:00.000000+00:00"}
         for _ in range(200)
     ]  # fmt: skip
-    insert = prepare_log_insert(ingested_log_records.validate_python(records), "sqlite")
+    insert = prepare_log_insert(check_queued_log_records(records), "sqlite")
     db = open_database(settings)
     try:
         # About a hundred pages: far below the writer's own automatic checkpoint.

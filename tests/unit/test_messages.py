@@ -9,11 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from actors.broker import FastJSONEncoder
+from models.db.dialect import prepare_log_insert
 from models.messages.announcements import announcement, announcement_batch, may_be_subflow
 from models.messages.event_batches import event_batch, queued_event
-from models.messages.log_batches import number_log_records, received_log_records
-from models.runs.logs import prepare_log_insert
-from models.schemas.logs import log_batch
+from models.messages.log_batches import number_log_records
+from models.schemas.logs import log_batch, read_log_batch
+from models.schemas.logs_fast_path import check_queued_log_records
 
 FLOW_RUN = UUID("6b1f3c52-8f0e-4d7a-9c1b-2a3e4f5d6c7b")
 STATE = UUID("0192f4a8-7c3e-7d21-9f6a-3b2c1d0e9f8a")
@@ -62,7 +63,7 @@ def test_a_queued_log_record_travels_as_the_json_earlier_versions_wrote() -> Non
         [{"name": "x", "level": 20, "message": "m", "timestamp": "2026-11-25T19:00:00.5+01:00",
           "flow_run_id": str(FLOW_RUN)}]
     )  # fmt: skip
-    [record] = number_log_records(log_batch.validate_json(body))
+    [record] = number_log_records(read_log_batch(body))
     wire = orjson.loads(FastJSONEncoder().encode({"args": [[record]]}))["args"][0]
     assert wire == [
         {
@@ -74,8 +75,8 @@ def test_a_queued_log_record_travels_as_the_json_earlier_versions_wrote() -> Non
             "id": record["id"],
         }
     ]
-    # What the actor receives goes to the database as it is, unchecked but converted.
-    insert = prepare_log_insert(received_log_records(wire), "sqlite")
+    # What the actor receives is checked on its fast path and stored in UTC.
+    insert = prepare_log_insert(check_queued_log_records(wire), "sqlite")
     assert insert.parameters[0][5] == "2026-11-25 18:00:00.500000"
 
 

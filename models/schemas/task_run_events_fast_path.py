@@ -1,4 +1,5 @@
-"""Reading a batch of `prefect.task-run.<State>` events into task-run rows, event by event.
+"""Task-run state events read without models: the `state` pool's fast path beside
+`models.schemas.task_run_events`.
 
 The `state` pool reads tens of thousands of these events a second, nearly all in the one
 shape the Prefect client sends. Building an `Event` and a `TaskRunStateEvent` model for each
@@ -21,17 +22,15 @@ from pydantic import ValidationError
 
 from models.schemas.events import (
     FLOW_RUN_RESOURCE_PREFIX,
-    MAX_INT32,
     MAX_LABELS_PER_RESOURCE,
     MAX_RELATED_RESOURCES,
     RESOURCE_ID,
     RESOURCE_ROLE,
     TASK_RUN_RESOURCE_PREFIX,
     Event,
-    TaskRunStateRows,
-    task_run_state_rows,
 )
 from models.schemas.states import default_state_name
+from models.schemas.task_run_events import MAX_INT32, TaskRunStateRows, task_run_state_rows
 from models.schemas.task_runs import TaskRunPolicy
 from models.states import StateType
 

@@ -10,8 +10,9 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from models.events.task_run_events import read_task_run_state_events, usual_event_rows
-from models.schemas.events import Event, task_run_state_rows
+from models.schemas.events import Event
+from models.schemas.task_run_events import task_run_state_rows
+from models.schemas.task_run_events_fast_path import read_task_run_state_events, usual_event_rows
 from tests.integration.events import task_run_event
 
 TASK_RUN_ID = str(uuid4())
