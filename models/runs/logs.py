@@ -10,15 +10,19 @@ from uuid import UUID
 
 import orjson
 from pydantic import Field, TypeAdapter
-from sqlalchemy import Index, String, Text, text
+from sqlalchemy import Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 from models.db.base import Base, Created, Id
 from models.db.types import utcnow
+from models.filters.base import list_matching
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
+
+    from models.filters.bodies import LogFilterBody
 
 
 #: Only records of a task run have an entry in its index: a filter on task runs implies it.
@@ -192,3 +196,8 @@ def sqlite_uuid(text: str | None) -> str | None:
     """A UUID's text (checked by `UUID_TEXT`) as SQLAlchemy's `Uuid` stores it on SQLite:
     32 lowercase hex digits."""
     return None if text is None else text.replace("-", "").lower()
+
+
+async def filter_logs(session: AsyncSession, body: LogFilterBody) -> list[Log]:
+    """The log records matching a filter body, sorted and paged."""
+    return await list_matching(session, select(Log), body)
