@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid, delete, select, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid, delete, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db.base import Base, Created, Id, Name, Updated
 from models.errors import ObjectNotFound
 from models.filters.base import count_matching
+from models.runs.state_history import read_history, read_history_row
 from models.states import StateType
 
 if TYPE_CHECKING:
@@ -149,13 +150,19 @@ async def read_flow_run(
     return flow_run, await current_state_row(session, flow_run)
 
 
+async def lock_flow_run(session: AsyncSession, flow_run_id: UUID) -> FlowRun:
+    """The flow run, locked until the transaction ends (on PostgreSQL); ObjectNotFound."""
+    flow_run = await session.get(FlowRun, flow_run_id, with_for_update=True)
+    if flow_run is None:
+        raise ObjectNotFound(NOT_FOUND_DETAIL)
+    return flow_run
+
+
 async def update_flow_run(
     session: AsyncSession, flow_run_id: UUID, changes: dict[str, Any], now: datetime
 ) -> None:
     """Set the columns in `changes`; raises ObjectNotFound."""
-    flow_run = await session.get(FlowRun, flow_run_id, with_for_update=True)
-    if flow_run is None:
-        raise ObjectNotFound(NOT_FOUND_DETAIL)
+    flow_run = await lock_flow_run(session, flow_run_id)
     for column, value in changes.items():
         setattr(flow_run, column, value)
     flow_run.updated = now
@@ -165,9 +172,7 @@ async def update_flow_run_labels(
     session: AsyncSession, flow_run_id: UUID, labels: dict[str, Any], now: datetime
 ) -> None:
     """Add or replace the labels given and keep the others; raises ObjectNotFound."""
-    flow_run = await session.get(FlowRun, flow_run_id, with_for_update=True)
-    if flow_run is None:
-        raise ObjectNotFound(NOT_FOUND_DETAIL)
+    flow_run = await lock_flow_run(session, flow_run_id)
     flow_run.labels = {**(flow_run.labels or {}), **labels}
     flow_run.updated = now
 
@@ -186,17 +191,9 @@ async def count_flow_runs(session: AsyncSession, body: FlowRunCountBody) -> int:
 
 async def read_flow_run_states(session: AsyncSession, flow_run_id: UUID) -> list[FlowRunState]:
     """The run's state history, oldest first."""
-    result = await session.scalars(
-        select(FlowRunState)
-        .where(FlowRunState.flow_run_id == flow_run_id)
-        .order_by(FlowRunState.timestamp, FlowRunState.created)
-    )
-    return list(result)
+    return await read_history(session, FlowRunState, FlowRunState.flow_run_id == flow_run_id)
 
 
 async def read_flow_run_state(session: AsyncSession, state_id: UUID) -> FlowRunState:
     """One history row by id; raises ObjectNotFound."""
-    state = await session.get(FlowRunState, state_id)
-    if state is None:
-        raise ObjectNotFound("Flow run state not found")
-    return state
+    return await read_history_row(session, FlowRunState, state_id, "Flow run state not found")

@@ -18,6 +18,7 @@ from models.db.types import utcnow
 from models.errors import ObjectNotFound
 from models.events.tables import INSERT_EVENTS
 from models.filters.base import count_matching, list_matching
+from models.runs.state_history import read_history, read_history_row
 from models.states import StateType, is_terminal
 
 if TYPE_CHECKING:
@@ -296,17 +297,9 @@ async def count_task_runs(session: AsyncSession, body: TaskRunCountBody) -> int:
 
 async def read_task_run_states(session: AsyncSession, task_run_id: UUID) -> list[TaskRunState]:
     """The run's state history, oldest first."""
-    result = await session.scalars(
-        select(TaskRunState)
-        .where(TaskRunState.task_run_id == task_run_id)
-        .order_by(TaskRunState.timestamp, TaskRunState.created)
-    )
-    return list(result)
+    return await read_history(session, TaskRunState, TaskRunState.task_run_id == task_run_id)
 
 
 async def read_task_run_state(session: AsyncSession, state_id: UUID) -> TaskRunState:
     """One history row by id; raises ObjectNotFound."""
-    state = await session.get(TaskRunState, state_id)
-    if state is None:
-        raise ObjectNotFound("Task run state not found")
-    return state
+    return await read_history_row(session, TaskRunState, state_id, "Task run state not found")
