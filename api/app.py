@@ -29,6 +29,7 @@ from api.routes import (
     variables,
 )
 from models.db.database import open_database
+from models.notifications.block_types import register_notification_block_types
 from models.settings import Settings
 
 #: The largest request body accepted (a log batch of the client is at most 4 MB).
@@ -40,6 +41,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[errors.json_errors], client_max_size=MAX_BODY_BYTES)
     app[keys.settings] = settings
     app.cleanup_ctx.append(open_resources)
+    app.on_startup.append(register_block_types)  # runs after open_resources has opened
     for resource in (
         admin,
         flows,
@@ -81,3 +83,13 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
         await hub.stop()
         await client.aclose()
         await database.dispose()
+
+
+async def register_block_types(app: web.Application) -> None:
+    """Register the nine notification block types before the first request.
+
+    A Prefect client asks for its block type's slug before it saves a block, so they must be
+    there from the start. Idempotent: every API process does this as it starts.
+    """
+    async with app[keys.database].sessions.begin() as session:
+        await register_notification_block_types(session)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from models.errors import (
     DatabaseUnavailable,
+    Forbidden,
     InvalidRequest,
     LeaseGone,
     ObjectAlreadyExists,
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STATUS_FOR: dict[type[SignalboxError], int] = {
+    Forbidden: 403,
     ObjectNotFound: 404,
     ObjectAlreadyExists: 409,
     InvalidRequest: 422,

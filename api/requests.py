@@ -6,14 +6,20 @@ from typing import TypeVar
 from uuid import UUID
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 Model = TypeVar("Model", bound=BaseModel)
+T = TypeVar("T")
 
 
 async def read_body(request: web.Request, model: type[Model]) -> Model:
     """The body validated as `model`; malformed JSON or a wrong shape is a 422."""
     return model.model_validate_json(await request.read() or b"{}")
+
+
+async def read_body_as(request: web.Request, adapter: TypeAdapter[T]) -> T:
+    """The body validated by a TypeAdapter (a shape that is not a model, such as labels)."""
+    return adapter.validate_json(await request.read())
 
 
 def path_uuid(request: web.Request, name: str = "id") -> UUID:

@@ -20,6 +20,10 @@ class ObjectNotFound(SignalboxError):
     """No object with that id exists."""
 
 
+class Forbidden(SignalboxError):
+    """Signalbox keeps this object as it is (a protected block type, a reserved name)."""
+
+
 class ObjectAlreadyExists(SignalboxError):
     """An object with that name already exists."""
 

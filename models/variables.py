@@ -12,9 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.db.base import Base, Created, Id, Name, Updated
 from models.db.dialect import insert_ignoring_duplicates
 from models.errors import ObjectAlreadyExists, ObjectNotFound
+from models.filters.base import count_matching, list_matching
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from models.filters.variables import VariableCountBody, VariableFilterBody
 
 #: What the reference answers (404) for an unknown variable.
 NOT_FOUND_DETAIL: Final = "Variable not found."
@@ -91,3 +94,13 @@ async def delete_variable(session: AsyncSession, id_or_name: UUID | str) -> None
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise ObjectNotFound(NOT_FOUND_DETAIL)
+
+
+async def filter_variables(session: AsyncSession, body: VariableFilterBody) -> list[Variable]:
+    """The variables matching a filter body, sorted and paged."""
+    return await list_matching(session, select(Variable), body)
+
+
+async def count_variables(session: AsyncSession, body: VariableCountBody) -> int:
+    """How many variables match a filter body."""
+    return await count_matching(session, Variable.id, body)

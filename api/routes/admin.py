@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import text
 
 from api import keys
 from api.openapi import documented
 from api.responses import json_value
+from models.db.database import ping_database
 
 routes = web.RouteTableDef()
 
@@ -45,7 +45,7 @@ async def read_ready(request: web.Request) -> web.Response:
     problems: dict[str, str] = {}
     try:
         async with request.app[keys.database].read_sessions() as session:
-            await session.execute(text("SELECT 1"))
+            await ping_database(session)
     except Exception as exc:  # readiness reports any failure rather than raising it
         problems["database"] = type(exc).__name__
     try:

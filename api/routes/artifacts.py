@@ -7,7 +7,6 @@ yet (its events come later, on their own socket).
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import func, select
 
 from api import keys
 from api.openapi import documented
@@ -21,10 +20,12 @@ from models.filters.artifacts import (
     LatestArtifactFilterBody,
 )
 from models.runs.artifacts import (
-    Artifact,
-    ArtifactCollection,
+    count_artifacts,
+    count_latest_artifacts,
     create_artifact,
     delete_artifact,
+    filter_artifacts,
+    filter_latest_artifacts,
     read_artifact,
     read_latest_artifact,
     update_artifact,
@@ -90,11 +91,10 @@ async def remove(request: web.Request) -> web.Response:
 @documented("Artifacts matching a filter, sorted and paged (at most 200).", tag=TAG,
             body=ArtifactFilterBody, response=ArtifactResponse,
             response_is_list=True)  # fmt: skip
-async def filter_artifacts(request: web.Request) -> web.Response:
+async def read_matching(request: web.Request) -> web.Response:
     body = await read_body(request, ArtifactFilterBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        artifacts = list(await session.scalars(body.apply(select(Artifact), dialect)))
+        artifacts = await filter_artifacts(session, body)
     return json_models([ArtifactResponse.model_validate(a) for a in artifacts], ArtifactResponse)
 
 
@@ -104,8 +104,7 @@ async def filter_artifacts(request: web.Request) -> web.Response:
 async def count(request: web.Request) -> web.Response:
     body = await read_body(request, ArtifactCountBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        total = await session.scalar(select(func.count(Artifact.id)).where(body.where(dialect)))
+        total = await count_artifacts(session, body)
     return json_value(total)
 
 
@@ -113,11 +112,10 @@ async def count(request: web.Request) -> web.Response:
 @documented("The latest artifact of each key matching a filter, sorted and paged.", tag=TAG,
             body=LatestArtifactFilterBody, response=ArtifactCollectionResponse,
             response_is_list=True)  # fmt: skip
-async def filter_latest(request: web.Request) -> web.Response:
+async def read_latest_matching(request: web.Request) -> web.Response:
     body = await read_body(request, LatestArtifactFilterBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        latest = list(await session.scalars(body.apply(select(ArtifactCollection), dialect)))
+        latest = await filter_latest_artifacts(session, body)
     return json_models(
         [ArtifactCollectionResponse.model_validate(row) for row in latest],
         ArtifactCollectionResponse,
@@ -130,8 +128,5 @@ async def filter_latest(request: web.Request) -> web.Response:
 async def count_latest(request: web.Request) -> web.Response:
     body = await read_body(request, LatestArtifactCountBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        total = await session.scalar(
-            select(func.count(ArtifactCollection.id)).where(body.where(dialect))
-        )
+        total = await count_latest_artifacts(session, body)
     return json_value(total)

@@ -7,7 +7,6 @@ and stars sent back in an update keep the stored secret.
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import func, select
 
 from api import keys
 from api.openapi import documented
@@ -15,14 +14,14 @@ from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
 from api.routes.block_types import include_secrets
 from models.blocks.documents import (
+    count_block_documents,
     create_block_document,
     delete_block_document,
+    filter_block_documents,
     read_block_document,
-    read_block_documents,
     update_block_document,
 )
 from models.blocks.encryption import fernet_for
-from models.blocks.tables import BlockDocument
 from models.filters.blocks import BlockDocumentCountBody, BlockDocumentFilterBody
 from models.schemas.blocks import BlockDocumentCreate, BlockDocumentResponse, BlockDocumentUpdate
 
@@ -38,8 +37,7 @@ async def create(request: web.Request) -> web.Response:
     body = await read_body(request, BlockDocumentCreate)
     fernet = fernet_for(request.app[keys.settings])
     async with request.app[keys.database].sessions.begin() as session:
-        document_id = await create_block_document(session, body, fernet)
-        document = await read_block_document(session, document_id, fernet)
+        document = await create_block_document(session, body, fernet)
     return json_model(document, status=201)
 
 
@@ -78,20 +76,11 @@ async def remove(request: web.Request) -> web.Response:
 @documented("Block documents matching a filter (anonymous ones only when asked for).", tag=TAG,
             body=BlockDocumentFilterBody, response=BlockDocumentResponse,
             response_is_list=True)  # fmt: skip
-async def filter_block_documents(request: web.Request) -> web.Response:
+async def read_matching(request: web.Request) -> web.Response:
     body = await read_body(request, BlockDocumentFilterBody)
     fernet = fernet_for(request.app[keys.settings])
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        documents = await read_block_documents(
-            session,
-            body.where(dialect),
-            order_by=body.order_by(),
-            fernet=fernet,
-            include_secrets=body.include_secrets,
-            limit=body.limit,
-            offset=body.offset,
-        )
+        documents = await filter_block_documents(session, body, fernet)
     return json_models(documents, BlockDocumentResponse)
 
 
@@ -101,8 +90,5 @@ async def filter_block_documents(request: web.Request) -> web.Response:
 async def count(request: web.Request) -> web.Response:
     body = await read_body(request, BlockDocumentCountBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        total = await session.scalar(
-            select(func.count(BlockDocument.id)).where(body.where(dialect))
-        )
+        total = await count_block_documents(session, body)
     return json_value(total)

@@ -35,7 +35,7 @@ from models.concurrency.limits import (
     read_limit,
     update_limit,
 )
-from models.concurrency.slots import acquire_slots, create_missing_limits, release_slots_by_name
+from models.concurrency.slots import acquire_slots, release_slots_by_name
 from models.concurrency.tables import ConcurrencyLimit
 from models.db.types import utcnow
 from models.errors import LeaseGone, SlotsUnavailable
@@ -140,9 +140,14 @@ async def count(request: web.Request) -> web.Response:
 async def increment(request: web.Request) -> web.Response:
     body = await read_body(request, SlotsRequest)
     async with request.app[keys.database].sessions.begin() as session:
-        if body.create_if_missing:
-            await create_missing_limits(session, body.names)
-        acquisition = await acquire_slots(session, body.names, body.slots, body.mode, utcnow())
+        acquisition = await acquire_slots(
+            session,
+            body.names,
+            body.slots,
+            body.mode,
+            utcnow(),
+            create_if_missing=bool(body.create_if_missing),
+        )
     if acquisition.retry_after_seconds is not None:  # the refusal is committed: it counts
         raise SlotsUnavailable(acquisition.retry_after_seconds)
     limits = [MinimalLimitResponse.from_limit(limit) for limit in acquisition.limits]
@@ -158,10 +163,15 @@ async def increment_with_lease(request: web.Request) -> web.Response:
     holder = body.holder.model_dump(mode="json") if body.holder else None
     duration = timedelta(seconds=body.lease_duration)
     async with request.app[keys.database].sessions.begin() as session:
-        if body.create_if_missing:
-            await create_missing_limits(session, body.names)
         acquisition, lease_id = await acquire_leased_slots(
-            session, body.names, body.slots, body.mode, now, duration, holder
+            session,
+            body.names,
+            body.slots,
+            body.mode,
+            now,
+            duration,
+            holder,
+            create_if_missing=bool(body.create_if_missing),
         )
     if acquisition.retry_after_seconds is not None:  # the refusal is committed: it counts
         raise SlotsUnavailable(acquisition.retry_after_seconds)

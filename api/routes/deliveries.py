@@ -12,8 +12,8 @@ from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models
-from models.notifications.history import read_attempts, read_deliveries, read_delivery
-from models.notifications.replay import reopen_delivery
+from models.notifications.history import filter_deliveries, read_delivery_history
+from models.notifications.replay import replay_delivery
 from models.schemas.deliveries import DeliveryFilterBody, DeliveryResponse
 
 routes = web.RouteTableDef()
@@ -22,31 +22,19 @@ TAG = "Notification deliveries"
 
 
 async def list_deliveries(
-    request: web.Request, body: DeliveryFilterBody, **criteria: UUID
+    request: web.Request, body: DeliveryFilterBody, **of: UUID
 ) -> web.Response:
+    """The answer to a listing; `of` is the flow run or policy named in the path."""
     async with request.app[keys.database].read_sessions() as session:
-        deliveries = await read_deliveries(
-            session,
-            flow_run_id=criteria.get("flow_run_id", body.flow_run_id),
-            policy_id=criteria.get("policy_id", body.policy_id),
-            statuses=body.statuses,
-            channels=[channel.value for channel in body.channels or []],
-            limit=body.limit,
-            offset=body.offset,
-        )
-        attempts = (
-            await read_attempts(session, [delivery.id for delivery in deliveries])
-            if body.include_attempts
-            else {}
-        )
-    responses = [DeliveryResponse.from_row(row, attempts.get(row.id)) for row in deliveries]
+        deliveries = await filter_deliveries(session, body, **of)
+    responses = [DeliveryResponse.from_row(row, attempts) for row, attempts in deliveries]
     return json_models(responses, DeliveryResponse)
 
 
 @routes.post("/api/notification_deliveries/filter")
 @documented("Deliveries by flow run, policy, status or channel, newest first.", tag=TAG,
             body=DeliveryFilterBody, response=DeliveryResponse, response_is_list=True)  # fmt: skip
-async def filter_deliveries(request: web.Request) -> web.Response:
+async def read_matching(request: web.Request) -> web.Response:
     return await list_deliveries(request, await read_body(request, DeliveryFilterBody))
 
 
@@ -70,9 +58,8 @@ async def deliveries_of_policy(request: web.Request) -> web.Response:
 @documented("One delivery with every attempt.", tag=TAG, response=DeliveryResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
-        delivery = await read_delivery(session, path_uuid(request))
-        attempts = await read_attempts(session, [delivery.id])
-    return json_model(DeliveryResponse.from_row(delivery, attempts[delivery.id]))
+        delivery, attempts = await read_delivery_history(session, path_uuid(request))
+    return json_model(DeliveryResponse.from_row(delivery, attempts))
 
 
 @routes.post("/api/notification_deliveries/{id}/replay")
@@ -80,8 +67,7 @@ async def read(request: web.Request) -> web.Response:
             response=DeliveryResponse, status=202)  # fmt: skip
 async def replay(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:
-        queued = await reopen_delivery(session, path_uuid(request))
-        delivery = await read_delivery(session, queued.id)
+        queued, delivery = await replay_delivery(session, path_uuid(request))
         response = DeliveryResponse.from_row(delivery)
     await queue_deliveries([queued])
     return json_model(response, status=202)

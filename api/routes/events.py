@@ -18,11 +18,10 @@ from uuid import UUID
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from api import keys
+from models.events.backfill import read_backfill_events
 from models.events.subscriptions import EventFilter
-from models.events.tables import EventRow
 from models.messages.event_batches import queued_event
 from models.schemas.events import event_frame, is_task_run_state_event
 
@@ -31,8 +30,6 @@ routes = web.RouteTableDef()
 
 #: Event ids one socket remembers to drop a resent event before it reaches Redis.
 RECENT_IDS_PER_SOCKET = 10_000
-#: Events a subscriber is sent from the past at most, before the live stream.
-MAX_BACKFILL_EVENTS = 1_000
 #: Seconds a client has to send its auth and filter frames.
 HANDSHAKE_SECONDS = 10.0
 
@@ -193,25 +190,5 @@ async def drain_client_frames(socket: web.WebSocketResponse) -> None:
 
 async def backfill(request: web.Request, wanted: EventFilter) -> list[dict[str, Any]]:
     """Stored events since the filter's `since` that match it, oldest first."""
-    statement = select(EventRow).where(EventRow.occurred >= wanted.occurred.since)
-    if wanted.occurred.until is not None:
-        statement = statement.where(EventRow.occurred <= wanted.occurred.until)
-    if wanted.event is not None and wanted.event.name:
-        statement = statement.where(EventRow.event.in_(wanted.event.name))
-    statement = statement.order_by(EventRow.occurred).limit(MAX_BACKFILL_EVENTS)
     async with request.app[keys.database].read_sessions() as session:
-        rows = list(await session.scalars(statement))
-    documents = [
-        {
-            "id": str(row.id),
-            "occurred": row.occurred.isoformat(),
-            "received": row.received.isoformat(),
-            "event": row.event,
-            "resource": row.resource,
-            "related": row.related,
-            "payload": row.payload,
-            "follows": str(row.follows) if row.follows else None,
-        }
-        for row in rows
-    ]
-    return [document for document in documents if wanted.matches(document)]
+        return await read_backfill_events(session, wanted)

@@ -8,14 +8,11 @@ queued for the `state` actors.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
-from sqlalchemy import delete, func, select
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, query_uuid, read_body
+from api.requests import path_uuid, query_uuid, read_body, read_body_as
 from api.responses import (
     json_model,
     json_models,
@@ -25,31 +22,36 @@ from api.responses import (
     orchestration_result,
 )
 from models.db.types import utcnow
-from models.errors import ObjectNotFound
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.messages.announcements import announcement
-from models.runs.flow_run_listing import FLOW_RUN_LISTING, listed_flow_run
-from models.runs.flow_run_transitions import (
-    create_flow_run,
-    current_state_row,
-    propose_flow_run_state,
+from models.runs.flow_run_listing import filter_flow_runs, listed_flow_run
+from models.runs.flow_run_transitions import create_flow_run, propose_flow_run_state
+from models.runs.flow_runs import (
+    count_flow_runs,
+    delete_flow_run,
+    read_flow_run,
+    read_flow_run_state,
     read_flow_run_states,
+    update_flow_run,
+    update_flow_run_labels,
 )
-from models.runs.flow_runs import FlowRun, FlowRunState
-from models.schemas.flow_runs import FlowRunCreate, FlowRunResponse, FlowRunUpdate
+from models.schemas.flow_runs import (
+    FlowRunCreate,
+    FlowRunResponse,
+    FlowRunUpdate,
+    flow_run_labels,
+)
 from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
 
 routes = web.RouteTableDef()
 
-
-async def read_response(session: Any, flow_run: FlowRun) -> FlowRunResponse:
-    return FlowRunResponse.from_row(flow_run, await current_state_row(session, flow_run))
+TAG = "Flow runs"
 
 
 @routes.post("/api/flow_runs/")
 @documented(
     "Create a flow run in its first state (PENDING unless given).",
-    tag="Flow runs",
+    tag=TAG,
     body=FlowRunCreate,
     response=FlowRunResponse,
     status=201,
@@ -68,89 +70,70 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/flow_runs/{id}")
-@documented("A flow run by id, with its current state.", tag="Flow runs", response=FlowRunResponse)
+@documented("A flow run by id, with its current state.", tag=TAG, response=FlowRunResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
-        flow_run = await session.get(FlowRun, path_uuid(request))
-        if flow_run is None:
-            raise ObjectNotFound("Flow run not found")
-        return json_model(await read_response(session, flow_run))
+        flow_run, state = await read_flow_run(session, path_uuid(request))
+    return json_model(FlowRunResponse.from_row(flow_run, state))
 
 
 @routes.patch("/api/flow_runs/{id}")
-@documented("Change the fields sent (others stay as they are).", tag="Flow runs",
+@documented("Change the fields sent (others stay as they are).", tag=TAG,
             body=FlowRunUpdate, status=204)  # fmt: skip
 async def update(request: web.Request) -> web.Response:
     changes = (await read_body(request, FlowRunUpdate)).changes()
     async with request.app[keys.database].sessions.begin() as session:
-        flow_run = await session.get(FlowRun, path_uuid(request), with_for_update=True)
-        if flow_run is None:
-            raise ObjectNotFound("Flow run not found")
-        for column, value in changes.items():
-            setattr(flow_run, column, value)
-        flow_run.updated = utcnow()
+        await update_flow_run(session, path_uuid(request), changes, utcnow())
     return no_content()
 
 
 @routes.patch("/api/flow_runs/{id}/labels")
-@documented("Add or replace labels; the others are kept.", tag="Flow runs", status=204)
+@documented("Add or replace labels; the others are kept.", tag=TAG, status=204)
 async def update_labels(request: web.Request) -> web.Response:
-    labels = await request.json()
-    if not isinstance(labels, dict):
-        raise web.HTTPUnprocessableEntity(reason="Labels must be a JSON object")
+    labels = await read_body_as(request, flow_run_labels)
     async with request.app[keys.database].sessions.begin() as session:
-        flow_run = await session.get(FlowRun, path_uuid(request), with_for_update=True)
-        if flow_run is None:
-            raise ObjectNotFound("Flow run not found")
-        flow_run.labels = {**(flow_run.labels or {}), **labels}
-        flow_run.updated = utcnow()
+        await update_flow_run_labels(session, path_uuid(request), labels, utcnow())
     return no_content()
 
 
 @routes.delete("/api/flow_runs/{id}")
-@documented("Delete a flow run and its state history.", tag="Flow runs", status=204)
+@documented("Delete a flow run and its state history.", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:
-        result = await session.execute(delete(FlowRun).where(FlowRun.id == path_uuid(request)))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise ObjectNotFound("Flow run not found")
+        await delete_flow_run(session, path_uuid(request))
     return no_content()
 
 
 @routes.post("/api/flow_runs/filter")
 @documented(
     "Flow runs matching a filter, sorted and paged (at most 200).",
-    tag="Flow runs",
+    tag=TAG,
     body=FlowRunFilterBody,
     response=FlowRunResponse,
     response_is_list=True,
 )
-async def filter_flow_runs(request: web.Request) -> web.Response:
+async def read_matching(request: web.Request) -> web.Response:
     body = await read_body(request, FlowRunFilterBody)
     async with request.app[keys.database].read_sessions() as session:
-        # Core on the session's connection: plain rows, none of the ORM's bookkeeping.
-        connection = await session.connection()
-        listing = body.apply(FLOW_RUN_LISTING, connection.dialect.name)
-        rows = (await connection.execute(listing)).all()
+        rows = await filter_flow_runs(session, body)
     now = utcnow()
     return json_values([listed_flow_run(row, now) for row in rows])
 
 
 @routes.post("/api/flow_runs/count")
-@documented("How many flow runs match a filter (a bare integer).", tag="Flow runs",
+@documented("How many flow runs match a filter (a bare integer).", tag=TAG,
             body=FlowRunCountBody)  # fmt: skip
 async def count(request: web.Request) -> web.Response:
     body = await read_body(request, FlowRunCountBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        total = await session.scalar(select(func.count(FlowRun.id)).where(body.where(dialect)))
+        total = await count_flow_runs(session, body)
     return json_value(total)
 
 
 @routes.post("/api/flow_runs/{id}/set_state")
 @documented(
     "Propose a state: ACCEPT, REJECT (with the state to take instead), WAIT or ABORT.",
-    tag="Flow runs",
+    tag=TAG,
     body=SetStateRequest,
     response=OrchestrationResultResponse,
     status=201,
@@ -176,7 +159,7 @@ async def set_state(request: web.Request) -> web.Response:
 @routes.get("/api/flow_run_states/")
 @documented(
     "The state history of a flow run, oldest first.",
-    tag="Flow runs",
+    tag=TAG,
     response=StateResponse,
     response_is_list=True,
     query={"flow_run_id": "the flow run"},
@@ -189,10 +172,8 @@ async def read_states(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/flow_run_states/{id}")
-@documented("One flow-run state by id.", tag="Flow runs", response=StateResponse)
+@documented("One flow-run state by id.", tag=TAG, response=StateResponse)
 async def read_state(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
-        state = await session.get(FlowRunState, path_uuid(request))
-    if state is None:
-        raise ObjectNotFound("Flow run state not found")
+        state = await read_flow_run_state(session, path_uuid(request))
     return json_model(StateResponse.from_row(state))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import select
 
 from api import keys
 from api.openapi import documented
@@ -11,7 +10,7 @@ from api.requests import read_body
 from api.responses import json_models
 from models.filters.bodies import LogFilterBody
 from models.messages.log_batches import number_log_records
-from models.runs.logs import Log
+from models.runs.logs import filter_logs
 from models.schemas.logs import LogRecord, LogResponse, read_log_batch
 
 routes = web.RouteTableDef()
@@ -47,6 +46,5 @@ async def create_logs(request: web.Request) -> web.Response:
 async def read_logs(request: web.Request) -> web.Response:
     body = await read_body(request, LogFilterBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        rows = list(await session.scalars(body.apply(select(Log), dialect)))
-    return json_models([LogResponse.model_validate(row) for row in rows], LogResponse)
+        logs = await filter_logs(session, body)
+    return json_models([LogResponse.model_validate(log) for log in logs], LogResponse)

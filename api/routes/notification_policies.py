@@ -4,16 +4,15 @@ delete, list. A template with an unknown placeholder is refused with 422."""
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import select
 
 from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, no_content
 from models.notifications.policies import (
-    NotificationPolicy,
     create_notification_policy,
     delete_notification_policy,
+    filter_notification_policies,
     read_notification_policy,
     update_notification_policy,
 )
@@ -44,12 +43,11 @@ async def create(request: web.Request) -> web.Response:
 @documented("Notification policies matching a filter, oldest first.", tag=TAG,
             body=NotificationPolicyFilterBody, response=NotificationPolicyResponse,
             response_is_list=True)  # fmt: skip
-async def filter_policies(request: web.Request) -> web.Response:
+async def read_matching(request: web.Request) -> web.Response:
     body = await read_body(request, NotificationPolicyFilterBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        policies = await session.scalars(body.apply(select(NotificationPolicy), dialect))
-        responses = [NotificationPolicyResponse.model_validate(policy) for policy in policies]
+        policies = await filter_notification_policies(session, body)
+    responses = [NotificationPolicyResponse.model_validate(policy) for policy in policies]
     return json_models(responses, NotificationPolicyResponse)
 
 

@@ -7,31 +7,33 @@ actors build them. Subflow placeholders and background tasks are created here.
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import func, select
 
 from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, query_uuid, read_body
 from api.responses import json_model, json_models, json_value, orchestration_result
 from models.db.types import utcnow
-from models.errors import ObjectNotFound
 from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
-from models.runs.task_run_transitions import (
-    create_task_run,
-    current_state_row,
-    propose_task_run_state,
+from models.runs.task_run_transitions import create_task_run, propose_task_run_state
+from models.runs.task_runs import (
+    count_task_runs,
+    filter_task_runs,
+    read_task_run,
+    read_task_run_state,
+    read_task_run_states,
 )
-from models.runs.task_runs import TaskRun, TaskRunState
 from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
 from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
 
 routes = web.RouteTableDef()
 
+TAG = "Task runs"
+
 
 @routes.post("/api/task_runs/")
 @documented(
     "Create a task run in its first state (subflow placeholders, background tasks).",
-    tag="Task runs",
+    tag=TAG,
     body=TaskRunCreate,
     response=TaskRunResponse,
     status=201,
@@ -45,60 +47,45 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/task_runs/{id}")
-@documented("A task run by id, with its current state.", tag="Task runs",
+@documented("A task run by id, with its current state.", tag=TAG,
             response=TaskRunResponse)  # fmt: skip
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
-        task_run = await session.get(TaskRun, path_uuid(request))
-        if task_run is None:
-            raise ObjectNotFound("Task run not found")
-        state = await current_state_row(session, task_run)
+        task_run, state = await read_task_run(session, path_uuid(request))
     return json_model(TaskRunResponse.from_row(task_run, state))
 
 
 @routes.post("/api/task_runs/filter")
 @documented(
     "Task runs matching a filter, sorted and paged (at most 200).",
-    tag="Task runs",
+    tag=TAG,
     body=TaskRunFilterBody,
     response=TaskRunResponse,
     response_is_list=True,
 )
-async def filter_task_runs(request: web.Request) -> web.Response:
+async def read_matching(request: web.Request) -> web.Response:
     body = await read_body(request, TaskRunFilterBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        runs = list(await session.scalars(body.apply(select(TaskRun), dialect)))
-        state_ids = [run.state_id for run in runs if run.state_id is not None]
-        states = {
-            state.id: state
-            for state in await session.scalars(
-                select(TaskRunState).where(TaskRunState.id.in_(state_ids))
-            )
-        }
+        runs = await filter_task_runs(session, body)
     now = utcnow()
-    responses = [
-        TaskRunResponse.from_row(run, states.get(run.state_id) if run.state_id else None, now)
-        for run in runs
-    ]
+    responses = [TaskRunResponse.from_row(run, state, now) for run, state in runs]
     return json_models(responses, TaskRunResponse)
 
 
 @routes.post("/api/task_runs/count")
-@documented("How many task runs match a filter (a bare integer).", tag="Task runs",
+@documented("How many task runs match a filter (a bare integer).", tag=TAG,
             body=TaskRunCountBody)  # fmt: skip
 async def count(request: web.Request) -> web.Response:
     body = await read_body(request, TaskRunCountBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        total = await session.scalar(select(func.count(TaskRun.id)).where(body.where(dialect)))
+        total = await count_task_runs(session, body)
     return json_value(total)
 
 
 @routes.post("/api/task_runs/{id}/set_state")
 @documented(
     "Propose a state for a task run created through REST.",
-    tag="Task runs",
+    tag=TAG,
     body=SetStateRequest,
     response=OrchestrationResultResponse,
     status=201,
@@ -116,7 +103,7 @@ async def set_state(request: web.Request) -> web.Response:
 @routes.get("/api/task_run_states/")
 @documented(
     "The state history of a task run, oldest first.",
-    tag="Task runs",
+    tag=TAG,
     response=StateResponse,
     response_is_list=True,
     query={"task_run_id": "the task run"},
@@ -124,20 +111,13 @@ async def set_state(request: web.Request) -> web.Response:
 async def read_states(request: web.Request) -> web.Response:
     task_run_id = query_uuid(request, "task_run_id")
     async with request.app[keys.database].read_sessions() as session:
-        states = await session.scalars(
-            select(TaskRunState)
-            .where(TaskRunState.task_run_id == task_run_id)
-            .order_by(TaskRunState.timestamp, TaskRunState.created)
-        )
-        rows = list(states)
-    return json_models([StateResponse.from_row(state) for state in rows], StateResponse)
+        states = await read_task_run_states(session, task_run_id)
+    return json_models([StateResponse.from_row(state) for state in states], StateResponse)
 
 
 @routes.get("/api/task_run_states/{id}")
-@documented("One task-run state by id.", tag="Task runs", response=StateResponse)
+@documented("One task-run state by id.", tag=TAG, response=StateResponse)
 async def read_state(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
-        state = await session.get(TaskRunState, path_uuid(request))
-    if state is None:
-        raise ObjectNotFound("Task run state not found")
+        state = await read_task_run_state(session, path_uuid(request))
     return json_model(StateResponse.from_row(state))

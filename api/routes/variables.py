@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from aiohttp import web
-from sqlalchemy import func, select
 
 from api import keys
 from api.openapi import documented
@@ -15,9 +14,10 @@ from models.db.types import utcnow
 from models.filters.variables import VariableCountBody, VariableFilterBody
 from models.schemas.variables import VariableCreate, VariableResponse, VariableUpdate
 from models.variables import (
-    Variable,
+    count_variables,
     create_variable,
     delete_variable,
+    filter_variables,
     read_variable,
     update_variable,
 )
@@ -98,11 +98,10 @@ async def remove_by_name(request: web.Request) -> web.Response:
 @documented("Variables matching a filter, sorted and paged (at most 200).", tag=TAG,
             body=VariableFilterBody, response=VariableResponse,
             response_is_list=True)  # fmt: skip
-async def filter_variables(request: web.Request) -> web.Response:
+async def read_matching(request: web.Request) -> web.Response:
     body = await read_body(request, VariableFilterBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        variables = list(await session.scalars(body.apply(select(Variable), dialect)))
+        variables = await filter_variables(session, body)
     return json_models([VariableResponse.model_validate(v) for v in variables], VariableResponse)
 
 
@@ -112,6 +111,5 @@ async def filter_variables(request: web.Request) -> web.Response:
 async def count(request: web.Request) -> web.Response:
     body = await read_body(request, VariableCountBody)
     async with request.app[keys.database].read_sessions() as session:
-        dialect = session.get_bind().dialect.name
-        total = await session.scalar(select(func.count(Variable.id)).where(body.where(dialect)))
+        total = await count_variables(session, body)
     return json_value(total)

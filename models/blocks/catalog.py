@@ -7,7 +7,8 @@ Clients register what they need themselves: `GET /block_types/slug/{slug}` and t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid4
 
 from sqlalchemy import delete, select
@@ -16,20 +17,24 @@ from models.blocks.checksums import block_schema_checksum
 from models.blocks.tables import BlockSchema, BlockType
 from models.db.dialect import dialect_insert
 from models.db.types import utcnow
-from models.errors import ObjectAlreadyExists, ObjectNotFound, SignalboxError
+from models.errors import Forbidden, ObjectAlreadyExists, ObjectNotFound
+from models.filters.base import list_matching
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from models.filters.blocks import BlockSchemaFilterBody, BlockTypeFilterBody
     from models.schemas.blocks import BlockSchemaCreate, BlockTypeCreate
 
-
-class ProtectedBlockType(SignalboxError):
-    """Protected block types cannot be deleted."""
+#: Names a client may not give its own block types: Prefect's own system types use them.
+RESERVED_NAME_PREFIX: Final = "prefect"
 
 
 async def create_block_type(session: AsyncSession, body: BlockTypeCreate) -> BlockType:
-    """A new block type; raises ObjectAlreadyExists when its name or slug is taken."""
+    """A new block type; raises ObjectAlreadyExists when its name or slug is taken, and
+    Forbidden for a name beginning with "Prefect"."""
+    if body.name.lower().startswith(RESERVED_NAME_PREFIX):
+        raise Forbidden("Block type names beginning with 'Prefect' are reserved.")
     now = utcnow()
     inserted = await session.scalar(
         dialect_insert(session, BlockType)
@@ -58,11 +63,28 @@ async def read_block_type_by_slug(session: AsyncSession, slug: str) -> BlockType
     return block_type
 
 
+async def update_block_type(
+    session: AsyncSession, block_type_id: UUID, changes: dict[str, Any], now: datetime
+) -> None:
+    """Set the columns in `changes`; raises ObjectNotFound."""
+    block_type = await read_block_type(session, block_type_id)
+    # Only a real change is written: clients send this for every block they save.
+    if any(getattr(block_type, column) != value for column, value in changes.items()):
+        for column, value in changes.items():
+            setattr(block_type, column, value)
+        block_type.updated = now
+
+
+async def filter_block_types(session: AsyncSession, body: BlockTypeFilterBody) -> list[BlockType]:
+    """The block types matching a filter body, by name, paged."""
+    return await list_matching(session, select(BlockType), body)
+
+
 async def delete_block_type(session: AsyncSession, block_type_id: UUID) -> None:
-    """Delete a block type with its schemas and documents; protected types are refused."""
+    """Delete a block type with its schemas and documents; protected types are Forbidden."""
     block_type = await read_block_type(session, block_type_id)
     if block_type.is_protected:
-        raise ProtectedBlockType("protected block types cannot be deleted.")
+        raise Forbidden("protected block types cannot be deleted.")
     await session.execute(delete(BlockType).where(BlockType.id == block_type_id))
 
 
@@ -117,11 +139,18 @@ async def read_block_schema_by_checksum(
 
 
 async def delete_block_schema(session: AsyncSession, block_schema_id: UUID) -> None:
-    """Delete a schema (and the documents written with it); protected types' are refused."""
+    """Delete a schema (and the documents written with it); protected types' are Forbidden."""
     schema = await read_block_schema(session, block_schema_id)
-    if (await read_block_type(session, schema.block_type_id)).is_protected:
-        raise ProtectedBlockType("Block schemas for protected block types cannot be deleted.")
+    if schema.block_type.is_protected:
+        raise Forbidden("Block schemas for protected block types cannot be deleted.")
     await session.execute(delete(BlockSchema).where(BlockSchema.id == block_schema_id))
+
+
+async def filter_block_schemas(
+    session: AsyncSession, body: BlockSchemaFilterBody
+) -> list[BlockSchema]:
+    """The block schemas matching a filter body, newest first, paged."""
+    return await list_matching(session, select(BlockSchema), body)
 
 
 async def read_block_types_by_id(

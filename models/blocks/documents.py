@@ -14,13 +14,20 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import delete, select
 
-from models.blocks.catalog import read_block_schema, read_block_type, read_block_types_by_id
+from models.blocks.catalog import (
+    read_block_schema,
+    read_block_type,
+    read_block_type_by_slug,
+    read_block_types_by_id,
+)
 from models.blocks.encryption import decrypt_data, encrypt_data
 from models.blocks.secrets import keep_unchanged_secrets, obfuscate_secrets, secret_values
 from models.blocks.tables import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
 from models.db.dialect import dialect_insert
 from models.db.types import utcnow
 from models.errors import InvalidRequest, ObjectAlreadyExists, ObjectNotFound
+from models.filters.base import count_matching
+from models.filters.blocks import BlockDocumentSort
 from models.schemas.blocks import (
     BlockDocumentCreate,
     BlockDocumentResponse,
@@ -33,6 +40,8 @@ if TYPE_CHECKING:
     from cryptography.fernet import Fernet
     from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from models.filters.blocks import BlockDocumentCountBody, BlockDocumentFilterBody
 
 #: How deep references are followed; deeper graphs are cut (Prefect refuses past 50).
 MAX_REFERENCE_DEPTH: Final = 50
@@ -70,8 +79,9 @@ def separate_references(data: dict[str, Any]) -> tuple[dict[str, Any], list[tupl
 
 async def create_block_document(
     session: AsyncSession, body: BlockDocumentCreate, fernet: Fernet
-) -> UUID:
-    """Store a new document and return its id; its name is unique within its block type."""
+) -> BlockDocumentResponse:
+    """Store a new document and return it as read back; its name is unique within its block
+    type (ObjectAlreadyExists)."""
     block_type = await read_block_type(session, body.block_type_id)
     await read_block_schema(session, body.block_schema_id)
     plain, references = separate_references(body.data)
@@ -96,7 +106,7 @@ async def create_block_document(
     if inserted is None:
         raise ObjectAlreadyExists("Block already exists")
     await add_references(session, document_id, references)
-    return document_id
+    return await read_block_document(session, document_id, fernet)
 
 
 async def add_references(
@@ -206,6 +216,41 @@ async def read_block_documents(
         query = query.limit(limit)
     documents = list(await session.scalars(query))
     return await describe_documents(session, documents, fernet, include_secrets)
+
+
+async def filter_block_documents(
+    session: AsyncSession, body: BlockDocumentFilterBody, fernet: Fernet
+) -> list[BlockDocumentResponse]:
+    """The documents matching a filter body, sorted and paged (secrets only when it asks)."""
+    return await read_block_documents(
+        session,
+        body.where(session.get_bind().dialect.name),
+        order_by=body.order_by(),
+        fernet=fernet,
+        include_secrets=body.include_secrets,
+        limit=body.limit,
+        offset=body.offset,
+    )
+
+
+async def count_block_documents(session: AsyncSession, body: BlockDocumentCountBody) -> int:
+    """How many block documents match a filter body."""
+    return await count_matching(session, BlockDocument.id, body)
+
+
+async def read_named_block_documents(
+    session: AsyncSession, slug: str, fernet: Fernet, *, include_secrets: bool = False
+) -> list[BlockDocumentResponse]:
+    """Every named (not anonymous) document of the block type with that slug, by name;
+    raises ObjectNotFound for an unknown slug."""
+    block_type = await read_block_type_by_slug(session, slug)
+    return await read_block_documents(
+        session,
+        (BlockDocument.block_type_id == block_type.id) & BlockDocument.is_anonymous.is_(False),
+        order_by=BlockDocumentSort.NAME_ASC.order_by(),
+        fernet=fernet,
+        include_secrets=include_secrets,
+    )
 
 
 async def read_block_document(

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db.base import Base, Created, Id, Name, Updated
 
@@ -44,6 +44,9 @@ class BlockSchema(Base):
     block_type_id: Mapped[UUID] = mapped_column(
         ForeignKey("block_type.id", ondelete="CASCADE"), index=True
     )
+
+    # Loaded with the schema: every answer about a schema nests its block type.
+    block_type: Mapped[BlockType] = relationship(lazy="selectin")
 
 
 class BlockDocument(Base):

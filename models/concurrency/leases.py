@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, insert, select, upda
 from models.concurrency.slots import (
     Acquisition,
     Mode,
+    create_missing_limits,
     give_back_slots,
     limits_to_take,
     read_limits_by_name,
@@ -75,12 +76,17 @@ async def acquire_leased_slots(
     now: datetime,
     duration: timedelta,
     holder: dict[str, Any] | None = None,
+    *,
+    create_if_missing: bool = False,
 ) -> tuple[Acquisition, UUID | None]:
     """Take `slots` on every active limit named under a new lease, or on none of them.
 
     Returns the acquisition and the lease (None when no limit is known, or when refused).
     Raises InvalidRequest as `acquire_slots` does; a refusal is counted, so commit it.
+    `create_if_missing` first creates the unknown names as inactive limits.
     """
+    if create_if_missing:
+        await create_missing_limits(session, names)
     limits = await read_limits_by_name(session, names)
     if not limits:
         return Acquisition([], []), None

@@ -159,14 +159,23 @@ async def create_missing_limits(session: AsyncSession, names: Sequence[str]) -> 
 
 
 async def acquire_slots(
-    session: AsyncSession, names: Sequence[str], slots: int, mode: Mode, now: datetime
+    session: AsyncSession,
+    names: Sequence[str],
+    slots: int,
+    mode: Mode,
+    now: datetime,
+    *,
+    create_if_missing: bool = False,
 ) -> Acquisition:
     """Take `slots` on every active limit named, or on none of them.
 
     Raises InvalidRequest when a limit could never hold that many, or when a rate limit is
     asked of a limit that does not decay. A refusal is counted in `denied_slots` (so call
     this in a transaction that commits even when refused) and comes with a Retry-After.
+    `create_if_missing` first creates the unknown names as inactive limits.
     """
+    if create_if_missing:
+        await create_missing_limits(session, names)
     limits = await read_limits_by_name(session, names)
     ids = limits_to_take(limits, slots, mode)
     if not ids:

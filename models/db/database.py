@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event, pool
+from sqlalchemy import Engine, event, pool, text
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -105,6 +105,11 @@ class Database:
         if self.checkpointer is not None:
             await asyncio.to_thread(self.checkpointer.close)
         self.writer.engine.dispose()
+
+
+async def ping_database(session: AsyncSession) -> None:
+    """Run the cheapest query there is; raises when the database does not answer."""
+    await session.execute(text("SELECT 1"))
 
 
 def open_database(settings: Settings, **engine_options: Any) -> Database:

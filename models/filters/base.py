@@ -1,15 +1,22 @@
-"""The frame every filter shares: operators, how criteria combine, and paging a filter body."""
+"""The frame every filter shares: operators, how criteria combine, paging a filter body, and
+listing or counting what a body matches."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import ColumnElement, Select, and_, or_, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from models.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import InstrumentedAttribute
+
+Row = TypeVar("Row")
 
 #: Objects a filter call returns when the body says nothing (or null) about `limit`.
 DEFAULT_LIMIT: Final = 200
@@ -86,6 +93,10 @@ class FilterBody(BaseModel):
             return {key: value for key, value in data.items() if value is not None}
         return data
 
+    def where(self, dialect: str) -> ColumnElement[bool]:
+        """Every criterion of the body as one where-clause; TRUE when it has none."""
+        raise NotImplementedError
+
 
 class PagedFilterBody(FilterBody):
     """A filter body that returns a page of objects."""
@@ -112,12 +123,23 @@ class PagedFilterBody(FilterBody):
 class Listing(PagedFilterBody):
     """A filter body that lists objects: a where-clause, an order, a page."""
 
-    def where(self, dialect: str) -> ColumnElement[bool]:
-        raise NotImplementedError
-
     def order_by(self) -> list[ColumnElement[Any]]:
         raise NotImplementedError
 
     def apply(self, statement: Select[Any], dialect: str) -> Select[Any]:
         """`statement` (a SELECT from the listed table) filtered, ordered and paged."""
         return self.page(statement.where(self.where(dialect)).order_by(*self.order_by()))
+
+
+async def list_matching(session: AsyncSession, statement: Select[Row], body: Listing) -> list[Row]:
+    """The objects `statement` selects that match the body, in its order, one page of them."""
+    dialect = session.get_bind().dialect.name
+    return list(await session.scalars(body.apply(statement, dialect)))
+
+
+async def count_matching(
+    session: AsyncSession, key: InstrumentedAttribute[Any], body: FilterBody
+) -> int:
+    """How many rows of `key`'s table match the body."""
+    dialect = session.get_bind().dialect.name
+    return await session.scalar(select(func.count(key)).where(body.where(dialect))) or 0

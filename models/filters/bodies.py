@@ -3,7 +3,7 @@
 A flow-run body may also filter on the run's flow, deployment, task runs, work pool and
 work queue; each of those becomes `flow_run.<key> IN (SELECT ... WHERE ...)`. The other
 bodies relate their objects the same way. Every clause works on SQLite and PostgreSQL:
-the route passes `session.bind.dialect.name` as `dialect`.
+`list_matching` and `count_matching` (models/filters/base.py) pass the session's dialect.
 """
 
 from __future__ import annotations

@@ -12,13 +12,12 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid5
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models.blocks.checksums import block_schema_checksum
 from models.blocks.tables import BlockSchema, BlockType
 from models.db.dialect import dialect_insert
 from models.db.types import utcnow
-from models.notifications.channels import CHANNEL_FOR_BLOCK_TYPE
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,14 +66,6 @@ def notification_block_types() -> list[dict[str, Any]]:
             entry["version"] = SIGNED_WEBHOOK_VERSION
         registered.append(entry)
     return registered
-
-
-async def notification_block_types_registered(session: AsyncSession) -> bool:
-    """Whether all nine types are there (a cheap read before registering)."""
-    count = await session.scalar(
-        select(func.count(BlockType.id)).where(BlockType.slug.in_(CHANNEL_FOR_BLOCK_TYPE))
-    )
-    return count == len(CHANNEL_FOR_BLOCK_TYPE)
 
 
 async def register_notification_block_types(session: AsyncSession) -> None:

@@ -14,6 +14,11 @@ from models.notifications.deliveries import Delivery, DeliveryAttempt
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from models.schemas.deliveries import DeliveryFilterBody
+
+#: A delivery with its attempts in order (None when they were not asked for).
+DeliveryHistory = tuple[Delivery, list[DeliveryAttempt] | None]
+
 
 async def read_deliveries(
     session: AsyncSession,
@@ -62,3 +67,36 @@ async def read_attempts(
     for attempt in attempts:
         found[attempt.delivery_id].append(attempt)
     return found
+
+
+async def filter_deliveries(
+    session: AsyncSession,
+    body: DeliveryFilterBody,
+    *,
+    flow_run_id: UUID | None = None,
+    policy_id: UUID | None = None,
+) -> list[DeliveryHistory]:
+    """The deliveries matching a filter body, newest first, with their attempts when it asks.
+
+    `flow_run_id` and `policy_id` (from the path) take the place of the body's own.
+    """
+    deliveries = await read_deliveries(
+        session,
+        flow_run_id=flow_run_id or body.flow_run_id,
+        policy_id=policy_id or body.policy_id,
+        statuses=body.statuses,
+        channels=[channel.value for channel in body.channels or []],
+        limit=body.limit,
+        offset=body.offset,
+    )
+    if not body.include_attempts:
+        return [(delivery, None) for delivery in deliveries]
+    attempts = await read_attempts(session, [delivery.id for delivery in deliveries])
+    return [(delivery, attempts[delivery.id]) for delivery in deliveries]
+
+
+async def read_delivery_history(session: AsyncSession, delivery_id: UUID) -> DeliveryHistory:
+    """One delivery with every attempt; raises ObjectNotFound."""
+    delivery = await read_delivery(session, delivery_id)
+    attempts = await read_attempts(session, [delivery.id])
+    return delivery, attempts[delivery.id]

@@ -12,10 +12,13 @@ from models.blocks.tables import BlockDocument, BlockType
 from models.db.base import Base, Created, Id, Updated
 from models.db.types import utcnow
 from models.errors import InvalidRequest, ObjectNotFound
+from models.filters.base import list_matching
 from models.notifications.channels import CHANNEL_FOR_BLOCK_TYPE
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from models.schemas.notification_policies import NotificationPolicyFilterBody
 
 
 class NotificationPolicy(Base):
@@ -95,3 +98,10 @@ async def delete_notification_policy(session: AsyncSession, policy_id: UUID) -> 
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise ObjectNotFound("Flow run notification policy not found")
+
+
+async def filter_notification_policies(
+    session: AsyncSession, body: NotificationPolicyFilterBody
+) -> list[NotificationPolicy]:
+    """The notification policies matching a filter body, oldest first, paged."""
+    return await list_matching(session, select(NotificationPolicy), body)

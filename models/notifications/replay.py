@@ -53,6 +53,16 @@ async def reopen_delivery(session: AsyncSession, delivery_id: UUID) -> QueuedDel
     return QueuedDelivery(delivery.id, channel)
 
 
+async def replay_delivery(
+    session: AsyncSession, delivery_id: UUID
+) -> tuple[QueuedDelivery, Delivery]:
+    """Reopen a failed or dead delivery: what to queue, and the delivery as it now is."""
+    queued = await reopen_delivery(session, delivery_id)
+    delivery = await session.get(Delivery, queued.id)  # from the session, no second read
+    assert delivery is not None  # reopen_delivery found and locked it
+    return queued, delivery
+
+
 async def reopen_failed_deliveries(
     session: AsyncSession, limit: int = 1000
 ) -> list[QueuedDelivery]:

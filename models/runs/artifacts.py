@@ -12,9 +12,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.db.base import Base, Created, Id, Updated
 from models.db.dialect import dialect_insert
 from models.errors import ObjectNotFound
+from models.filters.base import count_matching, list_matching
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from models.filters.artifacts import (
+        ArtifactCountBody,
+        ArtifactFilterBody,
+        LatestArtifactCountBody,
+        LatestArtifactFilterBody,
+    )
 
 #: What the reference answers (404) for an unknown artifact.
 NOT_FOUND_DETAIL: Final = "Artifact not found."
@@ -178,3 +186,25 @@ async def delete_artifact(session: AsyncSession, artifact_id: UUID) -> None:
     collection.updated = previous.updated
     for column in PUBLISHED_COLUMNS:
         setattr(collection, column, getattr(previous, column))
+
+
+async def filter_artifacts(session: AsyncSession, body: ArtifactFilterBody) -> list[Artifact]:
+    """The artifacts matching a filter body, sorted and paged."""
+    return await list_matching(session, select(Artifact), body)
+
+
+async def count_artifacts(session: AsyncSession, body: ArtifactCountBody) -> int:
+    """How many artifacts match a filter body."""
+    return await count_matching(session, Artifact.id, body)
+
+
+async def filter_latest_artifacts(
+    session: AsyncSession, body: LatestArtifactFilterBody
+) -> list[ArtifactCollection]:
+    """The latest artifact of each key matching a filter body, sorted and paged."""
+    return await list_matching(session, select(ArtifactCollection), body)
+
+
+async def count_latest_artifacts(session: AsyncSession, body: LatestArtifactCountBody) -> int:
+    """How many keys have a latest artifact matching a filter body."""
+    return await count_matching(session, ArtifactCollection.id, body)

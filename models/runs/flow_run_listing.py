@@ -29,7 +29,13 @@ from models.schemas.flow_runs import (
 from models.schemas.states import STATE_DETAILS_DEFAULTS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import Row
+    from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.sql.elements import ColumnElement, KeyedColumnElement
+
+    from models.filters.bodies import FlowRunFilterBody
 
 
 def as_written(column: KeyedColumnElement[Any]) -> ColumnElement[Any]:
@@ -73,6 +79,18 @@ LISTED_COLUMNS: Final = (
 FLOW_RUN_LISTING: Final[Select[Any]] = select(*map(as_written, LISTED_COLUMNS)).outerjoin(
     _states, _states.c.id == _runs.c.state_id
 )
+
+
+async def filter_flow_runs(session: AsyncSession, body: FlowRunFilterBody) -> Sequence[Row[Any]]:
+    """The rows of FLOW_RUN_LISTING matching a filter body, sorted and paged.
+
+    Turn them into answers with `listed_flow_run` once the session is closed: the
+    connection goes back to the pool before the CPU work starts.
+    """
+    # Core on the session's connection: plain rows, none of the ORM's bookkeeping.
+    connection = await session.connection()
+    listing = body.apply(FLOW_RUN_LISTING, connection.dialect.name)
+    return (await connection.execute(listing)).all()
 
 
 def listed_flow_run(row: Any, now: datetime) -> dict[str, Any]:

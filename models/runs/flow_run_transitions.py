@@ -35,7 +35,6 @@ from models.schemas.states import StateCreate
 from models.states import StateType
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
 
 
@@ -95,13 +94,6 @@ def snapshot_of(flow_run: Any, current: State | None) -> RunSnapshot:
         total_run_time_seconds=flow_run.total_run_time_seconds,
         empirical_policy=dict(flow_run.empirical_policy or {}),
     )
-
-
-async def current_state_row(session: AsyncSession, flow_run: FlowRun) -> FlowRunState | None:
-    """The history row of the run's current state (None before it has one)."""
-    if flow_run.state_id is None:
-        return None
-    return await session.get(FlowRunState, flow_run.state_id)
 
 
 def write_state(
@@ -199,16 +191,6 @@ def propose_flow_run_state(
         event=event,
         parent_task_run_id=flow_run.parent_task_run_id,
     )
-
-
-async def read_flow_run_states(session: AsyncSession, flow_run_id: UUID) -> list[FlowRunState]:
-    """The run's state history, oldest first."""
-    result = await session.scalars(
-        select(FlowRunState)
-        .where(FlowRunState.flow_run_id == flow_run_id)
-        .order_by(FlowRunState.timestamp, FlowRunState.created)
-    )
-    return list(result)
 
 
 def create_flow_run(

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid, delete, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db.base import Base, Created, Id, Name, Updated
+from models.errors import ObjectNotFound
+from models.filters.base import count_matching
+from models.runs.state_history import read_history, read_history_row
 from models.states import StateType
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from models.filters.bodies import FlowRunCountBody
+
+#: What the reference answers (404) for an unknown flow run.
+NOT_FOUND_DETAIL: Final = "Flow run not found"
 
 
 class FlowRun(Base):
@@ -120,3 +131,69 @@ class FlowRunState(Base):
     state_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: The client's result record, kept opaque and echoed back.
     data: Mapped[Any | None]
+
+
+async def current_state_row(session: AsyncSession, flow_run: FlowRun) -> FlowRunState | None:
+    """The history row of the run's current state (None before it has one)."""
+    if flow_run.state_id is None:
+        return None
+    return await session.get(FlowRunState, flow_run.state_id)
+
+
+async def read_flow_run(
+    session: AsyncSession, flow_run_id: UUID
+) -> tuple[FlowRun, FlowRunState | None]:
+    """The flow run with its current state's history row; raises ObjectNotFound."""
+    flow_run = await session.get(FlowRun, flow_run_id)
+    if flow_run is None:
+        raise ObjectNotFound(NOT_FOUND_DETAIL)
+    return flow_run, await current_state_row(session, flow_run)
+
+
+async def lock_flow_run(session: AsyncSession, flow_run_id: UUID) -> FlowRun:
+    """The flow run, locked until the transaction ends (on PostgreSQL); ObjectNotFound."""
+    flow_run = await session.get(FlowRun, flow_run_id, with_for_update=True)
+    if flow_run is None:
+        raise ObjectNotFound(NOT_FOUND_DETAIL)
+    return flow_run
+
+
+async def update_flow_run(
+    session: AsyncSession, flow_run_id: UUID, changes: dict[str, Any], now: datetime
+) -> None:
+    """Set the columns in `changes`; raises ObjectNotFound."""
+    flow_run = await lock_flow_run(session, flow_run_id)
+    for column, value in changes.items():
+        setattr(flow_run, column, value)
+    flow_run.updated = now
+
+
+async def update_flow_run_labels(
+    session: AsyncSession, flow_run_id: UUID, labels: dict[str, Any], now: datetime
+) -> None:
+    """Add or replace the labels given and keep the others; raises ObjectNotFound."""
+    flow_run = await lock_flow_run(session, flow_run_id)
+    flow_run.labels = {**(flow_run.labels or {}), **labels}
+    flow_run.updated = now
+
+
+async def delete_flow_run(session: AsyncSession, flow_run_id: UUID) -> None:
+    """Delete a flow run and (by cascade) its state history; raises ObjectNotFound."""
+    result = await session.execute(delete(FlowRun).where(FlowRun.id == flow_run_id))
+    if not result.rowcount:  # type: ignore[attr-defined]  # a DELETE's result has one
+        raise ObjectNotFound(NOT_FOUND_DETAIL)
+
+
+async def count_flow_runs(session: AsyncSession, body: FlowRunCountBody) -> int:
+    """How many flow runs match a filter body."""
+    return await count_matching(session, FlowRun.id, body)
+
+
+async def read_flow_run_states(session: AsyncSession, flow_run_id: UUID) -> list[FlowRunState]:
+    """The run's state history, oldest first."""
+    return await read_history(session, FlowRunState, FlowRunState.flow_run_id == flow_run_id)
+
+
+async def read_flow_run_state(session: AsyncSession, state_id: UUID) -> FlowRunState:
+    """One history row by id; raises ObjectNotFound."""
+    return await read_history_row(session, FlowRunState, state_id, "Flow run state not found")

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
+from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.db.base import Base, Created, Id, Name, Updated
 from models.db.dialect import ignoring_duplicates
+from models.errors import ObjectNotFound
+from models.filters.base import count_matching, list_matching
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from models.filters.bodies import FlowCountBody, FlowFilterBody
+
+#: What the reference answers (404) for an unknown flow.
+NOT_FOUND_DETAIL: Final = "Flow not found"
 
 
 class Flow(Base):
@@ -35,3 +46,36 @@ def find_or_create_flow(session: Session, row: dict[str, Any]) -> tuple[Flow, bo
     inserted = session.execute(ignoring_duplicates(session, Flow, ["name"]), [row]).first()
     flow = session.scalars(select(Flow).where(Flow.name == row["name"])).one()
     return flow, inserted is not None
+
+
+async def read_flow(session: AsyncSession, flow_id: UUID) -> Flow:
+    """The flow with that id; raises ObjectNotFound."""
+    flow = await session.get(Flow, flow_id)
+    if flow is None:
+        raise ObjectNotFound(NOT_FOUND_DETAIL)
+    return flow
+
+
+async def read_flow_by_name(session: AsyncSession, name: str) -> Flow:
+    """The flow with that name; raises ObjectNotFound."""
+    flow = await session.scalar(select(Flow).where(Flow.name == name))
+    if flow is None:
+        raise ObjectNotFound(NOT_FOUND_DETAIL)
+    return flow
+
+
+async def filter_flows(session: AsyncSession, body: FlowFilterBody) -> list[Flow]:
+    """The flows matching a filter body, sorted and paged."""
+    return await list_matching(session, select(Flow), body)
+
+
+async def count_flows(session: AsyncSession, body: FlowCountBody) -> int:
+    """How many flows match a filter body."""
+    return await count_matching(session, Flow.id, body)
+
+
+async def delete_flow(session: AsyncSession, flow_id: UUID) -> None:
+    """Delete a flow and (by cascade) its runs; raises ObjectNotFound."""
+    result = await session.execute(delete(Flow).where(Flow.id == flow_id))
+    if not result.rowcount:  # type: ignore[attr-defined]  # a DELETE's result has one
+        raise ObjectNotFound(NOT_FOUND_DETAIL)

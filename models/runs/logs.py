@@ -6,15 +6,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 from uuid import UUID
 
-from sqlalchemy import Index, String, Text, text
+from sqlalchemy import Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db.base import Base, Created, Id
+from models.filters.base import list_matching
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
 
     from models.db.dialect import DriverInsert
+    from models.filters.bodies import LogFilterBody
 
 
 #: Only records of a task run have an entry in its index: a filter on task runs implies it.
@@ -56,3 +59,8 @@ def insert_logs(session: Session, insert: DriverInsert) -> None:
     """Run a prepared insert of log records (see `models.db.dialect.prepare_log_insert`)."""
     if insert.parameters:
         session.connection().exec_driver_sql(insert.sql, insert.parameters)
+
+
+async def filter_logs(session: AsyncSession, body: LogFilterBody) -> list[Log]:
+    """The log records matching a filter body, sorted and paged."""
+    return await list_matching(session, select(Log), body)

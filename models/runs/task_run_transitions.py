@@ -16,7 +16,7 @@ from models.orchestration.bookkeeping import enter_state
 from models.orchestration.task_run_policy import orchestrate
 from models.orchestration.transitions import RunSnapshot, State, Transition
 from models.runs.flow_run_transitions import Outcome
-from models.runs.task_runs import TaskRun, TaskRunState
+from models.runs.task_runs import TaskRun, TaskRunState, current_state_row
 from models.schemas.states import StateCreate
 from models.states import StateType
 
@@ -37,10 +37,6 @@ def snapshot_of(task_run: TaskRun, current: TaskRunState | None) -> RunSnapshot:
         total_run_time_seconds=task_run.total_run_time_seconds,
         empirical_policy=dict(task_run.empirical_policy or {}),
     )
-
-
-async def current_state_row(session: AsyncSession, task_run: TaskRun) -> TaskRunState | None:
-    return None if task_run.state_id is None else await session.get(TaskRunState, task_run.state_id)
 
 
 def write_state(session: AsyncSession, task_run: TaskRun, run: RunSnapshot, state: State) -> State:

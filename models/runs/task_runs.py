@@ -14,7 +14,10 @@ from models.concurrency.tables import ConcurrencyLease
 from models.db.base import Base, Created, Id, Name, Updated
 from models.db.dialect import ignore_duplicates, insert_ignoring_duplicates, per_dialect, upsert
 from models.db.types import utcnow
+from models.errors import ObjectNotFound
 from models.events.tables import INSERT_EVENTS
+from models.filters.base import count_matching, list_matching
+from models.runs.state_history import read_history, read_history_row
 from models.states import StateType, is_terminal
 
 if TYPE_CHECKING:
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
 
+    from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
     from models.orchestration.transitions import State
     from models.schemas.task_run_events import TaskRunStateRows
 
@@ -247,3 +251,49 @@ async def mirror_child_flow_run_state(
         ).total_seconds()
     task_run.updated = utcnow()
     return True
+
+
+async def current_state_row(session: AsyncSession, task_run: TaskRun) -> TaskRunState | None:
+    """The history row of the run's current state (None before it has one)."""
+    return None if task_run.state_id is None else await session.get(TaskRunState, task_run.state_id)
+
+
+async def read_task_run(
+    session: AsyncSession, task_run_id: UUID
+) -> tuple[TaskRun, TaskRunState | None]:
+    """The task run with its current state's history row; raises ObjectNotFound."""
+    task_run = await session.get(TaskRun, task_run_id)
+    if task_run is None:
+        raise ObjectNotFound("Task run not found")
+    return task_run, await current_state_row(session, task_run)
+
+
+async def filter_task_runs(
+    session: AsyncSession, body: TaskRunFilterBody
+) -> list[tuple[TaskRun, TaskRunState | None]]:
+    """The task runs matching a filter body, sorted and paged, each with its current state."""
+    runs = await list_matching(session, select(TaskRun), body)
+    state_ids = [run.state_id for run in runs if run.state_id is not None]
+    # One query for every current state, not one per run.
+    states = {
+        state.id: state
+        for state in await session.scalars(
+            select(TaskRunState).where(TaskRunState.id.in_(state_ids))
+        )
+    }
+    return [(run, states.get(run.state_id) if run.state_id else None) for run in runs]
+
+
+async def count_task_runs(session: AsyncSession, body: TaskRunCountBody) -> int:
+    """How many task runs match a filter body."""
+    return await count_matching(session, TaskRun.id, body)
+
+
+async def read_task_run_states(session: AsyncSession, task_run_id: UUID) -> list[TaskRunState]:
+    """The run's state history, oldest first."""
+    return await read_history(session, TaskRunState, TaskRunState.task_run_id == task_run_id)
+
+
+async def read_task_run_state(session: AsyncSession, state_id: UUID) -> TaskRunState:
+    """One history row by id; raises ObjectNotFound."""
+    return await read_history_row(session, TaskRunState, state_id, "Task run state not found")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     NonNegativeInt,
+    TypeAdapter,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -123,6 +124,10 @@ class FlowRunUpdate(BaseModel):
     def changes(self) -> dict[str, Any]:
         """The column values to write: the fields the client sent, and nothing else."""
         return self.model_dump(exclude_unset=True)
+
+
+#: The body of PATCH /api/flow_runs/{id}/labels: labels to add or replace.
+flow_run_labels: Final = TypeAdapter(dict[str, Any])
 
 
 class FlowRunResponse(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from models.blocks.tables import BlockDocument
+from models.blocks.tables import BlockDocument, BlockType
 from models.db.database import Database
 from tests.unit.test_block_checksums import MY_CONFIG_FIELDS, PREFECT_CHECKSUMS
 
@@ -180,6 +180,9 @@ async def test_block_types_are_read_changed_listed_and_deleted(api: TestClient) 
     reserved = await api.post("/api/block_types/", json={**MY_CONFIG_TYPE, "name": "Prefect X",
                                                           "slug": "prefect-x"})  # fmt: skip
     assert reserved.status == 403
+    assert await reserved.json() == {
+        "detail": "Block type names beginning with 'Prefect' are reserved."
+    }
     response = await api.patch(f"/api/block_types/{block_type['id']}", json={"description": "new"})
     assert response.status == 204
     read = await (await api.get(f"/api/block_types/{block_type['id']}")).json()
@@ -215,7 +218,9 @@ async def test_the_nine_notification_types_are_registered_protected_with_prefect
             found = await api.get(f"/api/block_schemas/checksum/{checksum}?version=3.9.1")
             assert (await found.json())["block_type_id"] == block_type["id"]
     slack = await (await api.get("/api/block_types/slug/slack-webhook")).json()
-    assert (await api.delete(f"/api/block_types/{slack['id']}")).status == 403
+    refused = await api.delete(f"/api/block_types/{slack['id']}")
+    assert refused.status == 403
+    assert await refused.json() == {"detail": "protected block types cannot be deleted."}
     schemas = await (
         await api.post("/api/block_schemas/filter",
                        json={"block_schemas": {"block_type_id": {"any_": [slack["id"]]}}})
@@ -226,3 +231,12 @@ async def test_the_nine_notification_types_are_registered_protected_with_prefect
     # Registering again changes nothing.
     assert (await api.post("/api/block_types/install_system_block_types")).status == 200
     assert len(await (await api.post("/api/block_types/filter", json={})).json()) == 9
+
+
+async def test_the_notification_types_are_registered_when_the_api_starts(
+    api: TestClient, database: Database
+) -> None:
+    # No request has been made yet: the API registered them while it started.
+    async with database.read_sessions() as session:
+        slugs = await session.scalars(select(BlockType.slug))
+        assert sorted(slugs) == sorted(PREFECT_CHECKSUMS)
