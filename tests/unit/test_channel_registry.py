@@ -36,6 +36,8 @@ def test_every_declared_queue_has_exactly_one_pool_named_like_it() -> None:
         [pool] = [pool for pool in POOLS if queue in pool.queues]
         assert pool.queues == (queue,) and pool.name == queue
     assert set(SERVICES_AND_NOTIFY.queues) == declared - {"state", "ingest"}
+    # The command line reads `_` as `.`: no name of a pool or a queue may hold one.
+    assert not [name for name in (*declared, *(pool.name for pool in POOLS)) if "_" in name]
 
 
 def test_a_pool_is_found_by_its_name_or_its_procfile_spelling() -> None:
