@@ -1,6 +1,7 @@
 """Every actor of Signalbox; importing this package declares them all on the broker.
 
-`dramatiq actors` (or `signalbox worker`) imports it; the broker module comes first.
+`dramatiq actors` (or `signalbox worker`) imports it; the broker module comes first. The
+channel registry imports each channel's module, declaring its actor.
 """
 
 from actors import (  # noqa: F401
@@ -11,14 +12,4 @@ from actors import (  # noqa: F401
     persistence,
     services,
 )
-from actors.channels import (  # noqa: F401
-    discord,
-    mattermost,
-    opsgenie,
-    pagerduty,
-    sendgrid,
-    slack,
-    teams,
-    twilio,
-    webhook,
-)
+from actors.channels import registry  # noqa: F401

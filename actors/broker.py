@@ -27,6 +27,7 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
+from actors.channels.http import CloseReceiverSessions
 from actors.dead_letters import DeadLetters
 from actors.lifecycle import WorkerResources
 from models.settings import Settings
@@ -116,6 +117,8 @@ broker = SignalboxBroker(
         AsyncIO(),
         CurrentMessage(),
         WorkerResources(),
+        # Channel actors share one session to receivers per worker; it closes with the worker.
+        CloseReceiverSessions(),
     ],
 )
 dramatiq.set_broker(broker)

@@ -10,64 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import dramatiq
-from dramatiq import Actor
 
 from actors import resources
-from actors.broker import broker
-from actors.channels.delivery import Channel
-from actors.channels.discord import DISCORD, deliver_discord
-from actors.channels.http import CloseReceiverSessions
-from actors.channels.mattermost import MATTERMOST, deliver_mattermost
-from actors.channels.opsgenie import OPSGENIE, deliver_opsgenie
-from actors.channels.pagerduty import PAGERDUTY, deliver_pagerduty
-from actors.channels.sendgrid import SENDGRID, deliver_sendgrid
-from actors.channels.slack import SLACK, deliver_slack
-from actors.channels.teams import TEAMS, deliver_teams
-from actors.channels.twilio import TWILIO, deliver_twilio
-from actors.channels.webhook import WEBHOOK, deliver_webhook
+from actors.channels.registry import CHANNELS
 from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
-from models.notifications.channels import ChannelName
 from models.notifications.claims import mark_delivery_dead as give_up_delivery
 from models.notifications.evaluation import QueuedDelivery, insert_deliveries, plan_deliveries
-from models.settings import Settings
+from models.notifications.replay import reopen_delivery, reopen_failed_deliveries
+
+if TYPE_CHECKING:
+    from models.db.database import Database
+    from models.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-#: Each channel's actor: a delivery is sent by putting its id on that actor's queue.
-CHANNEL_ACTORS: Final[dict[ChannelName, Actor[[str], Any]]] = {
-    ChannelName.SLACK: deliver_slack,
-    ChannelName.DISCORD: deliver_discord,
-    ChannelName.TEAMS: deliver_teams,
-    ChannelName.MATTERMOST: deliver_mattermost,
-    ChannelName.OPSGENIE: deliver_opsgenie,
-    ChannelName.PAGERDUTY: deliver_pagerduty,
-    ChannelName.SENDGRID: deliver_sendgrid,
-    ChannelName.TWILIO: deliver_twilio,
-    ChannelName.WEBHOOK: deliver_webhook,
-}
-
-# The channel actors share one session to receivers per worker; it closes with the worker.
-broker.add_middleware(CloseReceiverSessions())
-
-#: Each channel's sender, for `signalbox notifications test`.
-CHANNELS: Final[dict[ChannelName, Channel]] = {
-    channel.name: channel
-    for channel in (
-        SLACK,
-        DISCORD,
-        TEAMS,
-        MATTERMOST,
-        OPSGENIE,
-        PAGERDUTY,
-        SENDGRID,
-        TWILIO,
-        WEBHOOK,
-    )
-}
 
 
 def ui_url(settings: Settings) -> str:
@@ -78,7 +37,7 @@ def ui_url(settings: Settings) -> str:
 def send_deliveries(deliveries: list[QueuedDelivery]) -> None:
     """Put each delivery on its channel's queue (blocking: one Redis round trip each)."""
     for delivery in deliveries:
-        CHANNEL_ACTORS[delivery.channel].send(str(delivery.id))
+        CHANNELS[delivery.channel].actor.send(str(delivery.id))
 
 
 async def queue_deliveries(deliveries: list[QueuedDelivery]) -> None:
@@ -86,6 +45,22 @@ async def queue_deliveries(deliveries: list[QueuedDelivery]) -> None:
     if deliveries:
         # One hop to a thread for the whole batch: `enqueue` would make one per message.
         await asyncio.to_thread(send_deliveries, deliveries)
+
+
+async def replay_deliveries(
+    database: Database, delivery_id: UUID | None = None
+) -> list[QueuedDelivery]:
+    """Reopen a failed or dead delivery (without an id: every one) and queue it again.
+
+    Raises ObjectNotFound or InvalidRequest when that delivery cannot be replayed.
+    """
+    async with database.sessions.begin() as session:
+        if delivery_id is None:
+            reopened = await reopen_failed_deliveries(session)
+        else:
+            reopened = [await reopen_delivery(session, delivery_id)]
+    await queue_deliveries(reopened)
+    return reopened
 
 
 async def notify_flow_run_states(entered: list[tuple[UUID, UUID]]) -> None:

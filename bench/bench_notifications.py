@@ -327,7 +327,7 @@ async def measure_throughput(
     """Write `deliveries` pending deliveries per channel, queue them all, time them out."""
     from sqlalchemy import func, select
 
-    from actors.notifications import CHANNEL_ACTORS
+    from actors.channels.registry import CHANNELS as REGISTERED_CHANNELS
     from models.blocks.tables import BlockDocument
     from models.db.dialect import insert_ignoring_duplicates
     from models.db.types import utcnow
@@ -363,7 +363,7 @@ async def measure_throughput(
 
     def queue_all() -> None:
         for row in rows:
-            CHANNEL_ACTORS[ChannelName(row["channel"])].send(str(row["id"]))
+            REGISTERED_CHANNELS[ChannelName(row["channel"])].actor.send(str(row["id"]))
 
     ids = [row["id"] for row in rows]
 

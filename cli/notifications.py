@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import click
 
@@ -12,13 +12,8 @@ from models.settings import Settings
 
 if TYPE_CHECKING:
     from models.db.database import Database
-    from models.notifications.evaluation import QueuedDelivery
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
-
-#: The subject and body of `notifications test`.
-TEST_SUBJECT = "Test notification from Signalbox"
-TEST_BODY = "If you can read this, Signalbox can reach this channel."
 
 
 def run_with_database(settings: Settings, work: Any) -> Any:
@@ -55,49 +50,23 @@ def test(settings: Settings, block_document: str) -> None:
 
     Prints what each receiver answered; exits 1 unless every one accepted the message.
     """
-    from actors.channels.delivery import Notification, attempt_notification
-    from actors.notifications import CHANNELS, ui_url
-    from models.blocks.documents import read_block_data, read_block_document_by_name
-    from models.blocks.encryption import fernet_for
-    from models.errors import ObjectNotFound
-    from models.notifications.channels import channel_for_block_type
+    from actors.channels.trial import send_test_notification
+    from models.errors import SignalboxError
     from models.notifications.outcomes import AttemptOutcome
 
-    async def send(database: Database) -> list[Any]:
-        fernet = fernet_for(settings)
-        async with database.read_sessions() as session:
-            try:
-                if "/" in block_document:
-                    slug, name = block_document.split("/", 1)
-                    found = await read_block_document_by_name(session, slug, name, fernet)
-                    document_id = found.id
-                else:
-                    document_id = parse_uuid(block_document, "block document")
-                block = await read_block_data(session, document_id, fernet)
-            except ObjectNotFound:
-                raise click.ClickException(f"No block document {block_document}") from None
-        channel = channel_for_block_type(block.block_type_slug)
-        if channel is None:
-            raise click.ClickException(f"A {block.block_type_slug!r} block cannot notify")
-        link = ui_url(settings)
-        notification = Notification(
-            delivery_id=uuid4(),
-            subject=TEST_SUBJECT,
-            body=TEST_BODY,
-            details={"flow_run_url": link, "flow_run_state_name": "Test"},
-            data=block.data,
+    try:
+        channel, results = run_with_database(
+            settings, lambda database: send_test_notification(database, settings, block_document)
         )
-        results, _ = await attempt_notification(CHANNELS[channel], notification, settings)
-        return [(channel, result) for result in results]
-
-    results = run_with_database(settings, send)
-    for channel, result in results:
+    except SignalboxError as refused:
+        raise click.ClickException(refused.detail) from None
+    for result in results:
         target = f" to {result.target}" if result.target else ""
         click.echo(
             f"{channel}{target}: {result.verdict.outcome} ({result.verdict.reason}, "
             f"{result.answer.duration_ms:.0f} ms)"
         )
-    if any(result.verdict.outcome is not AttemptOutcome.DELIVERED for _, result in results):
+    if any(result.verdict.outcome is not AttemptOutcome.DELIVERED for result in results):
         raise click.exceptions.Exit(1)
 
 
@@ -141,20 +110,14 @@ def replay(settings: Settings, delivery_id: str | None, all_failed: bool) -> Non
     """Send a failed delivery (DELIVERY_ID), or every failed one, again."""
     if bool(delivery_id) == all_failed:
         raise click.UsageError("Give a DELIVERY_ID or --all-failed, not both or neither.")
-    from actors.notifications import CHANNEL_ACTORS
+    from actors.notifications import replay_deliveries
     from models.errors import SignalboxError
-    from models.notifications.replay import reopen_delivery, reopen_failed_deliveries
 
-    async def reopen(database: Database) -> list[QueuedDelivery]:
-        async with database.sessions.begin() as session:
-            if all_failed:
-                return await reopen_failed_deliveries(session)
-            return [await reopen_delivery(session, parse_uuid(str(delivery_id), "delivery"))]
-
+    replayed_id = parse_uuid(delivery_id, "delivery") if delivery_id else None
     try:
-        queued = run_with_database(settings, reopen)
+        queued = run_with_database(
+            settings, lambda database: replay_deliveries(database, replayed_id)
+        )
     except SignalboxError as refused:
         raise click.ClickException(refused.detail) from None
-    for delivery in queued:
-        CHANNEL_ACTORS[delivery.channel].send(str(delivery.id))
     click.echo(f"Replaying {len(queued)} deliver{'y' if len(queued) == 1 else 'ies'}.")

@@ -6,12 +6,20 @@ queue never takes threads from another.
 
 The table lives with the CLI rather than in `actors`: `server start` reads it, and importing
 anything under `actors` declares every actor, with Dramatiq and each channel's libraries,
-in a supervisor that never runs one (about 30 MB more).
+in a supervisor that never runs one (about 30 MB more). The channels come from
+`ChannelName`, the models' half of the channel registry.
+
+A pool is named after its queue (`notify.slack`). Procfile and docker-compose names cannot
+hold a dot, so there the pool is `notify_slack`, and the CLI accepts either spelling
+wherever it takes a pool or a queue.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
+
+import click
 
 from models.notifications.channels import ChannelName
 
@@ -29,6 +37,11 @@ class Pool:
     #: Messages fetched ahead per process: low where each takes long (a slow receiver).
     prefetch: int
 
+    @property
+    def process_name(self) -> str:
+        """The pool's process in the Procfile and docker-compose (`notify_slack`)."""
+        return self.name.replace(".", "_")
+
 
 POOLS: tuple[Pool, ...] = (
     Pool("state", ("state",), threads=8, prefetch=32),
@@ -43,7 +56,7 @@ POOLS: tuple[Pool, ...] = (
     # every thread idle once its message was done (a no-op actor: 1,000 messages/s instead
     # of 3,900). A held message waits behind at most three others per thread.
     *(
-        Pool(f"notify_{channel}", (channel.queue_name,), threads=8, prefetch=32)
+        Pool(channel.queue_name, (channel.queue_name,), threads=8, prefetch=32)
         for channel in CHANNELS
     ),
 )
@@ -63,8 +76,26 @@ SERVICES_AND_NOTIFY = Pool(
 )
 
 
+#: Every queue a pool consumes, which is every queue an actor is declared on.
+QUEUES: Final = tuple(dict.fromkeys(queue for pool in POOLS for queue in pool.queues))
+
+
+def canonical_name(name: str) -> str:
+    """A pool or queue name as the pool table spells it: `notify_slack` is `notify.slack`."""
+    # No pool or queue has `_` in its name: it can only be the `.` Procfile names cannot hold.
+    return name.replace("_", ".")
+
+
+class PoolOrQueueName(click.Choice[str]):
+    """A pool or queue name on the command line, `notify.slack` or `notify_slack` alike."""
+
+    def normalize_choice(self, choice: object, ctx: click.Context | None) -> str:
+        return canonical_name(super().normalize_choice(choice, ctx))
+
+
 def pool_named(name: str) -> Pool:
+    """The pool called `name`, in either spelling (`notify.slack`, `notify_slack`)."""
     for pool in (*POOLS, SERVICES_AND_NOTIFY):
-        if pool.name == name:
+        if pool.name == canonical_name(name):
             return pool
     raise KeyError(name)

@@ -7,9 +7,13 @@ from uuid import UUID
 
 import click
 
+from cli.pools import QUEUES, PoolOrQueueName
 from models.settings import Settings
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
+
+#: A queue's name, `notify.slack` or the Procfile's spelling `notify_slack`.
+QUEUE_NAME = PoolOrQueueName(QUEUES)
 
 
 @click.group()
@@ -18,11 +22,12 @@ def queue() -> None:
 
 
 @queue.command()
-def stats() -> None:
+@click.option("--queue", "queue_name", type=QUEUE_NAME, help="Only this queue.")
+def stats(queue_name: str | None) -> None:
     """Depth, delayed, in-flight and dead messages per queue, and live worker processes."""
     from actors.queue_admin import known_queues, live_worker_processes, queue_stats
 
-    rows = [queue_stats(name) for name in known_queues()]
+    rows = [queue_stats(name) for name in ([queue_name] if queue_name else known_queues())]
     width = max(len(row.queue) for row in rows)
     click.echo(f"{'queue':<{width}}  {'ready':>7} {'delayed':>7} {'in-flight':>9} {'dead':>6}")
     for row in rows:
@@ -34,7 +39,7 @@ def stats() -> None:
 
 
 @queue.command(name="dead-letters")
-@click.option("--queue", "queue_name", help="Only this queue.")
+@click.option("--queue", "queue_name", type=QUEUE_NAME, help="Only this queue.")
 @click.option("--limit", default=50, show_default=True)
 @pass_settings
 def dead_letters(settings: Settings, queue_name: str | None, limit: int) -> None:
@@ -66,7 +71,7 @@ def dead_letters(settings: Settings, queue_name: str | None, limit: int) -> None
 @queue.command()
 @click.argument("dead_letter_id", required=False)
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
-@click.option("--queue", "queue_name", help="With --all: only this queue's.")
+@click.option("--queue", "queue_name", type=QUEUE_NAME, help="With --all: only this queue's.")
 @pass_settings
 def replay(
     settings: Settings, dead_letter_id: str | None, replay_all: bool, queue_name: str | None
@@ -108,14 +113,12 @@ def replay(
 
 
 @queue.command(name="purge")
-@click.argument("queue_name")
+@click.argument("queue_name", type=QUEUE_NAME)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def purge_queue(queue_name: str, yes: bool) -> None:
     """Drop every waiting, delayed and dead message of QUEUE."""
-    from actors.queue_admin import known_queues, purge
+    from actors.queue_admin import purge
 
-    if queue_name not in known_queues():
-        raise click.ClickException(f"No queue {queue_name!r}; known: {', '.join(known_queues())}.")
     if not yes and not click.confirm(f"Drop every message of {queue_name}?", default=False):
         click.echo("Purge aborted.", err=True)
         raise click.exceptions.Exit(1)

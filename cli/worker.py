@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from cli.pools import POOLS, SERVICES_AND_NOTIFY, Pool, pool_named
+from cli.pools import POOLS, QUEUES, SERVICES_AND_NOTIFY, Pool, PoolOrQueueName, pool_named
 
 #: Seconds in-flight messages get to finish when the worker is asked to stop.
 SHUTDOWN_SECONDS = 10
@@ -64,9 +64,11 @@ def run_in_process(pool: Pool) -> None:
 
 @click.command()
 @click.option("--pool", "pool_name",
-              type=click.Choice([p.name for p in (*POOLS, SERVICES_AND_NOTIFY)]),
-              help="Run a named pool (its queues, threads and prefetch).")  # fmt: skip
-@click.option("--queues", "-Q", multiple=True, help="Queues to consume (instead of --pool).")
+              type=PoolOrQueueName([p.name for p in (*POOLS, SERVICES_AND_NOTIFY)]),
+              help="Run a named pool (its queues, threads and prefetch); notify_slack is "
+              "notify.slack.")  # fmt: skip
+@click.option("--queues", "-Q", multiple=True, type=PoolOrQueueName(QUEUES),
+              help="Queues to consume (instead of --pool).")  # fmt: skip
 @click.option("--processes", "-p", default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", "-t", type=int, help="Threads per process (default: the pool's).")
 def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,

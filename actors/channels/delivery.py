@@ -18,8 +18,9 @@ from typing import Any, Final
 from uuid import UUID, uuid4
 
 import aiohttp
+import dramatiq
 from cryptography.fernet import Fernet
-from dramatiq import Retry
+from dramatiq import Actor, Retry
 from dramatiq.middleware import CurrentMessage
 
 from actors import resources
@@ -81,11 +82,14 @@ class Notification:
 
 @dataclass(frozen=True)
 class Channel:
-    """A channel's sender: how to build its requests and how to read its receiver's answers."""
+    """A channel's sender: how to build its requests, how to read its receiver's answers,
+    and the actor on the channel's queue that attempts each delivery. Made by
+    `declare_channel`, once per channel."""
 
     name: ChannelName
     build: Callable[[Notification, Settings], list[ChannelRequest]]
-    read: Callable[[Answer], Verdict] = classify_status
+    read: Callable[[Answer], Verdict]
+    actor: Actor[[str], None]
 
 
 def retry_delivery(retries: int, error: BaseException) -> bool:
@@ -290,3 +294,24 @@ async def deliver(channel: Channel, delivery_id: str) -> None:
             delivery_id, channel.name, decision.reason,
         )  # fmt: skip
         raise DeliveryExhausted(f"Delivery {delivery_id} given up: {decision.reason}")
+
+
+def declare_channel(
+    name: ChannelName,
+    build: Callable[[Notification, Settings], list[ChannelRequest]],
+    read: Callable[[Answer], Verdict] = classify_status,
+) -> Channel:
+    """The channel `name`: its sender, and its actor `deliver_<name>` on its queue.
+
+    Each module of actors/channels calls this once, for its own channel. The actor's name
+    is what queued messages and dead letters refer to: it must never change.
+    """
+
+    async def deliver_to_channel(delivery_id: str) -> None:
+        await deliver(channel, delivery_id)
+
+    actor = dramatiq.actor(
+        actor_name=f"deliver_{name}", queue_name=name.queue_name, **DELIVERY_OPTIONS
+    )(deliver_to_channel)
+    channel = Channel(name, build, read, actor)
+    return channel

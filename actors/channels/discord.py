@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-import dramatiq
-
-from actors.channels.delivery import DELIVERY_OPTIONS, Channel, Notification, deliver
+from actors.channels.delivery import Notification, declare_channel
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
 from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
@@ -84,10 +82,5 @@ def message_id(body: str) -> str | None:
     return str(value) if value is not None else None
 
 
-DISCORD: Final = Channel(ChannelName.DISCORD, build_discord_requests, read_discord_answer)
-
-
-@dramatiq.actor(queue_name=ChannelName.DISCORD.queue_name, **DELIVERY_OPTIONS)
-async def deliver_discord(delivery_id: str) -> None:
-    """Send one delivery to Discord; the receiver's answer decides what happens next."""
-    await deliver(DISCORD, delivery_id)
+#: Actor `deliver_discord` on queue `notify.discord`; the registry reads this name.
+DISCORD: Final = declare_channel(ChannelName.DISCORD, build_discord_requests, read_discord_answer)

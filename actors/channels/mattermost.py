@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import dramatiq
-
-from actors.channels.delivery import DELIVERY_OPTIONS, Channel, Notification, deliver
+from actors.channels.delivery import Notification, declare_channel
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
 from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
@@ -65,12 +63,7 @@ def read_mattermost_answer(answer: Answer) -> Verdict:
     return classify_status(answer)
 
 
-MATTERMOST: Final = Channel(
+#: Actor `deliver_mattermost` on queue `notify.mattermost`; the registry reads this name.
+MATTERMOST: Final = declare_channel(
     ChannelName.MATTERMOST, build_mattermost_requests, read_mattermost_answer
 )
-
-
-@dramatiq.actor(queue_name=ChannelName.MATTERMOST.queue_name, **DELIVERY_OPTIONS)
-async def deliver_mattermost(delivery_id: str) -> None:
-    """Send one delivery to Mattermost; the receiver's answer decides what happens next."""
-    await deliver(MATTERMOST, delivery_id)

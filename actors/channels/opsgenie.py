@@ -12,15 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-import dramatiq
-
-from actors.channels.delivery import (
-    DELIVERY_OPTIONS,
-    Channel,
-    InvalidBlockData,
-    Notification,
-    deliver,
-)
+from actors.channels.delivery import InvalidBlockData, Notification, declare_channel
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
 from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
@@ -117,10 +109,7 @@ def read_opsgenie_answer(answer: Answer) -> Verdict:
     return verdict
 
 
-OPSGENIE: Final = Channel(ChannelName.OPSGENIE, build_opsgenie_requests, read_opsgenie_answer)
-
-
-@dramatiq.actor(queue_name=ChannelName.OPSGENIE.queue_name, **DELIVERY_OPTIONS)
-async def deliver_opsgenie(delivery_id: str) -> None:
-    """Send one delivery to Opsgenie; the receiver's answer decides what happens next."""
-    await deliver(OPSGENIE, delivery_id)
+#: Actor `deliver_opsgenie` on queue `notify.opsgenie`; the registry reads this name.
+OPSGENIE: Final = declare_channel(
+    ChannelName.OPSGENIE, build_opsgenie_requests, read_opsgenie_answer
+)

@@ -12,15 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-import dramatiq
-
-from actors.channels.delivery import (
-    DELIVERY_OPTIONS,
-    Channel,
-    InvalidBlockData,
-    Notification,
-    deliver,
-)
+from actors.channels.delivery import InvalidBlockData, Notification, declare_channel
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
 from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
@@ -126,10 +118,7 @@ def read_pagerduty_answer(answer: Answer) -> Verdict:
     return verdict
 
 
-PAGERDUTY: Final = Channel(ChannelName.PAGERDUTY, build_pagerduty_requests, read_pagerduty_answer)
-
-
-@dramatiq.actor(queue_name=ChannelName.PAGERDUTY.queue_name, **DELIVERY_OPTIONS)
-async def deliver_pagerduty(delivery_id: str) -> None:
-    """Send one delivery to PagerDuty; the receiver's answer decides what happens next."""
-    await deliver(PAGERDUTY, delivery_id)
+#: Actor `deliver_pagerduty` on queue `notify.pagerduty`; the registry reads this name.
+PAGERDUTY: Final = declare_channel(
+    ChannelName.PAGERDUTY, build_pagerduty_requests, read_pagerduty_answer
+)

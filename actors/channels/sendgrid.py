@@ -10,15 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import dramatiq
-
-from actors.channels.delivery import (
-    DELIVERY_OPTIONS,
-    Channel,
-    InvalidBlockData,
-    Notification,
-    deliver,
-)
+from actors.channels.delivery import InvalidBlockData, Notification, declare_channel
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
 from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
@@ -80,10 +72,7 @@ def read_sendgrid_answer(answer: Answer) -> Verdict:
     return verdict
 
 
-SENDGRID: Final = Channel(ChannelName.SENDGRID, build_sendgrid_requests, read_sendgrid_answer)
-
-
-@dramatiq.actor(queue_name=ChannelName.SENDGRID.queue_name, **DELIVERY_OPTIONS)
-async def deliver_sendgrid(delivery_id: str) -> None:
-    """Send one delivery by SendGrid e-mail; the receiver's answer decides what happens next."""
-    await deliver(SENDGRID, delivery_id)
+#: Actor `deliver_sendgrid` on queue `notify.sendgrid`; the registry reads this name.
+SENDGRID: Final = declare_channel(
+    ChannelName.SENDGRID, build_sendgrid_requests, read_sendgrid_answer
+)

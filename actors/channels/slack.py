@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import dramatiq
-
-from actors.channels.delivery import DELIVERY_OPTIONS, Channel, Notification, deliver
+from actors.channels.delivery import Notification, declare_channel
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
 from models.notifications.templates import truncate
@@ -63,10 +61,5 @@ def build_slack_requests(notification: Notification, settings: Settings) -> list
     ]
 
 
-SLACK: Final = Channel(ChannelName.SLACK, build_slack_requests)
-
-
-@dramatiq.actor(queue_name=ChannelName.SLACK.queue_name, **DELIVERY_OPTIONS)
-async def deliver_slack(delivery_id: str) -> None:
-    """Send one delivery to Slack; the receiver's answer decides what happens next."""
-    await deliver(SLACK, delivery_id)
+#: Actor `deliver_slack` on queue `notify.slack`; the registry reads this name.
+SLACK: Final = declare_channel(ChannelName.SLACK, build_slack_requests)

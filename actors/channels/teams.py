@@ -14,9 +14,7 @@ import re
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import dramatiq
-
-from actors.channels.delivery import DELIVERY_OPTIONS, Channel, Notification, deliver
+from actors.channels.delivery import Notification, declare_channel
 from actors.channels.http import ChannelRequest, json_request
 from models.notifications.channels import ChannelName
 from models.notifications.outcomes import (
@@ -121,10 +119,5 @@ def read_teams_answer(answer: Answer) -> Verdict:
     return verdict
 
 
-TEAMS: Final = Channel(ChannelName.TEAMS, build_teams_requests, read_teams_answer)
-
-
-@dramatiq.actor(queue_name=ChannelName.TEAMS.queue_name, **DELIVERY_OPTIONS)
-async def deliver_teams(delivery_id: str) -> None:
-    """Send one delivery to Microsoft Teams; the receiver's answer decides what happens next."""
-    await deliver(TEAMS, delivery_id)
+#: Actor `deliver_teams` on queue `notify.teams`; the registry reads this name.
+TEAMS: Final = declare_channel(ChannelName.TEAMS, build_teams_requests, read_teams_answer)

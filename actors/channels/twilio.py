@@ -13,15 +13,7 @@ import base64
 import json
 from typing import Any, Final
 
-import dramatiq
-
-from actors.channels.delivery import (
-    DELIVERY_OPTIONS,
-    Channel,
-    InvalidBlockData,
-    Notification,
-    deliver,
-)
+from actors.channels.delivery import InvalidBlockData, Notification, declare_channel
 from actors.channels.http import ChannelRequest, form_request
 from models.notifications.channels import ChannelName
 from models.notifications.outcomes import Answer, AttemptOutcome, Verdict, classify_status
@@ -82,10 +74,5 @@ def read_twilio_answer(answer: Answer) -> Verdict:
     return verdict
 
 
-TWILIO: Final = Channel(ChannelName.TWILIO, build_twilio_requests, read_twilio_answer)
-
-
-@dramatiq.actor(queue_name=ChannelName.TWILIO.queue_name, **DELIVERY_OPTIONS)
-async def deliver_twilio(delivery_id: str) -> None:
-    """Send one delivery by Twilio SMS; the receivers' answers decide what happens next."""
-    await deliver(TWILIO, delivery_id)
+#: Actor `deliver_twilio` on queue `notify.twilio`; the registry reads this name.
+TWILIO: Final = declare_channel(ChannelName.TWILIO, build_twilio_requests, read_twilio_answer)

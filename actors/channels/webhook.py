@@ -22,15 +22,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlencode
 
-import dramatiq
-
-from actors.channels.delivery import (
-    DELIVERY_OPTIONS,
-    Channel,
-    InvalidBlockData,
-    Notification,
-    deliver,
-)
+from actors.channels.delivery import InvalidBlockData, Notification, declare_channel
 from actors.channels.http import ChannelRequest, url_secrets
 from models.notifications.channels import ChannelName
 from models.settings import Settings
@@ -146,10 +138,5 @@ def build_webhook_requests(notification: Notification, settings: Settings) -> li
     ]
 
 
-WEBHOOK: Final = Channel(ChannelName.WEBHOOK, build_webhook_requests)
-
-
-@dramatiq.actor(queue_name=ChannelName.WEBHOOK.queue_name, **DELIVERY_OPTIONS)
-async def deliver_webhook(delivery_id: str) -> None:
-    """Send one delivery to a custom webhook; the receiver's answer decides what happens next."""
-    await deliver(WEBHOOK, delivery_id)
+#: Actor `deliver_webhook` on queue `notify.webhook`; the registry reads this name.
+WEBHOOK: Final = declare_channel(ChannelName.WEBHOOK, build_webhook_requests)

@@ -43,7 +43,7 @@ class Delivery(Base):
     block_document_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("block_document.id", ondelete="SET NULL")
     )
-    #: slack, discord, teams, mattermost, opsgenie, pagerduty, sendgrid, twilio or webhook.
+    #: A `ChannelName` value: slack, discord, webhook, ...
     channel: Mapped[str] = mapped_column(String(32))
     flow_run_id: Mapped[UUID | None]
     flow_run_state_id: Mapped[UUID | None]

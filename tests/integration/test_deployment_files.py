@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,13 @@ import yaml
 from click.testing import CliRunner
 
 from cli.main import signalbox
-from cli.pools import CHANNELS, POOLS
+from cli.pools import CHANNELS, POOLS, pool_named
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The processes beside the worker pools: the API and the clock.
+OTHER_PROCESSES = {"web", "clock"}
+#: What docker-compose runs besides Signalbox's processes.
+COMPOSE_INFRASTRUCTURE = {"postgres", "redis", "migrate"}
 
 
 def procfile() -> dict[str, list[str]]:
@@ -52,8 +57,34 @@ def test_every_procfile_process_has_a_compose_service_with_the_same_command() ->
 
 def test_every_pool_and_channel_has_a_procfile_line() -> None:
     processes = procfile()
-    assert {"web", "clock", *(pool.name for pool in POOLS)} == set(processes)
+    assert {"web", "clock", *(pool.process_name for pool in POOLS)} == set(processes)
     assert {f"notify_{channel}" for channel in CHANNELS} <= set(processes)
+
+
+def compose_commands() -> dict[str, list[str] | None]:
+    return {name: service.get("command") for name, service in compose()["services"].items()}
+
+
+def pool_run_by(command: list[str] | None) -> str | None:
+    """The pool a `signalbox worker --pool <name>` command runs, whichever spelling it uses."""
+    if not command or command[:2] != ["signalbox", "worker"]:
+        return None
+    return pool_named(command[command.index("--pool") + 1]).name
+
+
+@pytest.mark.parametrize(
+    ("read", "besides_pools"),
+    [(procfile, OTHER_PROCESSES), (compose_commands, OTHER_PROCESSES | COMPOSE_INFRASTRUCTURE)],
+    ids=["Procfile", "docker-compose"],
+)
+def test_each_pool_runs_in_exactly_one_process_named_after_it_and_nothing_else_runs(
+    read: Callable[[], dict[str, list[str] | None]], besides_pools: set[str]
+) -> None:
+    processes = read()
+    pools = {name: pool for name, command in processes.items() if (pool := pool_run_by(command))}
+    assert sorted(pools.values()) == sorted(pool.name for pool in POOLS)  # each exactly once
+    assert pools == {pool.process_name: pool.name for pool in POOLS}
+    assert set(processes) - set(pools) == besides_pools
 
 
 def test_every_command_exists_in_the_cli() -> None:

@@ -12,12 +12,14 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from actors.broker import broker
+from actors.channels.registry import CHANNELS
 from actors.clock import claim_tick
 from actors.ingest import persist_logs
 from actors.services import detect_crashed_flow_runs
 from cli.main import signalbox
 from models.db.database import Database
 from models.messages.dead_letters import DeadLetter, record_dead_letter
+from models.notifications.channels import ChannelName
 from models.runs.logs import Log
 from models.settings import Settings
 from tests.running import Drain
@@ -79,6 +81,30 @@ def test_stats_show_waiting_messages_and_purge_drops_them(settings: Settings) ->
     assert broker.client.llen("signalbox:services") == 3
     assert run_cli(settings, "queue", "purge", "services", "-y").exit_code == 0
     assert broker.client.llen("signalbox:services") == 0
+
+
+def test_a_channel_queue_is_named_by_its_pool_name_or_its_procfile_spelling(
+    settings: Settings,
+) -> None:
+    broker.flush_all()
+    slack = CHANNELS[ChannelName.SLACK].actor
+    for spelling in ("notify.slack", "notify_slack"):
+        for _ in range(2):
+            slack.send(str(uuid.uuid4()))
+        stats = run_cli(settings, "queue", "stats", "--queue", spelling)
+        assert stats.exit_code == 0, stats.output
+        [line] = [line for line in stats.output.splitlines() if line.startswith("notify.")]
+        assert line.split()[:2] == ["notify.slack", "2"]
+        letters = run_cli(settings, "queue", "dead-letters", "--queue", spelling)
+        assert letters.exit_code == 0 and "No dead letters." in letters.output
+
+        purged = run_cli(settings, "queue", "purge", spelling, "-y")
+        assert purged.exit_code == 0, purged.output
+        assert "Queue notify.slack purged." in purged.output
+        assert broker.client.llen("signalbox:notify.slack") == 0
+
+    unknown = run_cli(settings, "queue", "purge", "notify_nowhere", "-y")
+    assert unknown.exit_code != 0 and "notify.slack" in unknown.output
 
 
 def test_two_clocks_send_a_periodic_message_once_per_period(tmp_path: Path) -> None:

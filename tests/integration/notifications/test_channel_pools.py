@@ -1,6 +1,6 @@
-"""Channel worker pools as they run in production, each its own process
-(`signalbox worker --pool notify_<channel>`): a slow channel never delays another, and a pool
-killed mid-delivery loses nothing."""
+"""Channel worker pools as they run in production, each its own process (`signalbox worker
+--pool notify.<channel>`, or `notify_<channel>` as the Procfile spells it): a slow channel
+never delays another, and a pool killed mid-delivery loses nothing."""
 
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ async def test_a_pool_killed_mid_delivery_loses_nothing_and_the_record_ends_righ
 
     await wait_for(arrived, "the first request", seconds=10)
     first.kill()  # mid-request: nothing was recorded, nothing acknowledged
-    await pools("notify_webhook")
+    await pools("notify.webhook")  # the same pool, by its other spelling
 
     async def delivered() -> dict[str, Any] | None:
         broker.do_qsize("notify.webhook")  # a command of ours runs the maintenance
