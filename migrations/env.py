@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from migrations.autogenerate import objects_for, render_plain_types
-from models.db.catalog import metadata
+from models.db.metadata import metadata
 from models.settings import Settings
 
 

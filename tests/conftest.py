@@ -18,8 +18,8 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from cli.embedded_redis import EmbeddedRedis
-from models.db.catalog import metadata
 from models.db.database import Database, open_database
+from models.db.metadata import metadata
 from models.settings import Settings
 
 #: True in CI, where a test that needs a service must fail rather than skip.

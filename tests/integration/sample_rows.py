@@ -12,7 +12,7 @@ from uuid import uuid4
 from sqlalchemy import JSON, Boolean, Column, DateTime, Enum, Float, Integer, Table, Uuid
 from sqlalchemy.types import TypeDecorator
 
-from models.db.catalog import metadata
+from models.db.metadata import metadata
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

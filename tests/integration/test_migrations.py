@@ -17,7 +17,7 @@ from sqlalchemy.sql.expression import TableClause
 from cli.main import signalbox
 from migrations import commands
 from migrations.autogenerate import objects_for
-from models.db.catalog import metadata
+from models.db.metadata import metadata
 from models.settings import Settings
 from tests.integration.sample_rows import sample_rows
 
