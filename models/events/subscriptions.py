@@ -1,7 +1,9 @@
 """Which events a `/api/events/out` subscriber wants, and the test of one event against it.
 
 The shape is the filter the Prefect client sends in its `{"type": "filter"}` frame.
-Unknown keys are ignored; every given criterion must hold.
+Unknown keys are ignored; every given criterion must hold. An empty list is no criterion, as
+on Prefect's server: the client's default filter carries `"id": {"id": []}`, which means
+"any event", not "none".
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class ResourceFilter(Lenient):
 class RelatedFilter(ResourceFilter):
     role: list[str] | None = None
 
+    def names_nothing(self) -> bool:
+        """No criterion given: an event passes even with no related resources at all."""
+        return not (self.id or self.id_prefix or self.labels or self.role)
+
 
 class IdFilter(Lenient):
     id: list[str] | None = None
@@ -64,18 +70,16 @@ class EventFilter(Lenient):
                 return False
         if self.event is not None and not name_matches(self.event, str(event.get("event", ""))):
             return False
-        if (
-            self.id is not None
-            and self.id.id is not None
-            and str(event.get("id")) not in self.id.id
-        ):
+        if self.id is not None and self.id.id and str(event.get("id")) not in self.id.id:
             return False
         resource = event.get("resource") or {}
         related = event.get("related") or []
         if self.resource is not None and not resource_matches(self.resource, resource):
             return False
-        if self.related is not None and not any(
-            related_matches(self.related, item) for item in related
+        if (
+            self.related is not None
+            and not self.related.names_nothing()
+            and not any(related_matches(self.related, item) for item in related)
         ):
             return False
         return self.any_resource is None or any(
@@ -93,20 +97,20 @@ def event_time(event: dict[str, Any]) -> datetime | None:
 
 
 def name_matches(criteria: NameFilter, name: str) -> bool:
-    if criteria.name is not None and name not in criteria.name:
+    if criteria.name and name not in criteria.name:
         return False
-    if criteria.prefix is not None and not name.startswith(tuple(criteria.prefix)):
+    if criteria.prefix and not name.startswith(tuple(criteria.prefix)):
         return False
-    if criteria.exclude_name is not None and name in criteria.exclude_name:
+    if criteria.exclude_name and name in criteria.exclude_name:
         return False
     return not (criteria.exclude_prefix and name.startswith(tuple(criteria.exclude_prefix)))
 
 
 def resource_matches(criteria: ResourceFilter, resource: dict[str, Any]) -> bool:
     resource_id = str(resource.get("prefect.resource.id", ""))
-    if criteria.id is not None and resource_id not in criteria.id:
+    if criteria.id and resource_id not in criteria.id:
         return False
-    if criteria.id_prefix is not None and not resource_id.startswith(tuple(criteria.id_prefix)):
+    if criteria.id_prefix and not resource_id.startswith(tuple(criteria.id_prefix)):
         return False
     for label, wanted in (criteria.labels or {}).items():
         values = wanted if isinstance(wanted, list) else [wanted]
@@ -116,6 +120,6 @@ def resource_matches(criteria: ResourceFilter, resource: dict[str, Any]) -> bool
 
 
 def related_matches(criteria: RelatedFilter, resource: dict[str, Any]) -> bool:
-    if criteria.role is not None and resource.get("prefect.resource.role") not in criteria.role:
+    if criteria.role and resource.get("prefect.resource.role") not in criteria.role:
         return False
     return resource_matches(criteria, resource)

@@ -46,3 +46,21 @@ def test_prefix_exclusion_and_related_roles_narrow_the_match() -> None:
     assert EventFilter.model_validate(
         {**base, "any_resource": {"id_prefix": ["prefect.flow-run."]}}
     ).matches(CANCELLING)
+
+
+def test_empty_lists_are_no_criterion_as_in_the_clients_default_filter() -> None:
+    # What `get_events_subscriber()` and `prefect events stream` send when given no filter.
+    default = EventFilter.model_validate(
+        {
+            "occurred": SINCE,
+            "event": {"prefix": [], "exclude_prefix": [], "name": [], "exclude_name": []},
+            "any_resource": {"id": [], "id_prefix": []},
+            "related": {"id": [], "role": []},
+            "id": {"id": []},
+        }
+    )
+    assert default.matches(CANCELLING)
+    assert default.matches({**CANCELLING, "related": []})
+    assert not EventFilter.model_validate(
+        {"occurred": SINCE, "id": {"id": ["0192f7b0-0000-7000-8000-000000000002"]}}
+    ).matches(CANCELLING)
