@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from models.orchestration.rules import (
+    CancelRunsWithNothingToStop,
     KeepCancellingUntilCancelled,
     PreventDuplicateSubmission,
     PreventRepeatedTransitions,
@@ -18,11 +19,12 @@ from models.orchestration.transitions import Decision, Transition
 
 #: In order: the first rule that speaks decides. A repeated request is recognised before
 #: anything else; PENDING from CANCELLING aborts (the worker skips the run) rather than
-#: being held in CANCELLING.
+#: being held in CANCELLING; CANCELLING a run with no process to stop becomes CANCELLED.
 FLOW_RUN_RULES: Final[Sequence[Rule]] = (
     PreventRepeatedTransitions(),
     PreventDuplicateSubmission(),
     KeepCancellingUntilCancelled(),
+    CancelRunsWithNothingToStop(),
     WaitForScheduledTime(),
     RetryFailedFlowRuns(),
 )

@@ -121,6 +121,38 @@ class KeepCancellingUntilCancelled(Rule):
         )
 
 
+class CancelRunsWithNothingToStop(Rule):
+    """CANCELLING a run that no process runs yet is rejected into CANCELLED at once.
+
+    CANCELLING asks a Prefect worker or runner to stop the run's process; a SCHEDULED run
+    without one (or one "Resuming" after a suspension), or a PAUSED run that was suspended
+    (its process has exited), has none, and nothing would ever move it on to CANCELLED.
+    A SCHEDULED run with an infrastructure pid ("AwaitingRetry" in a live process) has one.
+    """
+
+    from_states = frozenset({StateType.SCHEDULED, StateType.PAUSED})
+    to_states = frozenset({StateType.CANCELLING})
+
+    def decide(self, transition: Transition) -> Decision | None:
+        current = transition.run.state
+        assert current is not None  # from_states holds no None
+        if current.type is StateType.SCHEDULED and (
+            not transition.run.infrastructure_pid or current.name == "Resuming"
+        ):
+            reason = "Scheduled flow run has no infrastructure to terminate."
+        elif current.type is StateType.PAUSED and current.state_details.get("pause_reschedule"):
+            reason = "Suspended flow run has no infrastructure to terminate."
+        else:
+            return None
+        cancelled = State(
+            type=StateType.CANCELLED,
+            name="Cancelled",
+            timestamp=transition.now,
+            message=transition.proposed.message,
+        )
+        return Decision.reject(cancelled, reason)
+
+
 class WaitForScheduledTime(Rule):
     """A run may not start RUNNING before its scheduled time; the client is told to wait.
 

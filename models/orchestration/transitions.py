@@ -96,6 +96,8 @@ class RunSnapshot:
     total_run_time_seconds: float = 0.0
     #: The run's `empirical_policy` column: retries, retry_delay, ... as the client sent them.
     empirical_policy: dict[str, Any] = field(default_factory=dict)
+    #: The process a Prefect worker or runner started the flow run in, if any (flow runs).
+    infrastructure_pid: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

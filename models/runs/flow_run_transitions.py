@@ -93,6 +93,7 @@ def snapshot_of(flow_run: Any, current: State | None) -> RunSnapshot:
         end_time=flow_run.end_time,
         total_run_time_seconds=flow_run.total_run_time_seconds,
         empirical_policy=dict(flow_run.empirical_policy or {}),
+        infrastructure_pid=flow_run.infrastructure_pid,
     )
 
 

@@ -210,3 +210,20 @@ async def test_deleting_a_flow_run_removes_it(api: TestClient) -> None:
     assert (await api.delete(f"/api/flow_runs/{run['id']}")).status == 204
     assert (await api.get(f"/api/flow_runs/{run['id']}")).status == 404
     assert (await api.delete(f"/api/flow_runs/{run['id']}")).status == 404
+
+
+async def test_cancelling_a_scheduled_run_cancels_it_at_once(api: TestClient) -> None:
+    # `prefect flow-run cancel` on a run no worker has picked up: nothing would ever stop it.
+    run = await make_flow_run(api, state={"type": "SCHEDULED", "name": "Scheduled"})
+    answer = await propose(api, run["id"], "CANCELLING")
+    assert answer["status"] == "REJECT"
+    assert (answer["state"]["type"], answer["state"]["name"]) == ("CANCELLED", "Cancelled")
+    read = await (await api.get(f"/api/flow_runs/{run['id']}")).json()
+    assert read["state"]["type"] == "CANCELLED"
+    assert read["end_time"] is not None
+
+
+async def test_cancelling_a_running_run_waits_for_its_process(api: TestClient) -> None:
+    run = await make_flow_run(api, state={"type": "RUNNING", "name": "Running"})
+    answer = await propose(api, run["id"], "CANCELLING")
+    assert (answer["status"], answer["state"]["type"]) == ("ACCEPT", "CANCELLING")

@@ -192,10 +192,36 @@ def test_a_forced_failure_is_not_retried() -> None:
     assert decision.status is DecisionStatus.ACCEPT
 
 
-@pytest.mark.parametrize("current", [None, *StateType])
-def test_cancelling_is_accepted_from_any_state(current: StateType | None) -> None:
+@pytest.mark.parametrize("current", [None, *(set(StateType) - {StateType.SCHEDULED})])
+def test_cancelling_is_accepted_from_any_state_but_scheduled(current: StateType | None) -> None:
     proposed = state(StateType.CANCELLING)
     decision = propose(state(current) if current else None, proposed)
+    assert decision == Decision.accept(proposed)
+
+
+@pytest.mark.parametrize(
+    ("current", "pid"),
+    [
+        (state(StateType.SCHEDULED), None),
+        (state(StateType.SCHEDULED, "Resuming"), "4242"),
+        (state(StateType.PAUSED, "Suspended", pause_reschedule=True), "4242"),
+    ],
+)
+def test_cancelling_a_run_with_no_process_to_stop_cancels_it_at_once(
+    current: State, pid: str | None
+) -> None:
+    decision = propose(current, state(StateType.CANCELLING), infrastructure_pid=pid)
+    assert decision.status is DecisionStatus.REJECT
+    assert decision.state is not None
+    assert (decision.state.type, decision.state.name) == (StateType.CANCELLED, "Cancelled")
+    assert decision.entered_state(flow_run(current)) == decision.state
+
+
+def test_cancelling_a_scheduled_run_in_a_live_process_waits_for_that_process() -> None:
+    proposed = state(StateType.CANCELLING)
+    decision = propose(
+        state(StateType.SCHEDULED, "AwaitingRetry"), proposed, infrastructure_pid="7"
+    )
     assert decision == Decision.accept(proposed)
 
 
