@@ -17,7 +17,7 @@ import dramatiq
 
 from actors import resources
 from actors.channels.registry import CHANNELS
-from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from actors.retrying import PERSISTENCE_OPTIONS
 from models.notifications.claims import mark_delivery_dead as give_up_delivery
 from models.notifications.evaluation import QueuedDelivery, insert_deliveries, plan_deliveries
 from models.notifications.replay import reopen_delivery, reopen_failed_deliveries
@@ -84,13 +84,7 @@ async def notify_flow_run_states(entered: list[tuple[UUID, UUID]]) -> None:
     await queue_deliveries(queued)
 
 
-@dramatiq.actor(
-    queue_name="state",
-    max_retries=None,
-    retry_when=retry_persistence,
-    min_backoff=MIN_BACKOFF_MS,
-    max_backoff=MAX_BACKOFF_MS,
-)
+@dramatiq.actor(queue_name="state", **PERSISTENCE_OPTIONS)
 async def mark_delivery_dead(message: dict[str, Any], retries: dict[str, Any]) -> None:
     """Give up on the delivery of a channel message whose tries ran out on unexpected errors.
 
