@@ -15,7 +15,7 @@ import dramatiq
 
 from actors import resources
 from actors.enqueue import enqueue
-from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from actors.retrying import PERSISTENCE_OPTIONS
 from models.concurrency.leases import expire_leases, release_task_run_leases
 from models.db.types import utcnow
 from models.states import is_terminal
@@ -43,14 +43,7 @@ async def expire_concurrency_leases(batch_size: int = EXPIRY_BATCH) -> None:
         await enqueue(expire_concurrency_leases, batch_size)
 
 
-@dramatiq.actor(
-    queue_name="state",
-    max_retries=None,
-    retry_when=retry_persistence,
-    min_backoff=MIN_BACKOFF_MS,
-    max_backoff=MAX_BACKOFF_MS,
-    throws=(ValueError,),
-)
+@dramatiq.actor(queue_name="state", throws=(ValueError,), **PERSISTENCE_OPTIONS)
 async def release_task_run_slots(task_run_ids: list[str]) -> None:
     """Give back the slots these task runs still hold; they reached a terminal state.
 

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from actors import resources
-from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from actors.retrying import PERSISTENCE_OPTIONS
 from models.db.dialect import prepare_log_insert
 from models.events.tables import insert_events, record_flow_run_heartbeats
 from models.messages.event_batches import QueuedEvent, event_batch
@@ -18,13 +18,10 @@ from models.schemas.logs_fast_path import check_queued_log_records
 
 @dramatiq.actor(
     queue_name="ingest",
-    max_retries=None,
-    retry_when=retry_persistence,
-    min_backoff=MIN_BACKOFF_MS,
-    max_backoff=MAX_BACKOFF_MS,
     # A record that cannot be stored: a time without an offset (ValueError), or a record
     # missing a field or of the wrong type, which no message the API queued has.
     throws=(ValueError, KeyError, TypeError),
+    **PERSISTENCE_OPTIONS,
 )
 async def persist_logs(logs: list[QueuedLogRecord]) -> None:
     """Store a batch of log records; each carries the id the API gave it, so a redelivery
@@ -36,14 +33,7 @@ async def persist_logs(logs: list[QueuedLogRecord]) -> None:
     await database.write(lambda session: insert_logs(session, insert))
 
 
-@dramatiq.actor(
-    queue_name="ingest",
-    max_retries=None,
-    retry_when=retry_persistence,
-    min_backoff=MIN_BACKOFF_MS,
-    max_backoff=MAX_BACKOFF_MS,
-    throws=(ValidationError,),
-)
+@dramatiq.actor(queue_name="ingest", throws=(ValidationError,), **PERSISTENCE_OPTIONS)
 async def persist_events(events: list[QueuedEvent]) -> None:
     """Store a batch of events (each once, by id) and note flow-run heartbeats."""
     parsed = event_batch.validate_python(events)

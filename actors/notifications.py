@@ -17,13 +17,15 @@ import dramatiq
 
 from actors import resources
 from actors.channels.registry import CHANNELS
-from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from actors.retrying import PERSISTENCE_OPTIONS
+from models.notifications.channels import ChannelName
 from models.notifications.claims import mark_delivery_dead as give_up_delivery
 from models.notifications.evaluation import QueuedDelivery, insert_deliveries, plan_deliveries
 from models.notifications.replay import reopen_delivery, reopen_failed_deliveries
 
 if TYPE_CHECKING:
     from models.db.database import Database
+    from models.notifications.deliveries import Delivery
     from models.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -47,19 +49,20 @@ async def queue_deliveries(deliveries: list[QueuedDelivery]) -> None:
         await asyncio.to_thread(send_deliveries, deliveries)
 
 
-async def replay_deliveries(
-    database: Database, delivery_id: UUID | None = None
-) -> list[QueuedDelivery]:
-    """Reopen a failed or dead delivery (without an id: every one) and queue it again.
+async def replay_deliveries(database: Database, delivery_id: UUID | None = None) -> list[Delivery]:
+    """Reopen a failed or dead delivery (without an id: every one) and queue it again, with a
+    fresh budget of attempts; returns the deliveries as they now are.
 
-    Raises ObjectNotFound or InvalidRequest when that delivery cannot be replayed.
+    The API's replay and `signalbox notifications replay` both call this. Raises
+    ObjectNotFound or InvalidRequest when that delivery cannot be replayed.
     """
     async with database.sessions.begin() as session:
         if delivery_id is None:
             reopened = await reopen_failed_deliveries(session)
         else:
             reopened = [await reopen_delivery(session, delivery_id)]
-    await queue_deliveries(reopened)
+    # Queued once the transaction is committed: the channel actor must find it pending.
+    await queue_deliveries([QueuedDelivery(row.id, ChannelName(row.channel)) for row in reopened])
     return reopened
 
 
@@ -84,13 +87,7 @@ async def notify_flow_run_states(entered: list[tuple[UUID, UUID]]) -> None:
     await queue_deliveries(queued)
 
 
-@dramatiq.actor(
-    queue_name="state",
-    max_retries=None,
-    retry_when=retry_persistence,
-    min_backoff=MIN_BACKOFF_MS,
-    max_backoff=MAX_BACKOFF_MS,
-)
+@dramatiq.actor(queue_name="state", **PERSISTENCE_OPTIONS)
 async def mark_delivery_dead(message: dict[str, Any], retries: dict[str, Any]) -> None:
     """Give up on the delivery of a channel message whose tries ran out on unexpected errors.
 

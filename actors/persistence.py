@@ -14,7 +14,7 @@ from actors import resources
 from actors.counters import release_slots_of_finished_task_runs
 from actors.enqueue import enqueue
 from actors.notifications import notify_flow_run_states
-from actors.retrying import MAX_BACKOFF_MS, MIN_BACKOFF_MS, retry_persistence
+from actors.retrying import PERSISTENCE_OPTIONS
 from models.events.tables import insert_events
 from models.messages.announcements import Announcement, announcement_batch, may_be_subflow
 from models.messages.event_batches import QueuedEvent, received_events
@@ -33,14 +33,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dramatiq.actor(
-    queue_name="state",
-    max_retries=None,
-    retry_when=retry_persistence,
-    min_backoff=MIN_BACKOFF_MS,
-    max_backoff=MAX_BACKOFF_MS,
-    throws=(ValidationError,),
-)
+@dramatiq.actor(queue_name="state", throws=(ValidationError,), **PERSISTENCE_OPTIONS)
 async def record_task_run_events(events: list[QueuedEvent]) -> None:
     """Build task runs and their histories from a batch of `prefect.task-run.*` events.
 
@@ -79,11 +72,8 @@ async def record_task_run_events(events: list[QueuedEvent]) -> None:
 
 @dramatiq.actor(
     queue_name="state",
-    max_retries=None,
-    retry_when=retry_persistence,
-    min_backoff=MIN_BACKOFF_MS,
-    max_backoff=MAX_BACKOFF_MS,
     throws=(ValueError,),  # pydantic's ValidationError is one, and so is a bad UUID
+    **PERSISTENCE_OPTIONS,
 )
 async def announce_flow_run_states(announcements: list[Announcement]) -> None:
     """What follows flow runs entering states, once the API has committed them.

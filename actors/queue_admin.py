@@ -1,4 +1,4 @@
-"""What the queue CLI reads and does on Redis: queue statistics, replaying dead letters, purging.
+"""What the queue CLI reads and does: queue statistics, replaying dead letters, purging.
 
 Dramatiq keeps, per queue `Q` under our namespace: the list `Q` (ready), the list `Q.DQ`
 (delayed until their time), the sorted set `Q.XQ` (dead, kept a week), and for each worker
@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
-from uuid import uuid4
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
 
 import dramatiq
 
 from actors.broker import HEARTBEAT_TIMEOUT_MS, broker
+from models.messages.dead_letters import list_dead_letters, mark_replayed, read_dead_letter
+
+if TYPE_CHECKING:
+    from models.db.database import Database
+
+#: Dead letters one `replay --all` sends at the most.
+MAX_REPLAYED = 10_000
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,33 @@ def resend(stored: dict[str, Any]) -> str:
     broker.client.hdel(f"{ns}:{queue}.XQ.msgs", stored["message_id"])
     broker.enqueue(message)
     return message.message_id
+
+
+@dataclass(frozen=True)
+class ReplayedDeadLetter:
+    """A dead letter sent again, and the id of the fresh message it went as."""
+
+    dead_letter_id: UUID
+    queue_name: str
+    message_id: str
+
+
+async def replay_dead_letters(
+    database: Database, dead_letter_id: UUID | None = None, *, queue_name: str | None = None
+) -> list[ReplayedDeadLetter]:
+    """Send one dead letter (without an id: every one, or every one of `queue_name`) to its
+    queue again with fresh retries, and count the replay on each; raises ObjectNotFound."""
+    async with database.sessions.begin() as session:
+        if dead_letter_id is None:
+            letters = await list_dead_letters(session, queue_name=queue_name, limit=MAX_REPLAYED)
+        else:
+            letters = [await read_dead_letter(session, dead_letter_id)]
+        replayed = []
+        for letter in letters:
+            sent = resend(letter.message)
+            replayed.append(ReplayedDeadLetter(letter.id, letter.queue_name, sent))
+            await mark_replayed(session, letter)
+    return replayed
 
 
 def purge(queue: str) -> None:

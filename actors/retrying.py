@@ -7,7 +7,7 @@ its reason; a message that only waits for the database to come back is never giv
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -28,3 +28,13 @@ def database_unavailable(error: BaseException) -> bool:
 def retry_persistence(retries: int, error: BaseException) -> bool:
     """Dramatiq's `retry_when` for persistence actors."""
     return database_unavailable(error) or retries < MAX_OTHER_FAILURES
+
+
+#: The options every persistence actor shares: no fixed number of tries (`retry_persistence`
+#: decides), and a backoff capped so that recovery is prompt.
+PERSISTENCE_OPTIONS: Final[dict[str, Any]] = {
+    "max_retries": None,
+    "retry_when": retry_persistence,
+    "min_backoff": MIN_BACKOFF_MS,
+    "max_backoff": MAX_BACKOFF_MS,
+}

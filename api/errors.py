@@ -15,6 +15,7 @@ from models.errors import (
     Forbidden,
     InvalidRequest,
     LeaseGone,
+    NotReady,
     ObjectAlreadyExists,
     ObjectNotFound,
     SignalboxError,
@@ -33,6 +34,7 @@ STATUS_FOR: dict[type[SignalboxError], int] = {
     LeaseGone: 410,
     SlotsUnavailable: 423,
     DatabaseUnavailable: 503,
+    NotReady: 503,
 }
 
 
@@ -56,7 +58,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         )
     except SignalboxError as exc:
         status = STATUS_FOR.get(type(exc), 400)
-        return web.json_response({"detail": exc.detail}, status=status, headers=dict(exc.headers))
+        return web.json_response(
+            {"detail": exc.detail, **exc.extra}, status=status, headers=dict(exc.headers)
+        )
     except OperationalError as exc:
         # The database is busy or away: 503 is an answer the Prefect client retries.
         logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exc)

@@ -46,6 +46,9 @@ def echo_step(line: str) -> None:
     click.echo(f"  {line}")
 
 
+#: What `reset` prints as each of its two phases begins.
+PHASES = {"downgrade": "Downgrading database...", "upgrade": "Upgrading database..."}
+
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
 yes_option = click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 dry_run_option = click.option(
@@ -72,10 +75,9 @@ def reset(settings: Settings, yes: bool) -> None:
         "Database reset aborted.",
     )
     with one_line_errors():
-        click.echo("Downgrading database...")
-        commands.downgrade(settings, "base", on_step=echo_step)
-        click.echo("Upgrading database...")
-        commands.upgrade(settings, "head", on_step=echo_step)
+        commands.reset(
+            settings, on_phase=lambda phase: click.echo(PHASES[phase]), on_step=echo_step
+        )
     click.echo(f'Signalbox database "{masked_url(settings)}" reset.')
 
 
@@ -145,8 +147,7 @@ def current(settings: Settings) -> None:
     from migrations import commands
 
     with one_line_errors():
-        revision = commands.current_revision(settings)
-        head = commands.head_revision(settings)
+        revision, head = commands.current_and_head_revisions(settings)
     label = "(head)" if revision == head else f"(head is {head})"
     click.echo(f"{revision or 'base'} {label}")
 
@@ -157,8 +158,8 @@ def history(settings: Settings) -> None:
     """List every revision, oldest first."""
     from migrations import commands
 
-    for script in reversed(list(commands.script_directory(settings).walk_revisions())):
-        click.echo(f"{script.revision}  {script.doc.splitlines()[0]}")
+    for revision, description in commands.revision_history(settings):
+        click.echo(f"{revision}  {description}")
 
 
 @database.command()
@@ -167,14 +168,9 @@ def history(settings: Settings) -> None:
 @pass_settings
 def revision(settings: Settings, message: str, autogenerate: bool) -> None:
     """Write a new revision file (for developers of Signalbox)."""
-    from alembic import command
-
     from migrations import commands
 
     with one_line_errors():
-        scripts = command.revision(
-            commands.alembic_config(settings), message=message, autogenerate=autogenerate
-        )
-    for script in scripts if isinstance(scripts, list) else [scripts]:
-        if script is not None:
-            click.echo(f"Wrote {script.path}")
+        paths = commands.write_revision(settings, message, autogenerate=autogenerate)
+    for path in paths:
+        click.echo(f"Wrote {path}")

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import click
 
 from models.settings import Settings
 
-if TYPE_CHECKING:
-    from models.db.database import Database
-
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
-
-
-def run_with_database(settings: Settings, work: Any) -> Any:
-    """Run `work(database)` on an event loop, with the database open around it."""
-    from models.db.database import open_database
-
-    async def go() -> Any:
-        database = open_database(settings)
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(go())
 
 
 def parse_uuid(value: str, what: str) -> UUID:
@@ -51,12 +33,16 @@ def test(settings: Settings, block_document: str) -> None:
     Prints what each receiver answered; exits 1 unless every one accepted the message.
     """
     from actors.channels.trial import send_test_notification
+    from models.db.database import with_database
     from models.errors import SignalboxError
     from models.notifications.outcomes import AttemptOutcome
 
     try:
-        channel, results = run_with_database(
-            settings, lambda database: send_test_notification(database, settings, block_document)
+        channel, results = asyncio.run(
+            with_database(
+                settings,
+                lambda database: send_test_notification(database, settings, block_document),
+            )
         )
     except SignalboxError as refused:
         raise click.ClickException(refused.detail) from None
@@ -77,21 +63,20 @@ def test(settings: Settings, block_document: str) -> None:
 @pass_settings
 def deliveries(settings: Settings, failed: bool, flow_run: str | None, limit: int) -> None:
     """List deliveries, newest first: id, channel, status, attempts, last error."""
+    from models.db.database import with_read_session
     from models.notifications.history import read_deliveries
     from models.notifications.replay import REPLAYABLE
 
     flow_run_id = parse_uuid(flow_run, "flow run") if flow_run else None
-
-    async def read(database: Database) -> list[Any]:
-        async with database.read_sessions() as session:
-            return await read_deliveries(
-                session,
-                flow_run_id=flow_run_id,
-                statuses=list(REPLAYABLE) if failed else None,
-                limit=limit,
-            )
-
-    rows = run_with_database(settings, read)
+    statuses = list(REPLAYABLE) if failed else None
+    rows = asyncio.run(
+        with_read_session(
+            settings,
+            lambda session: read_deliveries(
+                session, flow_run_id=flow_run_id, statuses=statuses, limit=limit
+            ),
+        )
+    )
     if not rows:
         click.echo("No deliveries.")
         return
@@ -111,12 +96,13 @@ def replay(settings: Settings, delivery_id: str | None, all_failed: bool) -> Non
     if bool(delivery_id) == all_failed:
         raise click.UsageError("Give a DELIVERY_ID or --all-failed, not both or neither.")
     from actors.notifications import replay_deliveries
+    from models.db.database import with_database
     from models.errors import SignalboxError
 
     replayed_id = parse_uuid(delivery_id, "delivery") if delivery_id else None
     try:
-        queued = run_with_database(
-            settings, lambda database: replay_deliveries(database, replayed_id)
+        queued = asyncio.run(
+            with_database(settings, lambda database: replay_deliveries(database, replayed_id))
         )
     except SignalboxError as refused:
         raise click.ClickException(refused.detail) from None

@@ -44,28 +44,22 @@ def stats(queue_name: str | None) -> None:
 @pass_settings
 def dead_letters(settings: Settings, queue_name: str | None, limit: int) -> None:
     """Messages that failed for good, newest first, with the reason."""
-    from models.db.database import open_database
+    from models.db.database import with_read_session
     from models.messages.dead_letters import list_dead_letters
 
-    async def read() -> list[tuple[str, ...]]:
-        database = open_database(settings)
-        try:
-            async with database.read_sessions() as session:
-                letters = await list_dead_letters(session, queue_name=queue_name, limit=limit)
-        finally:
-            await database.dispose()
-        return [
-            (str(letter.id), letter.queue_name, letter.actor_name,
-             letter.last_failed.isoformat(timespec="seconds"), str(letter.failure_count),
-             str(letter.replay_count), letter.reason.splitlines()[0][:120])
-            for letter in letters
-        ]  # fmt: skip
-
-    rows = asyncio.run(read())
-    if not rows:
+    letters = asyncio.run(
+        with_read_session(
+            settings, lambda session: list_dead_letters(session, queue_name=queue_name, limit=limit)
+        )
+    )
+    if not letters:
         click.echo("No dead letters.")
-    for row in rows:
-        click.echo("  ".join(row[:6]) + f"\n    {row[6]}")
+    for letter in letters:
+        click.echo(
+            f"{letter.id}  {letter.queue_name}  {letter.actor_name}  "
+            f"{letter.last_failed.isoformat(timespec='seconds')}  {letter.failure_count}  "
+            f"{letter.replay_count}\n    {letter.reason.splitlines()[0][:120]}"
+        )
 
 
 @queue.command()
@@ -77,39 +71,30 @@ def replay(
     settings: Settings, dead_letter_id: str | None, replay_all: bool, queue_name: str | None
 ) -> None:
     """Send a dead letter (or all of them) to its queue again, with fresh retries."""
-    from actors.queue_admin import resend
-    from models.db.database import open_database
-    from models.messages.dead_letters import DeadLetter, list_dead_letters, mark_replayed
+    from actors.queue_admin import replay_dead_letters
+    from models.db.database import with_database
+    from models.errors import ObjectNotFound
 
     if bool(dead_letter_id) == replay_all:
         raise click.UsageError("Give one dead-letter id, or --all.")
-
-    async def run() -> list[str]:
-        database = open_database(settings)
-        try:
-            async with database.sessions.begin() as session:
-                if replay_all:
-                    letters = await list_dead_letters(session, queue_name=queue_name, limit=10_000)
-                else:
-                    try:
-                        letter = await session.get(DeadLetter, UUID(str(dead_letter_id)))
-                    except ValueError:
-                        letter = None
-                    if letter is None:
-                        raise click.ClickException(f"No dead letter {dead_letter_id}.")
-                    letters = [letter]
-                sent = []
-                for letter in letters:
-                    sent.append(f"{letter.id} -> {letter.queue_name} as {resend(letter.message)}")
-                    await mark_replayed(session, letter)
-                return sent
-        finally:
-            await database.dispose()
-
-    lines = asyncio.run(run())
-    for line in lines:
-        click.echo(f"Replayed {line}")
-    click.echo(f"{len(lines)} dead letter(s) replayed.")
+    try:
+        replayed_id = None if replay_all else UUID(str(dead_letter_id))
+    except ValueError:
+        raise click.ClickException(f"No dead letter {dead_letter_id}.") from None
+    try:
+        replayed = asyncio.run(
+            with_database(
+                settings,
+                lambda database: replay_dead_letters(database, replayed_id, queue_name=queue_name),
+            )
+        )
+    except ObjectNotFound:
+        raise click.ClickException(f"No dead letter {dead_letter_id}.") from None
+    for letter in replayed:
+        click.echo(
+            f"Replayed {letter.dead_letter_id} -> {letter.queue_name} as {letter.message_id}"
+        )
+    click.echo(f"{len(replayed)} dead letter(s) replayed.")
 
 
 @queue.command(name="purge")

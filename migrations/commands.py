@@ -71,15 +71,44 @@ def downgrade(
     command.downgrade(config, revision, sql=dry_run)
 
 
-def reset(settings: Settings, *, on_step: Callable[[str], None] | None = None) -> None:
-    """Drop everything of ours (down to base) and build it again (up to head)."""
+def reset(
+    settings: Settings,
+    *,
+    on_phase: Callable[[str], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> None:
+    """Drop everything of ours (down to base) and build it again (up to head).
+
+    `on_phase` hears "downgrade", then "upgrade", as each begins; `on_step` each revision.
+    """
+    announce = on_phase or (lambda phase: None)
+    announce("downgrade")
     downgrade(settings, "base", on_step=on_step)
+    announce("upgrade")
     upgrade(settings, "head", on_step=on_step)
 
 
 def stamp(settings: Settings, revision: str) -> None:
     """Record `revision` as current without running any migration."""
     command.stamp(alembic_config(settings), revision)
+
+
+def revision_history(settings: Settings) -> list[tuple[str, str]]:
+    """Every revision, oldest first: its id and the first line of its description."""
+    scripts = reversed(list(script_directory(settings).walk_revisions()))
+    return [(script.revision, (script.doc or "").partition("\n")[0]) for script in scripts]
+
+
+def write_revision(settings: Settings, message: str, *, autogenerate: bool) -> list[str]:
+    """Write a new revision file (for developers of Signalbox); returns the paths written."""
+    written = command.revision(alembic_config(settings), message=message, autogenerate=autogenerate)
+    scripts = written if isinstance(written, list) else [written]
+    return [script.path for script in scripts if script is not None]
+
+
+def current_and_head_revisions(settings: Settings) -> tuple[str | None, str]:
+    """The revision the database is at (None: none of ours), and the newest there is."""
+    return current_revision(settings), head_revision(settings)
 
 
 def current_revision(settings: Settings) -> str | None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 
 class SignalboxError(Exception):
     """Something Signalbox refused to do."""
 
     headers: Mapping[str, str] = MappingProxyType({})
+    #: Fields the answer carries beside `detail` (what readiness found wrong, for one).
+    extra: Mapping[str, Any] = MappingProxyType({})
 
     def __init__(self, detail: str | None = None) -> None:
         self.detail = detail or (self.__doc__ or type(self).__name__).strip()
@@ -46,3 +49,12 @@ class LeaseGone(SignalboxError):
 
 class DatabaseUnavailable(SignalboxError):
     """Service Unavailable"""
+
+
+class NotReady(SignalboxError):
+    """Not ready"""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        super().__init__()
+        #: What does not answer (database, redis) and the class of its error.
+        self.extra = MappingProxyType({"problems": dict(problems)})

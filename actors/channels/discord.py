@@ -8,7 +8,6 @@ token: both permanent.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 from actors.channels.delivery import Notification, declare_channel
@@ -69,17 +68,9 @@ def read_discord_answer(answer: Answer) -> Verdict:
         return Verdict(AttemptOutcome.TRANSIENT, verdict.reason, max(asked) if asked else None)
     if verdict.outcome is AttemptOutcome.DELIVERED:
         return Verdict(
-            AttemptOutcome.DELIVERED, verdict.reason, provider_id=message_id(answer.body)
+            AttemptOutcome.DELIVERED, verdict.reason, provider_id=answer.json_field("id")
         )
     return verdict
-
-
-def message_id(body: str) -> str | None:
-    try:
-        value = json.loads(body).get("id")
-    except (ValueError, AttributeError):
-        return None
-    return str(value) if value is not None else None
 
 
 #: Actor `deliver_discord` on queue `notify.discord`; the registry reads this name.

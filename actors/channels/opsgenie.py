@@ -9,7 +9,6 @@ headers name, if any); every other 4xx is permanent.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 from actors.channels.delivery import InvalidBlockData, Notification, declare_channel
@@ -101,10 +100,7 @@ def read_opsgenie_answer(answer: Answer) -> Verdict:
             AttemptOutcome.TRANSIENT, verdict.reason, rate_limit_period_ms(answer.headers)
         )
     if verdict.outcome is AttemptOutcome.DELIVERED:
-        try:
-            request_id = json.loads(answer.body).get("requestId")
-        except (ValueError, AttributeError):
-            request_id = None
+        request_id = answer.json_field("requestId")
         return Verdict(AttemptOutcome.DELIVERED, verdict.reason, provider_id=request_id)
     return verdict
 

@@ -110,11 +110,8 @@ def build_pagerduty_requests(
 def read_pagerduty_answer(answer: Answer) -> Verdict:
     verdict = classify_status(answer)
     if verdict.outcome is AttemptOutcome.DELIVERED:
-        try:
-            key = json.loads(answer.body).get("dedup_key")
-        except (ValueError, AttributeError):
-            key = None
-        return Verdict(AttemptOutcome.DELIVERED, verdict.reason, provider_id=key)
+        dedup_key = answer.json_field("dedup_key")
+        return Verdict(AttemptOutcome.DELIVERED, verdict.reason, provider_id=dedup_key)
     return verdict
 
 

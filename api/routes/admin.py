@@ -8,6 +8,7 @@ from api import keys
 from api.openapi import documented
 from api.responses import json_value
 from models.db.database import ping_database
+from models.errors import NotReady
 
 routes = web.RouteTableDef()
 
@@ -53,5 +54,5 @@ async def read_ready(request: web.Request) -> web.Response:
     except Exception as exc:  # as above: report, do not raise
         problems["redis"] = type(exc).__name__
     if problems:
-        return json_value({"detail": "Not ready", "problems": problems}, status=503)
+        raise NotReady(problems)
     return json_value({"message": "OK"})

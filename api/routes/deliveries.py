@@ -7,13 +7,12 @@ from uuid import UUID
 
 from aiohttp import web
 
-from actors.notifications import queue_deliveries
+from actors.notifications import replay_deliveries
 from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models
 from models.notifications.history import filter_deliveries, read_delivery_history
-from models.notifications.replay import replay_delivery
 from models.schemas.deliveries import DeliveryFilterBody, DeliveryResponse
 
 routes = web.RouteTableDef()
@@ -66,8 +65,5 @@ async def read(request: web.Request) -> web.Response:
 @documented("Send a failed or dead delivery again (202); 422 for any other.", tag=TAG,
             response=DeliveryResponse, status=202)  # fmt: skip
 async def replay(request: web.Request) -> web.Response:
-    async with request.app[keys.database].sessions.begin() as session:
-        queued, delivery = await replay_delivery(session, path_uuid(request))
-        response = DeliveryResponse.from_row(delivery)
-    await queue_deliveries([queued])
-    return json_model(response, status=202)
+    [delivery] = await replay_deliveries(request.app[keys.database], path_uuid(request))
+    return json_model(DeliveryResponse.from_row(delivery), status=202)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +140,26 @@ def open_database(settings: Settings, **engine_options: Any) -> Database:
         ),
         checkpointer=checkpointer,
     )
+
+
+async def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work(database)` on the database opened for it alone, closed after (a CLI command's
+    one piece of work; the API and the workers keep theirs open)."""
+    database = open_database(settings)
+    try:
+        return await work(database)
+    finally:
+        await database.dispose()
+
+
+async def with_read_session(settings: Settings, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `read(session)` in a read session of the database opened for it alone."""
+
+    async def in_read_session(database: Database) -> T:
+        async with database.read_sessions() as session:
+            return await read(session)
+
+    return await with_database(settings, in_read_session)
 
 
 def create_writer_engine(database_url: str, busy_timeout_seconds: float) -> Engine:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from sqlalchemy import Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.db.base import Base, Created, Id
 from models.db.dialect import dialect_insert
 from models.db.types import utcnow
+from models.errors import ObjectNotFound
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,6 +84,14 @@ async def list_dead_letters(
     if queue_name is not None:
         statement = statement.where(DeadLetter.queue_name == queue_name)
     return list(await session.scalars(statement))
+
+
+async def read_dead_letter(session: AsyncSession, dead_letter_id: UUID) -> DeadLetter:
+    """The dead letter with this id; raises ObjectNotFound."""
+    letter = await session.get(DeadLetter, dead_letter_id)
+    if letter is None:
+        raise ObjectNotFound(f"No dead letter {dead_letter_id}.")
+    return letter
 
 
 async def mark_replayed(session: AsyncSession, dead_letter: DeadLetter) -> None:

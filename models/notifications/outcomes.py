@@ -8,6 +8,7 @@ next status. The defaults here are CHANNELS.md's: 2xx delivered; timeouts, conne
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -60,6 +61,15 @@ class Answer:
     def describe(self) -> str:
         """A short account without secrets: the status or the error class, never a URL."""
         return f"HTTP {self.status}" if self.status is not None else str(self.error_class)
+
+    def json_field(self, name: str) -> str | None:
+        """A top-level field of the body read as a JSON object, as text; None when the body
+        is not one or lacks the field (a receiver's id for what it accepted, usually)."""
+        try:
+            value = json.loads(self.body).get(name)
+        except (ValueError, AttributeError):  # not JSON, or JSON but not an object
+            return None
+        return None if value is None else str(value)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from models.errors import InvalidRequest, ObjectNotFound
 from models.messages.dead_letters import DeadLetter
 from models.notifications.channels import ChannelName
 from models.notifications.deliveries import Delivery, DeliveryLease
-from models.notifications.evaluation import QueuedDelivery
 from models.notifications.outcomes import DeliveryStatus
 
 if TYPE_CHECKING:
@@ -27,8 +26,9 @@ if TYPE_CHECKING:
 REPLAYABLE: Final = (DeliveryStatus.FAILED.value, DeliveryStatus.DEAD.value)
 
 
-async def reopen_delivery(session: AsyncSession, delivery_id: UUID) -> QueuedDelivery:
-    """Make a failed or dead delivery pending again; raises ObjectNotFound or InvalidRequest."""
+async def reopen_delivery(session: AsyncSession, delivery_id: UUID) -> Delivery:
+    """Make a failed or dead delivery pending again and return it as it now is; raises
+    ObjectNotFound or InvalidRequest."""
     delivery = await session.get(Delivery, delivery_id, with_for_update=True)
     if delivery is None:
         raise ObjectNotFound("Delivery not found")
@@ -50,22 +50,10 @@ async def reopen_delivery(session: AsyncSession, delivery_id: UUID) -> QueuedDel
         )
         .values(replay_count=DeadLetter.replay_count + 1, replayed_at=now)
     )
-    return QueuedDelivery(delivery.id, channel)
+    return delivery
 
 
-async def replay_delivery(
-    session: AsyncSession, delivery_id: UUID
-) -> tuple[QueuedDelivery, Delivery]:
-    """Reopen a failed or dead delivery: what to queue, and the delivery as it now is."""
-    queued = await reopen_delivery(session, delivery_id)
-    delivery = await session.get(Delivery, queued.id)  # from the session, no second read
-    assert delivery is not None  # reopen_delivery found and locked it
-    return queued, delivery
-
-
-async def reopen_failed_deliveries(
-    session: AsyncSession, limit: int = 1000
-) -> list[QueuedDelivery]:
+async def reopen_failed_deliveries(session: AsyncSession, limit: int = 1000) -> list[Delivery]:
     """Reopen up to `limit` failed or dead deliveries, oldest first."""
     ids = list(
         await session.scalars(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp.test_utils import TestClient
+
+from api import keys
 
 
 async def test_the_openapi_document_describes_every_route_with_its_schemas(api: TestClient) -> None:
@@ -38,3 +41,18 @@ async def test_the_admin_routes_answer_as_the_prefect_client_expects(api: TestCl
     assert await (await api.get("/api/health")).json() is True
     ready = await api.get("/api/ready")
     assert ready.status == 200
+
+
+async def test_ready_answers_503_naming_what_does_not_answer(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse() -> bool:
+        raise ConnectionRefusedError("Redis is away")
+
+    monkeypatch.setattr(api.app[keys.redis_client], "ping", refuse)
+    ready = await api.get("/api/ready")
+    assert (ready.status, ready.content_type) == (503, "application/json")
+    assert await ready.json() == {
+        "detail": "Not ready",
+        "problems": {"redis": "ConnectionRefusedError"},
+    }

@@ -68,6 +68,16 @@ async def test_a_dead_letter_is_listed_and_its_replay_is_processed(
     assert letter is not None and letter.replay_count == 1 and letter.replayed_at is not None
 
 
+def test_replaying_an_unknown_dead_letter_says_so_and_exits_1(
+    database: Database, settings: Settings
+) -> None:
+    for unknown in (str(uuid.uuid4()), "not-an-id"):
+        result = run_cli(settings, "queue", "replay", unknown)
+        assert result.exit_code == 1 and f"No dead letter {unknown}." in result.output
+    neither = run_cli(settings, "queue", "replay")
+    assert neither.exit_code == 2 and "Give one dead-letter id, or --all." in neither.output
+
+
 def test_stats_show_waiting_messages_and_purge_drops_them(settings: Settings) -> None:
     broker.flush_all()
     for _ in range(3):

@@ -246,3 +246,21 @@ def test_secrets_are_blanked_out_of_excerpts_as_they_are_and_url_encoded() -> No
     )
     assert excerpt("", secrets) is None
     assert len(excerpt("x" * 5000, []) or "") == 500
+
+
+@pytest.mark.parametrize(
+    ("channel", "body", "provider_id"),
+    [
+        (OPSGENIE, '{"result": "Request will be processed", "requestId": "req-42"}', "req-42"),
+        (PAGERDUTY, '{"status": "success", "dedup_key": "signalbox-1"}', "signalbox-1"),
+        (DISCORD, '{"id": 99}', "99"),
+        (OPSGENIE, "<html>accepted</html>", None),
+        (PAGERDUTY, '["not", "an", "object"]', None),
+        (DISCORD, "{}", None),
+    ],
+)
+def test_a_delivered_answer_keeps_the_receivers_id_when_its_body_names_one(
+    channel: Any, body: str, provider_id: str | None
+) -> None:
+    verdict = channel.read(Answer(202, body=body))
+    assert (verdict.outcome, verdict.provider_id) == (AttemptOutcome.DELIVERED, provider_id)
