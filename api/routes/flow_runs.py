@@ -12,10 +12,9 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, query_uuid, read_body, read_body_as
+from api.requests import path_uuid, read_body, read_body_as
 from api.responses import (
     json_model,
-    json_models,
     json_value,
     json_values,
     no_content,
@@ -30,8 +29,6 @@ from models.runs.flow_runs import (
     count_flow_runs,
     delete_flow_run,
     read_flow_run,
-    read_flow_run_state,
-    read_flow_run_states,
     update_flow_run,
     update_flow_run_labels,
 )
@@ -41,7 +38,7 @@ from models.schemas.flow_runs import (
     FlowRunUpdate,
     flow_run_labels,
 )
-from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
+from models.schemas.states import OrchestrationResultResponse, SetStateRequest
 
 routes = web.RouteTableDef()
 
@@ -154,26 +151,3 @@ async def set_state(request: web.Request) -> web.Response:
         )
         await request.app[keys.outbox].flow_run_states.add([item])
     return orchestration_result(outcome)
-
-
-@routes.get("/api/flow_run_states/")
-@documented(
-    "The state history of a flow run, oldest first.",
-    tag=TAG,
-    response=StateResponse,
-    response_is_list=True,
-    query={"flow_run_id": "the flow run"},
-)
-async def read_states(request: web.Request) -> web.Response:
-    flow_run_id = query_uuid(request, "flow_run_id")
-    async with request.app[keys.database].read_sessions() as session:
-        states = await read_flow_run_states(session, flow_run_id)
-    return json_models([StateResponse.from_row(state) for state in states], StateResponse)
-
-
-@routes.get("/api/flow_run_states/{id}")
-@documented("One flow-run state by id.", tag=TAG, response=StateResponse)
-async def read_state(request: web.Request) -> web.Response:
-    async with request.app[keys.database].read_sessions() as session:
-        state = await read_flow_run_state(session, path_uuid(request))
-    return json_model(StateResponse.from_row(state))
