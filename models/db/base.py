@@ -1,4 +1,5 @@
-"""The declarative base every Signalbox table derives from, and the column shapes they share."""
+"""The declarative base every Signalbox table derives from, and the column shapes and search
+indexes tables share."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Enum, MetaData, String
+from sqlalchemy import Enum, Index, MetaData, String
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -41,3 +42,26 @@ Id = Annotated[UUID, mapped_column(primary_key=True, default=uuid4)]
 Created = Annotated[datetime, mapped_column(default=utcnow)]
 Updated = Annotated[datetime, mapped_column(default=utcnow, onupdate=utcnow)]
 Name = Annotated[str, mapped_column(String(255))]
+
+
+def tags_index(table: str) -> Index:
+    """The table's GIN index on `tags`, serving the filters' containment (`@>`) on PostgreSQL.
+
+    SQLite has no such index (its tag filters read `json_each`), so only PostgreSQL builds it.
+    """
+    return Index(
+        f"ix_{table}_tags_gin",
+        "tags",
+        postgresql_using="gin",
+        postgresql_ops={"tags": "jsonb_path_ops"},
+    ).ddl_if(dialect="postgresql")
+
+
+def name_search_index(table: str) -> Index:
+    """The table's trigram index on `name`, serving `like_` (ILIKE '%text%') on PostgreSQL."""
+    return Index(
+        f"ix_{table}_name_trgm",
+        "name",
+        postgresql_using="gin",
+        postgresql_ops={"name": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
