@@ -20,6 +20,7 @@ from api.responses import (
     no_content,
     orchestration_result,
 )
+from api.routes.run_states import documented_proposal, read_proposal
 from models.db.types import utcnow
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.messages.announcements import announcement
@@ -38,7 +39,6 @@ from models.schemas.flow_runs import (
     FlowRunUpdate,
     flow_run_labels,
 )
-from models.schemas.states import OrchestrationResultResponse, SetStateRequest
 
 routes = web.RouteTableDef()
 
@@ -128,19 +128,14 @@ async def count(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/flow_runs/{id}/set_state")
-@documented(
-    "Propose a state: ACCEPT, REJECT (with the state to take instead), WAIT or ABORT.",
-    tag=TAG,
-    body=SetStateRequest,
-    response=OrchestrationResultResponse,
-    status=201,
+@documented_proposal(
+    "Propose a state: ACCEPT, REJECT (with the state to take instead), WAIT or ABORT.", tag=TAG
 )
 async def set_state(request: web.Request) -> web.Response:
-    body = await read_body(request, SetStateRequest)
+    proposed, force = await read_proposal(request)
     flow_run_id = path_uuid(request)
-    proposed = body.state.proposal(utcnow())
     outcome = await request.app[keys.database].write(
-        lambda session: propose_flow_run_state(session, flow_run_id, proposed, force=body.force)
+        lambda session: propose_flow_run_state(session, flow_run_id, proposed, force=force)
     )
     # Committed: now the side effects, which must not be lost, go on Redis before we answer.
     if outcome.entered and outcome.state is not None:

@@ -1,20 +1,25 @@
-"""The state histories of flow runs and task runs: one pair of routes, served for each kind."""
+"""What flow runs and task runs share in the API: the state-history routes, served for each
+kind of run from one definition, and how a set_state route reads and describes its request."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from aiohttp import web
 
 from api import keys
-from api.openapi import documented
-from api.requests import path_uuid, query_uuid
+from api.openapi import Handler, documented
+from api.requests import path_uuid, query_uuid, read_body
 from api.responses import json_model, json_models
+from models.db.types import utcnow
 from models.runs.flow_runs import FlowRunState, read_flow_run_state, read_flow_run_states
 from models.runs.task_runs import TaskRunState, read_task_run_state, read_task_run_states
-from models.schemas.states import StateResponse
+from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
+
+if TYPE_CHECKING:
+    from models.orchestration.transitions import State
 
 routes = web.RouteTableDef()
 
@@ -22,6 +27,19 @@ StateRow = FlowRunState | TaskRunState
 # The session is typed Any: a route module names no sqlalchemy type.
 ReadStates = Callable[[Any, UUID], Awaitable[Sequence[StateRow]]]
 ReadState = Callable[[Any, UUID], Awaitable[StateRow]]
+
+
+def documented_proposal(summary: str, *, tag: str) -> Callable[[Handler], Handler]:
+    """The description of a set_state route: a proposed state in, the decision out (201)."""
+    return documented(
+        summary, tag=tag, body=SetStateRequest, response=OrchestrationResultResponse, status=201
+    )
+
+
+async def read_proposal(request: web.Request) -> tuple[State, bool]:
+    """The state a set_state body proposes, timestamped now, and whether it is forced."""
+    body = await read_body(request, SetStateRequest)
+    return body.state.proposal(utcnow()), body.force
 
 
 def serve_state_history(run: str, tag: str, read_states: ReadStates, read_state: ReadState) -> None:

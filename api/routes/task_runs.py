@@ -12,6 +12,7 @@ from api import keys
 from api.openapi import documented
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, orchestration_result
+from api.routes.run_states import documented_proposal, read_proposal
 from models.db.types import utcnow
 from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
 from models.runs.task_run_transitions import create_task_run, propose_task_run_state
@@ -20,7 +21,6 @@ from models.runs.task_runs import (
     filter_task_runs,
     read_task_run,
 )
-from models.schemas.states import OrchestrationResultResponse, SetStateRequest
 from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
 
 routes = web.RouteTableDef()
@@ -81,18 +81,9 @@ async def count(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/task_runs/{id}/set_state")
-@documented(
-    "Propose a state for a task run created through REST.",
-    tag=TAG,
-    body=SetStateRequest,
-    response=OrchestrationResultResponse,
-    status=201,
-)
+@documented_proposal("Propose a state for a task run created through REST.", tag=TAG)
 async def set_state(request: web.Request) -> web.Response:
-    body = await read_body(request, SetStateRequest)
-    proposed = body.state.proposal(utcnow())
+    proposed, force = await read_proposal(request)
     async with request.app[keys.database].sessions.begin() as session:
-        outcome = await propose_task_run_state(
-            session, path_uuid(request), proposed, force=body.force
-        )
+        outcome = await propose_task_run_state(session, path_uuid(request), proposed, force=force)
     return orchestration_result(outcome)
