@@ -11,15 +11,7 @@ from sqlalchemy import ForeignKey, Index, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.concurrency.tables import ConcurrencyLease
-from models.db.base import (
-    Base,
-    Created,
-    Id,
-    Name,
-    Updated,
-    name_search_index,
-    tags_index,
-)
+from models.db.base import Base, Created, Id, Name, Updated, name_search_index, tags_index
 from models.db.dialect import ignore_duplicates, insert_ignoring_duplicates, per_dialect, upsert
 from models.db.types import utcnow
 from models.errors import ObjectNotFound
