@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db.base import Base, Created, Id, Name, Updated, name_search_index
+from models.db.base import Base, Created, Id, Name, Updated, search_index
 
 
 class Deployment(Base):
@@ -18,7 +18,7 @@ class Deployment(Base):
     __tablename__ = "deployment"
     __table_args__ = (
         UniqueConstraint("flow_id", "name"),
-        name_search_index("deployment"),
+        search_index("deployment", "name"),
     )
 
     id: Mapped[Id]

@@ -4,7 +4,7 @@ indexes tables share."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from uuid import UUID, uuid4
 
 from sqlalchemy import Enum, Index, MetaData, String
@@ -44,24 +44,19 @@ Updated = Annotated[datetime, mapped_column(default=utcnow, onupdate=utcnow)]
 Name = Annotated[str, mapped_column(String(255))]
 
 
-def tags_index(table: str) -> Index:
-    """The table's GIN index on `tags`, serving the filters' containment (`@>`) on PostgreSQL.
+#: The GIN index PostgreSQL keeps on a column filters search, by column: its name's suffix and
+#: its operator class. Tags serve containment (`@>`); names serve `like_` (ILIKE '%text%')
+#: by trigrams. SQLite has neither (its filters read `json_each` and scan), so only
+#: PostgreSQL builds them.
+SEARCH_INDEXES: Final = {"tags": ("gin", "jsonb_path_ops"), "name": ("trgm", "gin_trgm_ops")}
 
-    SQLite has no such index (its tag filters read `json_each`), so only PostgreSQL builds it.
-    """
+
+def search_index(table: str, column: str) -> Index:
+    """The table's PostgreSQL-only GIN index on `column` ("tags" or "name")."""
+    suffix, operator_class = SEARCH_INDEXES[column]
     return Index(
-        f"ix_{table}_tags_gin",
-        "tags",
+        f"ix_{table}_{column}_{suffix}",
+        column,
         postgresql_using="gin",
-        postgresql_ops={"tags": "jsonb_path_ops"},
-    ).ddl_if(dialect="postgresql")
-
-
-def name_search_index(table: str) -> Index:
-    """The table's trigram index on `name`, serving `like_` (ILIKE '%text%') on PostgreSQL."""
-    return Index(
-        f"ix_{table}_name_trgm",
-        "name",
-        postgresql_using="gin",
-        postgresql_ops={"name": "gin_trgm_ops"},
+        postgresql_ops={column: operator_class},
     ).ddl_if(dialect="postgresql")

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from models.filters.base import FilterModel, Listing, ObjectFilter, Operator, combine
-from models.filters.bodies import FlowRunCountBody, RunRelatedBody, key_in_matching
+from models.filters.bodies import RunRelatedBody, key_in_matching
 from models.filters.criteria import FilterText, IdCriteria, values_field
 from models.runs.artifacts import Artifact, ArtifactCollection
 from models.runs.flow_runs import FlowRun
@@ -129,14 +129,11 @@ def artifact_body_clause(
     body: ArtifactCountBody | LatestArtifactCountBody, table: Published, dialect: str
 ) -> ColumnElement[bool] | None:
     """The criteria of an artifact body on `table`, its own and those on the runs it names."""
-    of_flow_runs = FlowRunCountBody.model_construct(
-        flows=body.flows, flow_runs=body.flow_runs, deployments=body.deployments
-    ).clause(dialect)
     return combine(
         Operator.and_,
         [
             body.artifacts.clause(dialect) if body.artifacts else None,
-            key_in_matching(table.flow_run_id, FlowRun.id, of_flow_runs),
+            key_in_matching(table.flow_run_id, FlowRun.id, body.flow_run_clause(dialect)),
             key_in_matching(
                 table.task_run_id,
                 TaskRun.id,

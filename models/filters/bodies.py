@@ -83,6 +83,13 @@ class RunRelatedBody(FilterBody):
     def where(self, dialect: str) -> ColumnElement[bool]:
         return as_where(self.clause(dialect))
 
+    def flow_run_clause(self, dialect: str) -> ColumnElement[bool] | None:
+        """The criteria on flows, flow runs and deployments as one clause on `flow_run`, for
+        objects that belong to a flow run (task runs, artifacts); None when none."""
+        return FlowRunCountBody.model_construct(
+            flows=self.flows, flow_runs=self.flow_runs, deployments=self.deployments
+        ).clause(dialect)
+
 
 class PoolRelatedBody(RunRelatedBody):
     """A body that also takes criteria on work pools."""
@@ -137,14 +144,11 @@ class TaskRunCountBody(RunRelatedBody):
     """The body of POST /api/task_runs/count."""
 
     def clause(self, dialect: str) -> ColumnElement[bool] | None:
-        of_flow_runs = FlowRunCountBody.model_construct(
-            flows=self.flows, flow_runs=self.flow_runs, deployments=self.deployments
-        ).clause(dialect)
         return combine(
             Operator.and_,
             [
                 self.task_runs.clause(dialect) if self.task_runs else None,
-                key_in_matching(TaskRun.flow_run_id, FlowRun.id, of_flow_runs),
+                key_in_matching(TaskRun.flow_run_id, FlowRun.id, self.flow_run_clause(dialect)),
             ],
         )
 

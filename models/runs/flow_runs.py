@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid, delete, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db.base import Base, Created, Id, Name, Updated, name_search_index, tags_index
+from models.db.base import Base, Created, Id, Name, Updated, search_index
 from models.errors import ObjectNotFound
 from models.filters.base import count_matching
 from models.runs.state_history import StateColumns, read_history, read_history_row
@@ -47,8 +47,8 @@ class FlowRun(Base):
             text("expected_start_time DESC NULLS LAST"),
             text("id DESC"),
         ).ddl_if(dialect="postgresql"),
-        tags_index("flow_run"),
-        name_search_index("flow_run"),
+        search_index("flow_run", "tags"),
+        search_index("flow_run", "name"),
     )
 
     id: Mapped[Id]

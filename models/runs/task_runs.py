@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, Index, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.concurrency.tables import ConcurrencyLease
-from models.db.base import Base, Created, Id, Name, Updated, name_search_index, tags_index
+from models.db.base import Base, Created, Id, Name, Updated, search_index
 from models.db.dialect import ignore_duplicates, insert_ignoring_duplicates, per_dialect, upsert
 from models.db.types import utcnow
 from models.errors import ObjectNotFound
@@ -47,8 +47,8 @@ class TaskRun(Base):
         Index(
             "ix_task_run_flow_run_id_task_key_dynamic_key", "flow_run_id", "task_key", "dynamic_key"
         ),
-        tags_index("task_run"),
-        name_search_index("task_run"),
+        search_index("task_run", "tags"),
+        search_index("task_run", "name"),
     )
 
     id: Mapped[Id]
