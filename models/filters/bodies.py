@@ -51,9 +51,7 @@ def work_queue_clause(
         Operator.and_,
         [
             work_pool_queues.clause(dialect) if work_pool_queues else None,
-            WorkQueue.work_pool_id.in_(select(WorkPool.id).where(pools))
-            if pools is not None
-            else None,
+            key_in_matching(WorkQueue.work_pool_id, WorkPool.id, pools),
         ],
     )
 
@@ -63,7 +61,7 @@ def key_in_matching(
     selected: InstrumentedAttribute[Any],
     clause: ColumnElement[bool] | None,
 ) -> ColumnElement[bool] | None:
-    """`key IN (SELECT selected WHERE clause)`; None when the clause is (no criteria)."""
+    """`key IN (SELECT selected WHERE clause)`; None when there is no clause (no criteria)."""
     return key.in_(select(selected).where(clause)) if clause is not None else None
 
 
