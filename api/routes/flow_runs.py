@@ -12,15 +12,15 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, query_uuid, read_body, read_body_as
+from api.requests import path_uuid, read_body, read_body_as
 from api.responses import (
     json_model,
-    json_models,
     json_value,
     json_values,
     no_content,
     orchestration_result,
 )
+from api.routes.run_states import documented_proposal, read_proposal
 from models.db.types import utcnow
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.messages.announcements import announcement
@@ -30,8 +30,6 @@ from models.runs.flow_runs import (
     count_flow_runs,
     delete_flow_run,
     read_flow_run,
-    read_flow_run_state,
-    read_flow_run_states,
     update_flow_run,
     update_flow_run_labels,
 )
@@ -41,7 +39,6 @@ from models.schemas.flow_runs import (
     FlowRunUpdate,
     flow_run_labels,
 )
-from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
 
 routes = web.RouteTableDef()
 
@@ -131,19 +128,14 @@ async def count(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/flow_runs/{id}/set_state")
-@documented(
-    "Propose a state: ACCEPT, REJECT (with the state to take instead), WAIT or ABORT.",
-    tag=TAG,
-    body=SetStateRequest,
-    response=OrchestrationResultResponse,
-    status=201,
+@documented_proposal(
+    "Propose a state: ACCEPT, REJECT (with the state to take instead), WAIT or ABORT.", tag=TAG
 )
 async def set_state(request: web.Request) -> web.Response:
-    body = await read_body(request, SetStateRequest)
+    proposed, force = await read_proposal(request)
     flow_run_id = path_uuid(request)
-    proposed = body.state.proposal(utcnow())
     outcome = await request.app[keys.database].write(
-        lambda session: propose_flow_run_state(session, flow_run_id, proposed, force=body.force)
+        lambda session: propose_flow_run_state(session, flow_run_id, proposed, force=force)
     )
     # Committed: now the side effects, which must not be lost, go on Redis before we answer.
     if outcome.entered and outcome.state is not None:
@@ -154,26 +146,3 @@ async def set_state(request: web.Request) -> web.Response:
         )
         await request.app[keys.outbox].flow_run_states.add([item])
     return orchestration_result(outcome)
-
-
-@routes.get("/api/flow_run_states/")
-@documented(
-    "The state history of a flow run, oldest first.",
-    tag=TAG,
-    response=StateResponse,
-    response_is_list=True,
-    query={"flow_run_id": "the flow run"},
-)
-async def read_states(request: web.Request) -> web.Response:
-    flow_run_id = query_uuid(request, "flow_run_id")
-    async with request.app[keys.database].read_sessions() as session:
-        states = await read_flow_run_states(session, flow_run_id)
-    return json_models([StateResponse.from_row(state) for state in states], StateResponse)
-
-
-@routes.get("/api/flow_run_states/{id}")
-@documented("One flow-run state by id.", tag=TAG, response=StateResponse)
-async def read_state(request: web.Request) -> web.Response:
-    async with request.app[keys.database].read_sessions() as session:
-        state = await read_flow_run_state(session, path_uuid(request))
-    return json_model(StateResponse.from_row(state))

@@ -10,8 +10,9 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, query_uuid, read_body
+from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, orchestration_result
+from api.routes.run_states import documented_proposal, read_proposal
 from models.db.types import utcnow
 from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
 from models.runs.task_run_transitions import create_task_run, propose_task_run_state
@@ -19,10 +20,7 @@ from models.runs.task_runs import (
     count_task_runs,
     filter_task_runs,
     read_task_run,
-    read_task_run_state,
-    read_task_run_states,
 )
-from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
 from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
 
 routes = web.RouteTableDef()
@@ -83,41 +81,9 @@ async def count(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/task_runs/{id}/set_state")
-@documented(
-    "Propose a state for a task run created through REST.",
-    tag=TAG,
-    body=SetStateRequest,
-    response=OrchestrationResultResponse,
-    status=201,
-)
+@documented_proposal("Propose a state for a task run created through REST.", tag=TAG)
 async def set_state(request: web.Request) -> web.Response:
-    body = await read_body(request, SetStateRequest)
-    proposed = body.state.proposal(utcnow())
+    proposed, force = await read_proposal(request)
     async with request.app[keys.database].sessions.begin() as session:
-        outcome = await propose_task_run_state(
-            session, path_uuid(request), proposed, force=body.force
-        )
+        outcome = await propose_task_run_state(session, path_uuid(request), proposed, force=force)
     return orchestration_result(outcome)
-
-
-@routes.get("/api/task_run_states/")
-@documented(
-    "The state history of a task run, oldest first.",
-    tag=TAG,
-    response=StateResponse,
-    response_is_list=True,
-    query={"task_run_id": "the task run"},
-)
-async def read_states(request: web.Request) -> web.Response:
-    task_run_id = query_uuid(request, "task_run_id")
-    async with request.app[keys.database].read_sessions() as session:
-        states = await read_task_run_states(session, task_run_id)
-    return json_models([StateResponse.from_row(state) for state in states], StateResponse)
-
-
-@routes.get("/api/task_run_states/{id}")
-@documented("One task-run state by id.", tag=TAG, response=StateResponse)
-async def read_state(request: web.Request) -> web.Response:
-    async with request.app[keys.database].read_sessions() as session:
-        state = await read_task_run_state(session, path_uuid(request))
-    return json_model(StateResponse.from_row(state))

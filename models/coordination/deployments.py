@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db.base import Base, Created, Id, Name, Updated
+from models.db.base import Base, Created, Id, Name, Updated, search_index
 
 
 class Deployment(Base):
@@ -18,12 +18,7 @@ class Deployment(Base):
     __tablename__ = "deployment"
     __table_args__ = (
         UniqueConstraint("flow_id", "name"),
-        Index(
-            "ix_deployment_name_trgm",
-            "name",
-            postgresql_using="gin",
-            postgresql_ops={"name": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        search_index("deployment", "name"),
     )
 
     id: Mapped[Id]

@@ -1,12 +1,13 @@
-"""The declarative base every Signalbox table derives from, and the column shapes they share."""
+"""The declarative base every Signalbox table derives from, and the column shapes and search
+indexes tables share."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from uuid import UUID, uuid4
 
-from sqlalchemy import Enum, MetaData, String
+from sqlalchemy import Enum, Index, MetaData, String
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -41,3 +42,21 @@ Id = Annotated[UUID, mapped_column(primary_key=True, default=uuid4)]
 Created = Annotated[datetime, mapped_column(default=utcnow)]
 Updated = Annotated[datetime, mapped_column(default=utcnow, onupdate=utcnow)]
 Name = Annotated[str, mapped_column(String(255))]
+
+
+#: The GIN index PostgreSQL keeps on a column filters search, by column: its name's suffix and
+#: its operator class. Tags serve containment (`@>`); names serve `like_` (ILIKE '%text%')
+#: by trigrams. SQLite has neither (its filters read `json_each` and scan), so only
+#: PostgreSQL builds them.
+SEARCH_INDEXES: Final = {"tags": ("gin", "jsonb_path_ops"), "name": ("trgm", "gin_trgm_ops")}
+
+
+def search_index(table: str, column: str) -> Index:
+    """The table's PostgreSQL-only GIN index on `column` ("tags" or "name")."""
+    suffix, operator_class = SEARCH_INDEXES[column]
+    return Index(
+        f"ix_{table}_{column}_{suffix}",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: operator_class},
+    ).ddl_if(dialect="postgresql")

@@ -9,15 +9,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
 
-from models.filters.base import FilterBody, FilterModel, Listing, ObjectFilter, Operator, combine
-from models.filters.bodies import as_where, flow_run_clause
+from models.filters.base import FilterModel, Listing, ObjectFilter, Operator, combine
+from models.filters.bodies import RunRelatedBody, key_in_matching
 from models.filters.criteria import FilterText, IdCriteria, values_field
-from models.filters.deployments import DeploymentFilter
-from models.filters.flow_runs import FlowRunFilter
-from models.filters.flows import FlowFilter
-from models.filters.task_runs import TaskRunFilter
 from models.runs.artifacts import Artifact, ArtifactCollection
 from models.runs.flow_runs import FlowRun
 from models.runs.task_runs import TaskRun
@@ -129,47 +125,31 @@ class ArtifactSort(StrEnum):
         return [columns[self], table.id.desc()]
 
 
-class RunCriteria(FilterBody):
-    """Criteria on the runs an artifact names, which every artifact body may carry."""
-
-    flows: FlowFilter | None = None
-    flow_runs: FlowRunFilter | None = None
-    task_runs: TaskRunFilter | None = None
-    deployments: DeploymentFilter | None = None
-
-    def run_clause(self, table: Published, dialect: str) -> ColumnElement[bool] | None:
-        of_flow_runs = flow_run_clause(
-            dialect, self.flows, self.flow_runs, deployments=self.deployments
-        )
-        of_task_runs = self.task_runs.clause(dialect) if self.task_runs else None
-        return combine(
-            Operator.and_,
-            [
-                table.flow_run_id.in_(select(FlowRun.id).where(of_flow_runs))
-                if of_flow_runs is not None
-                else None,
-                table.task_run_id.in_(select(TaskRun.id).where(of_task_runs))
-                if of_task_runs is not None
-                else None,
-            ],
-        )
+def artifact_body_clause(
+    body: ArtifactCountBody | LatestArtifactCountBody, table: Published, dialect: str
+) -> ColumnElement[bool] | None:
+    """The criteria of an artifact body on `table`, its own and those on the runs it names."""
+    return combine(
+        Operator.and_,
+        [
+            body.artifacts.clause(dialect) if body.artifacts else None,
+            key_in_matching(table.flow_run_id, FlowRun.id, body.flow_run_clause(dialect)),
+            key_in_matching(
+                table.task_run_id,
+                TaskRun.id,
+                body.task_runs.clause(dialect) if body.task_runs else None,
+            ),
+        ],
+    )
 
 
-class ArtifactCountBody(RunCriteria):
+class ArtifactCountBody(RunRelatedBody):
     """The body of POST /api/artifacts/count."""
 
     artifacts: ArtifactFilter | None = None
 
-    def where(self, dialect: str) -> ColumnElement[bool]:
-        return as_where(
-            combine(
-                Operator.and_,
-                [
-                    self.artifacts.clause(dialect) if self.artifacts else None,
-                    self.run_clause(Artifact, dialect),
-                ],
-            )
-        )
+    def clause(self, dialect: str) -> ColumnElement[bool] | None:
+        return artifact_body_clause(self, Artifact, dialect)
 
 
 class ArtifactFilterBody(ArtifactCountBody, Listing):
@@ -181,21 +161,13 @@ class ArtifactFilterBody(ArtifactCountBody, Listing):
         return self.sort.order_by(Artifact)
 
 
-class LatestArtifactCountBody(RunCriteria):
+class LatestArtifactCountBody(RunRelatedBody):
     """The body of POST /api/artifacts/latest/count."""
 
     artifacts: ArtifactCollectionFilter | None = None
 
-    def where(self, dialect: str) -> ColumnElement[bool]:
-        return as_where(
-            combine(
-                Operator.and_,
-                [
-                    self.artifacts.clause(dialect) if self.artifacts else None,
-                    self.run_clause(ArtifactCollection, dialect),
-                ],
-            )
-        )
+    def clause(self, dialect: str) -> ColumnElement[bool] | None:
+        return artifact_body_clause(self, ArtifactCollection, dialect)
 
 
 class LatestArtifactFilterBody(LatestArtifactCountBody, Listing):

@@ -8,7 +8,7 @@ bodies relate their objects the same way. Every clause works on SQLite and Postg
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, select, true
 
@@ -32,6 +32,9 @@ from models.runs.flow_runs import FlowRun
 from models.runs.flows import Flow
 from models.runs.task_runs import TaskRun
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import InstrumentedAttribute
+
 
 def as_where(clause: ColumnElement[bool] | None) -> ColumnElement[bool]:
     return true() if clause is None else clause
@@ -48,67 +51,81 @@ def work_queue_clause(
         Operator.and_,
         [
             work_pool_queues.clause(dialect) if work_pool_queues else None,
-            WorkQueue.work_pool_id.in_(select(WorkPool.id).where(pools))
-            if pools is not None
-            else None,
+            key_in_matching(WorkQueue.work_pool_id, WorkPool.id, pools),
         ],
     )
 
 
-def flow_run_clause(
-    dialect: str,
-    flows: FlowFilter | None = None,
-    flow_runs: FlowRunFilter | None = None,
-    task_runs: TaskRunFilter | None = None,
-    deployments: DeploymentFilter | None = None,
-    work_pools: WorkPoolFilter | None = None,
-    work_pool_queues: WorkQueueFilter | None = None,
+def key_in_matching(
+    key: InstrumentedAttribute[Any],
+    selected: InstrumentedAttribute[Any],
+    clause: ColumnElement[bool] | None,
 ) -> ColumnElement[bool] | None:
-    """Every flow-run criterion of a body as one clause on `flow_run`; None when none."""
-    of_flows = flows.clause(dialect) if flows else None
-    of_deployments = deployments.clause(dialect) if deployments else None
-    of_task_runs = task_runs.clause(dialect) if task_runs else None
-    of_queues = work_queue_clause(dialect, work_pools, work_pool_queues)
-    return combine(
-        Operator.and_,
-        [
-            flow_runs.clause(dialect) if flow_runs else None,
-            FlowRun.flow_id.in_(select(Flow.id).where(of_flows)) if of_flows is not None else None,
-            FlowRun.deployment_id.in_(select(Deployment.id).where(of_deployments))
-            if of_deployments is not None
-            else None,
-            # Runs with at least one task run that matches.
-            FlowRun.id.in_(select(TaskRun.flow_run_id).where(of_task_runs))
-            if of_task_runs is not None
-            else None,
-            FlowRun.work_queue_id.in_(select(WorkQueue.id).where(of_queues))
-            if of_queues is not None
-            else None,
-        ],
-    )
+    """`key IN (SELECT selected WHERE clause)`; None when there is no clause (no criteria)."""
+    return key.in_(select(selected).where(clause)) if clause is not None else None
 
 
-class FlowRunCountBody(FilterBody):
-    """The body of POST /api/flow_runs/count."""
+class RunRelatedBody(FilterBody):
+    """A body with criteria on the flows, flow runs, task runs and deployments its objects
+    relate to; each body adds the related objects' criteria it accepts, in this order."""
 
     flows: FlowFilter | None = None
     flow_runs: FlowRunFilter | None = None
     task_runs: TaskRunFilter | None = None
     deployments: DeploymentFilter | None = None
-    work_pools: WorkPoolFilter | None = None
-    work_pool_queues: WorkQueueFilter | None = None
+
+    def clause(self, dialect: str) -> ColumnElement[bool] | None:
+        """Every criterion of the body as one clause on its objects; None when none."""
+        raise NotImplementedError
 
     def where(self, dialect: str) -> ColumnElement[bool]:
-        return as_where(
-            flow_run_clause(
-                dialect,
-                self.flows,
-                self.flow_runs,
-                self.task_runs,
-                self.deployments,
-                self.work_pools,
-                self.work_pool_queues,
-            )
+        return as_where(self.clause(dialect))
+
+    def flow_run_clause(self, dialect: str) -> ColumnElement[bool] | None:
+        """The criteria on flows, flow runs and deployments as one clause on `flow_run`, for
+        objects that belong to a flow run (task runs, artifacts); None when none."""
+        return FlowRunCountBody.model_construct(
+            flows=self.flows, flow_runs=self.flow_runs, deployments=self.deployments
+        ).clause(dialect)
+
+
+class PoolRelatedBody(RunRelatedBody):
+    """A body that also takes criteria on work pools."""
+
+    work_pools: WorkPoolFilter | None = None
+
+
+class QueueRelatedBody(PoolRelatedBody):
+    """A body that also takes criteria on work queues: every related object there is."""
+
+    work_pool_queues: WorkQueueFilter | None = None
+
+
+class FlowRunCountBody(QueueRelatedBody):
+    """The body of POST /api/flow_runs/count."""
+
+    def clause(self, dialect: str) -> ColumnElement[bool] | None:
+        of_queues = work_queue_clause(dialect, self.work_pools, self.work_pool_queues)
+        return combine(
+            Operator.and_,
+            [
+                self.flow_runs.clause(dialect) if self.flow_runs else None,
+                key_in_matching(
+                    FlowRun.flow_id, Flow.id, self.flows.clause(dialect) if self.flows else None
+                ),
+                key_in_matching(
+                    FlowRun.deployment_id,
+                    Deployment.id,
+                    self.deployments.clause(dialect) if self.deployments else None,
+                ),
+                # Runs with at least one task run that matches.
+                key_in_matching(
+                    FlowRun.id,
+                    TaskRun.flow_run_id,
+                    self.task_runs.clause(dialect) if self.task_runs else None,
+                ),
+                key_in_matching(FlowRun.work_queue_id, WorkQueue.id, of_queues),
+            ],
         )
 
 
@@ -121,28 +138,16 @@ class FlowRunFilterBody(FlowRunCountBody, Listing):
         return self.sort.order_by()
 
 
-class TaskRunCountBody(FilterBody):
+class TaskRunCountBody(RunRelatedBody):
     """The body of POST /api/task_runs/count."""
 
-    flows: FlowFilter | None = None
-    flow_runs: FlowRunFilter | None = None
-    task_runs: TaskRunFilter | None = None
-    deployments: DeploymentFilter | None = None
-
-    def where(self, dialect: str) -> ColumnElement[bool]:
-        of_flow_runs = flow_run_clause(
-            dialect, self.flows, self.flow_runs, deployments=self.deployments
-        )
-        return as_where(
-            combine(
-                Operator.and_,
-                [
-                    self.task_runs.clause(dialect) if self.task_runs else None,
-                    TaskRun.flow_run_id.in_(select(FlowRun.id).where(of_flow_runs))
-                    if of_flow_runs is not None
-                    else None,
-                ],
-            )
+    def clause(self, dialect: str) -> ColumnElement[bool] | None:
+        return combine(
+            Operator.and_,
+            [
+                self.task_runs.clause(dialect) if self.task_runs else None,
+                key_in_matching(TaskRun.flow_run_id, FlowRun.id, self.flow_run_clause(dialect)),
+            ],
         )
 
 
@@ -155,33 +160,23 @@ class TaskRunFilterBody(TaskRunCountBody, Listing):
         return self.sort.order_by()
 
 
-class FlowCountBody(FilterBody):
+class FlowCountBody(PoolRelatedBody):
     """The body of POST /api/flows/count."""
 
-    flows: FlowFilter | None = None
-    flow_runs: FlowRunFilter | None = None
-    task_runs: TaskRunFilter | None = None
-    deployments: DeploymentFilter | None = None
-    work_pools: WorkPoolFilter | None = None
-
-    def where(self, dialect: str) -> ColumnElement[bool]:
-        of_runs = flow_run_clause(dialect, flow_runs=self.flow_runs, task_runs=self.task_runs)
-        of_deployments = deployment_clause(
-            dialect, deployments=self.deployments, work_pools=self.work_pools
-        )
-        return as_where(
-            combine(
-                Operator.and_,
-                [
-                    self.flows.clause(dialect) if self.flows else None,
-                    Flow.id.in_(select(FlowRun.flow_id).where(of_runs))
-                    if of_runs is not None
-                    else None,
-                    Flow.id.in_(select(Deployment.flow_id).where(of_deployments))
-                    if of_deployments is not None
-                    else None,
-                ],
-            )
+    def clause(self, dialect: str) -> ColumnElement[bool] | None:
+        of_runs = FlowRunCountBody.model_construct(
+            flow_runs=self.flow_runs, task_runs=self.task_runs
+        ).clause(dialect)
+        of_deployments = DeploymentCountBody.model_construct(
+            deployments=self.deployments, work_pools=self.work_pools
+        ).clause(dialect)
+        return combine(
+            Operator.and_,
+            [
+                self.flows.clause(dialect) if self.flows else None,
+                key_in_matching(Flow.id, FlowRun.flow_id, of_runs),
+                key_in_matching(Flow.id, Deployment.flow_id, of_deployments),
+            ],
         )
 
 
@@ -194,57 +189,24 @@ class FlowFilterBody(FlowCountBody, Listing):
         return self.sort.order_by()
 
 
-def deployment_clause(
-    dialect: str,
-    flows: FlowFilter | None = None,
-    flow_runs: FlowRunFilter | None = None,
-    task_runs: TaskRunFilter | None = None,
-    deployments: DeploymentFilter | None = None,
-    work_pools: WorkPoolFilter | None = None,
-    work_pool_queues: WorkQueueFilter | None = None,
-) -> ColumnElement[bool] | None:
-    """Every deployment criterion of a body as one clause on `deployment`; None when none."""
-    of_flows = flows.clause(dialect) if flows else None
-    of_runs = flow_run_clause(dialect, flow_runs=flow_runs, task_runs=task_runs)
-    of_queues = work_queue_clause(dialect, work_pools, work_pool_queues)
-    return combine(
-        Operator.and_,
-        [
-            deployments.clause(dialect) if deployments else None,
-            Deployment.flow_id.in_(select(Flow.id).where(of_flows))
-            if of_flows is not None
-            else None,
-            Deployment.id.in_(select(FlowRun.deployment_id).where(of_runs))
-            if of_runs is not None
-            else None,
-            Deployment.work_queue_id.in_(select(WorkQueue.id).where(of_queues))
-            if of_queues is not None
-            else None,
-        ],
-    )
-
-
-class DeploymentCountBody(FilterBody):
+class DeploymentCountBody(QueueRelatedBody):
     """The body of POST /api/deployments/count."""
 
-    flows: FlowFilter | None = None
-    flow_runs: FlowRunFilter | None = None
-    task_runs: TaskRunFilter | None = None
-    deployments: DeploymentFilter | None = None
-    work_pools: WorkPoolFilter | None = None
-    work_pool_queues: WorkQueueFilter | None = None
-
-    def where(self, dialect: str) -> ColumnElement[bool]:
-        return as_where(
-            deployment_clause(
-                dialect,
-                self.flows,
-                self.flow_runs,
-                self.task_runs,
-                self.deployments,
-                self.work_pools,
-                self.work_pool_queues,
-            )
+    def clause(self, dialect: str) -> ColumnElement[bool] | None:
+        of_runs = FlowRunCountBody.model_construct(
+            flow_runs=self.flow_runs, task_runs=self.task_runs
+        ).clause(dialect)
+        of_queues = work_queue_clause(dialect, self.work_pools, self.work_pool_queues)
+        return combine(
+            Operator.and_,
+            [
+                self.deployments.clause(dialect) if self.deployments else None,
+                key_in_matching(
+                    Deployment.flow_id, Flow.id, self.flows.clause(dialect) if self.flows else None
+                ),
+                key_in_matching(Deployment.id, FlowRun.deployment_id, of_runs),
+                key_in_matching(Deployment.work_queue_id, WorkQueue.id, of_queues),
+            ],
         )
 
 

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid, delete, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid, delete, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db.base import Base, Created, Id, Name, Updated
+from models.db.base import Base, Created, Id, Name, Updated, search_index
 from models.errors import ObjectNotFound
 from models.filters.base import count_matching
-from models.runs.state_history import read_history, read_history_row
+from models.runs.state_history import StateColumns, read_history, read_history_row
 from models.states import StateType
 
 if TYPE_CHECKING:
@@ -47,18 +47,8 @@ class FlowRun(Base):
             text("expected_start_time DESC NULLS LAST"),
             text("id DESC"),
         ).ddl_if(dialect="postgresql"),
-        Index(
-            "ix_flow_run_tags_gin",
-            "tags",
-            postgresql_using="gin",
-            postgresql_ops={"tags": "jsonb_path_ops"},
-        ).ddl_if(dialect="postgresql"),
-        Index(
-            "ix_flow_run_name_trgm",
-            "name",
-            postgresql_using="gin",
-            postgresql_ops={"name": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        search_index("flow_run", "tags"),
+        search_index("flow_run", "name"),
     )
 
     id: Mapped[Id]
@@ -115,7 +105,7 @@ class FlowRun(Base):
     created_by: Mapped[dict[str, Any] | None]
 
 
-class FlowRunState(Base):
+class FlowRunState(StateColumns, Base):
     """One state a flow run entered; the history keeps every one, in timestamp order."""
 
     __tablename__ = "flow_run_state"
@@ -124,13 +114,6 @@ class FlowRunState(Base):
     id: Mapped[Id]
     created: Mapped[Created]
     flow_run_id: Mapped[UUID] = mapped_column(ForeignKey("flow_run.id", ondelete="CASCADE"))
-    type: Mapped[StateType]
-    name: Mapped[str] = mapped_column(String(255))
-    timestamp: Mapped[datetime]
-    message: Mapped[str | None] = mapped_column(Text)
-    state_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    #: The client's result record, kept opaque and echoed back.
-    data: Mapped[Any | None]
 
 
 async def current_state_row(session: AsyncSession, flow_run: FlowRun) -> FlowRunState | None:

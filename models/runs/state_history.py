@@ -1,12 +1,16 @@
-"""Reading states back from a run's history, alike for flow runs and task runs."""
+"""A run's state history, alike for flow runs and task runs: the columns of a history row, and
+reading states back."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
 
 from models.errors import ObjectNotFound
+from models.states import StateType
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -18,6 +22,21 @@ if TYPE_CHECKING:
     from models.runs.task_runs import TaskRunState
 
 StateRow = TypeVar("StateRow", "FlowRunState", "TaskRunState")
+
+
+class StateColumns:
+    """The columns of one state in a history, after the row's id, `created` and run id.
+
+    A mixin's columns follow the table's own, so each table keeps its column order.
+    """
+
+    type: Mapped[StateType]
+    name: Mapped[str] = mapped_column(String(255))
+    timestamp: Mapped[datetime]
+    message: Mapped[str | None] = mapped_column(Text)
+    state_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The client's result record, kept opaque and echoed back.
+    data: Mapped[Any | None]
 
 
 async def read_history(

@@ -7,17 +7,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid5
 
-from sqlalchemy import ForeignKey, Index, String, Text, or_, select
+from sqlalchemy import ForeignKey, Index, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.concurrency.tables import ConcurrencyLease
-from models.db.base import Base, Created, Id, Name, Updated
+from models.db.base import Base, Created, Id, Name, Updated, search_index
 from models.db.dialect import ignore_duplicates, insert_ignoring_duplicates, per_dialect, upsert
 from models.db.types import utcnow
 from models.errors import ObjectNotFound
 from models.events.tables import INSERT_EVENTS
 from models.filters.base import count_matching, list_matching
-from models.runs.state_history import read_history, read_history_row
+from models.runs.state_history import StateColumns, read_history, read_history_row
 from models.states import StateType, is_terminal
 
 if TYPE_CHECKING:
@@ -47,18 +47,8 @@ class TaskRun(Base):
         Index(
             "ix_task_run_flow_run_id_task_key_dynamic_key", "flow_run_id", "task_key", "dynamic_key"
         ),
-        Index(
-            "ix_task_run_tags_gin",
-            "tags",
-            postgresql_using="gin",
-            postgresql_ops={"tags": "jsonb_path_ops"},
-        ).ddl_if(dialect="postgresql"),
-        Index(
-            "ix_task_run_name_trgm",
-            "name",
-            postgresql_using="gin",
-            postgresql_ops={"name": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        search_index("task_run", "tags"),
+        search_index("task_run", "name"),
     )
 
     id: Mapped[Id]
@@ -91,7 +81,7 @@ class TaskRun(Base):
     empirical_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-class TaskRunState(Base):
+class TaskRunState(StateColumns, Base):
     """One state a task run entered; its id is the id of the event that carried it."""
 
     __tablename__ = "task_run_state"
@@ -100,12 +90,6 @@ class TaskRunState(Base):
     id: Mapped[Id]
     created: Mapped[Created]
     task_run_id: Mapped[UUID] = mapped_column(ForeignKey("task_run.id", ondelete="CASCADE"))
-    type: Mapped[StateType]
-    name: Mapped[str] = mapped_column(String(255))
-    timestamp: Mapped[datetime]
-    message: Mapped[str | None] = mapped_column(Text)
-    state_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    data: Mapped[Any | None]
 
 
 def upsert_task_runs_by_newer_state(dialect: str) -> PgInsert | SqliteInsert:

@@ -17,10 +17,10 @@ from pydantic import (
     ConfigDict,
     Field,
     TypeAdapter,
-    ValidationInfo,
-    field_validator,
 )
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
+
+from models.schemas.nulls import nulls_are_defaults
 
 RESOURCE_ID: Final = "prefect.resource.id"
 RESOURCE_ROLE: Final = "prefect.resource.role"
@@ -76,12 +76,7 @@ class Event(BaseModel):
     #: Set by the server: what a client sends here is ignored when the event is stored.
     received: AwareDatetime | None = None
 
-    @field_validator("related", "payload", mode="before")
-    @classmethod
-    def null_is_default(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name is not None:
-            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
-        return value
+    null_is_default = nulls_are_defaults("related", "payload")
 
     @property
     def resource_id(self) -> str:

@@ -13,17 +13,18 @@ from pydantic import (
     NonNegativeFloat,
     NonNegativeInt,
     TypeAdapter,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from models.db.types import utcnow
+from models.schemas.nulls import nulls_are_defaults
 from models.schemas.states import StateCreate, StateResponse
 from models.states import StateType, is_terminal
 
 if TYPE_CHECKING:
     from models.runs.flow_runs import FlowRun, FlowRunState
+    from models.runs.task_runs import TaskRun, TaskRunState
 
 
 class FlowRunPolicy(BaseModel):
@@ -77,15 +78,9 @@ class NewFlowRun(BaseModel):
     job_variables: dict[str, Any] = Field(default_factory=dict)
     created_by: dict[str, Any] | None = None
 
-    @field_validator(
-        "parameters", "context", "empirical_policy", "tags", "labels", "job_variables",
-        mode="before",
-    )  # fmt: skip
-    @classmethod
-    def null_is_default(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name is not None:
-            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
-        return value
+    null_is_default = nulls_are_defaults(
+        "parameters", "context", "empirical_policy", "tags", "labels", "job_variables"
+    )
 
 
 class FlowRunCreate(NewFlowRun):
@@ -176,35 +171,35 @@ class FlowRunResponse(BaseModel):
         cls, flow_run: FlowRun, state: FlowRunState | None, now: datetime | None = None
     ) -> FlowRunResponse:
         """The response for a flow run and its current state (None while it has none)."""
-        now = now or utcnow()
-        copied = {
-            name: getattr(flow_run, name)
-            for name in cls.model_fields
-            if name not in COMPUTED_FLOW_RUN_FIELDS
-        }
-        return cls.model_validate(
-            copied
-            | {
-                "empirical_policy": flow_run.empirical_policy or {},
-                "total_run_time": flow_run.total_run_time_seconds,
-                "estimated_run_time": estimated_run_time(
-                    flow_run.state_type,
-                    flow_run.state_timestamp,
-                    flow_run.total_run_time_seconds,
-                    now,
-                ),
-                "estimated_start_time_delta": estimated_start_time_delta(
-                    flow_run.state_type, flow_run.expected_start_time, flow_run.start_time, now
-                ),
-                "state": StateResponse.from_row(state) if state is not None else None,
-            }
-        )
+        return cls.model_validate(run_response_values(cls, flow_run, state, now or utcnow()))
 
 
-#: FlowRunResponse fields that are not a column of the same name.
-COMPUTED_FLOW_RUN_FIELDS = frozenset(
+#: Fields of a run's response (flow run or task run) that are not a column of the same name.
+COMPUTED_RUN_FIELDS: Final = frozenset(
     {"total_run_time", "estimated_run_time", "estimated_start_time_delta", "state"}
 )
+
+
+def run_response_values(
+    response: type[BaseModel],
+    run: FlowRun | TaskRun,
+    state: FlowRunState | TaskRunState | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The values of a flow-run or task-run response: its columns, and what they give `now`."""
+    fields = response.model_fields
+    copied = {name: getattr(run, name) for name in fields if name not in COMPUTED_RUN_FIELDS}
+    return copied | {
+        "empirical_policy": run.empirical_policy or {},
+        "total_run_time": run.total_run_time_seconds,
+        "estimated_run_time": estimated_run_time(
+            run.state_type, run.state_timestamp, run.total_run_time_seconds, now
+        ),
+        "estimated_start_time_delta": estimated_start_time_delta(
+            run.state_type, run.expected_start_time, run.start_time, now
+        ),
+        "state": StateResponse.from_row(state) if state is not None else None,
+    }
 
 
 def estimated_run_time(

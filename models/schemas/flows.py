@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.schemas.nulls import nulls_are_defaults
 
 
 class FlowCreate(BaseModel):
@@ -18,12 +20,7 @@ class FlowCreate(BaseModel):
     tags: list[str] = Field(default_factory=list)
     labels: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("tags", "labels", mode="before")
-    @classmethod
-    def null_is_default(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name is not None:
-            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
-        return value
+    null_is_default = nulls_are_defaults("tags", "labels")
 
 
 class FlowResponse(BaseModel):

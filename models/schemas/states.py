@@ -53,8 +53,8 @@ def default_state_name(state_type: StateType) -> str:
     return state_type.value.capitalize()
 
 
-class StateCreate(BaseModel):
-    """A state as a client proposes it (set_state, a new run's first state)."""
+class ClientState(BaseModel):
+    """A state as a client describes it, proposed to the server or reported in an event."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -65,12 +65,17 @@ class StateCreate(BaseModel):
     state_details: dict[str, Any] = Field(default_factory=dict)
     #: The client's result record, kept opaque.
     data: Any = None
-    timestamp: AwareDatetime | None = None
 
     @field_validator("state_details", mode="before")
     @classmethod
     def null_details_are_empty(cls, value: Any) -> Any:
         return {} if value is None else value
+
+
+class StateCreate(ClientState):
+    """A state as a client proposes it (set_state, a new run's first state)."""
+
+    timestamp: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def name_from_type(self) -> StateCreate:
@@ -119,20 +124,12 @@ class StateResponse(BaseModel):
     @classmethod
     def from_row(cls, row: FlowRunState | TaskRunState) -> StateResponse:
         """The state of a history row, with the run it belongs to named in its details."""
-        details = dict(row.state_details or {})
+        state = State.from_row(row)  # its details are a copy, ours to complete
         for key in ("flow_run_id", "task_run_id"):
             run_id = getattr(row, key, None)
-            if details.get(key) is None and run_id is not None:
-                details[key] = str(run_id)
-        return cls(
-            id=row.id,
-            type=row.type,
-            name=row.name,
-            timestamp=row.timestamp,
-            message=row.message,
-            data=row.data,
-            state_details=details,
-        )
+            if state.state_details.get(key) is None and run_id is not None:
+                state.state_details[key] = str(run_id)
+        return cls(**state.columns())
 
 
 class SetStateRequest(BaseModel):

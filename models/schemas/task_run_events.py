@@ -18,8 +18,6 @@ from pydantic import (
     ConfigDict,
     Field,
     NonNegativeFloat,
-    ValidationInfo,
-    field_validator,
 )
 
 from models.schemas.events import (
@@ -28,29 +26,16 @@ from models.schemas.events import (
     TASK_RUN_RESOURCE_PREFIX,
     Event,
 )
-from models.schemas.states import default_state_name
+from models.schemas.nulls import nulls_are_defaults
+from models.schemas.states import ClientState, default_state_name
 from models.schemas.task_runs import TaskRunPolicy
-from models.states import StateType
 
 #: Largest value of a 32-bit integer column (run counts).
 MAX_INT32: Final = 2**31 - 1
 
 
-class ReportedState(BaseModel):
+class ReportedState(ClientState):
     """`payload.validated_state`: the state the client computed for the task run."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    type: StateType
-    name: str | None = Field(default=None, max_length=255)
-    message: str | None = None
-    state_details: dict[str, Any] = Field(default_factory=dict)
-    data: Any = None
-
-    @field_validator("state_details", mode="before")
-    @classmethod
-    def null_details_are_empty(cls, value: Any) -> Any:
-        return {} if value is None else value
 
 
 class ReportedTaskRun(BaseModel):
@@ -79,12 +64,7 @@ class ReportedTaskRun(BaseModel):
     end_time: AwareDatetime | None = None
     total_run_time: NonNegativeFloat = 0.0
 
-    @field_validator("empirical_policy", "tags", "labels", "task_inputs", mode="before")
-    @classmethod
-    def null_is_default(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name is not None:
-            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
-        return value
+    null_is_default = nulls_are_defaults("empirical_policy", "tags", "labels", "task_inputs")
 
 
 class TaskRunStateRows(NamedTuple):

@@ -18,12 +18,11 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     NonNegativeInt,
-    ValidationInfo,
-    field_validator,
 )
 
 from models.db.types import utcnow
-from models.schemas.flow_runs import estimated_run_time, estimated_start_time_delta
+from models.schemas.flow_runs import run_response_values
+from models.schemas.nulls import nulls_are_defaults
 from models.schemas.states import StateCreate, StateResponse
 from models.states import StateType
 
@@ -67,12 +66,7 @@ class TaskRunCreate(BaseModel):
     #: Each parameter's upstream inputs: `{"x": [{"input_type": "task_run", "id": ...}]}`.
     task_inputs: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("empirical_policy", "tags", "labels", "task_inputs", mode="before")
-    @classmethod
-    def null_is_default(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name is not None:
-            return cls.model_fields[info.field_name].get_default(call_default_factory=True)
-        return value
+    null_is_default = nulls_are_defaults("empirical_policy", "tags", "labels", "task_inputs")
 
 
 class TaskRunResponse(BaseModel):
@@ -112,32 +106,4 @@ class TaskRunResponse(BaseModel):
         cls, task_run: TaskRun, state: TaskRunState | None, now: datetime | None = None
     ) -> TaskRunResponse:
         """The response for a task run and its current state (None while it has none)."""
-        now = now or utcnow()
-        copied = {
-            name: getattr(task_run, name)
-            for name in cls.model_fields
-            if name not in COMPUTED_TASK_RUN_FIELDS
-        }
-        return cls.model_validate(
-            copied
-            | {
-                "empirical_policy": task_run.empirical_policy or {},
-                "total_run_time": task_run.total_run_time_seconds,
-                "estimated_run_time": estimated_run_time(
-                    task_run.state_type,
-                    task_run.state_timestamp,
-                    task_run.total_run_time_seconds,
-                    now,
-                ),
-                "estimated_start_time_delta": estimated_start_time_delta(
-                    task_run.state_type, task_run.expected_start_time, task_run.start_time, now
-                ),
-                "state": StateResponse.from_row(state) if state is not None else None,
-            }
-        )
-
-
-#: TaskRunResponse fields that are not a column of the same name.
-COMPUTED_TASK_RUN_FIELDS = frozenset(
-    {"total_run_time", "estimated_run_time", "estimated_start_time_delta", "state"}
-)
+        return cls.model_validate(run_response_values(cls, task_run, state, now or utcnow()))
