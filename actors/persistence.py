@@ -8,7 +8,6 @@ from uuid import UUID
 
 import dramatiq
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from actors import resources
 from actors.counters import release_slots_of_finished_task_runs
@@ -18,8 +17,7 @@ from actors.retrying import PERSISTENCE_OPTIONS
 from models.events.tables import insert_events
 from models.messages.announcements import Announcement, announcement_batch, may_be_subflow
 from models.messages.event_batches import QueuedEvent, received_events
-from models.orchestration.transitions import State
-from models.runs.flow_runs import FlowRun, FlowRunState
+from models.runs.flow_runs import SubflowState, read_subflow_states
 from models.runs.task_runs import (
     any_task_run_holds_a_lease,
     mirror_child_flow_run_state,
@@ -87,24 +85,16 @@ async def announce_flow_run_states(announcements: list[Announcement]) -> None:
     # Only a subflow's states are read here (notifications read what they need): most runs
     # have no parent.
     subflow_state_ids = [UUID(item["state_id"]) for item in announcements if may_be_subflow(item)]
-    parents: dict[UUID, UUID] = {}
-    states: dict[UUID, tuple[UUID, State]] = {}
+    subflow_states: list[SubflowState] = []
     if subflow_state_ids:
-        # Runs deleted since are simply not found.
         async with resources.database().read_sessions() as session:
-            for row, parent_task_run_id in await session.execute(
-                select(FlowRunState, FlowRun.parent_task_run_id)
-                .join(FlowRun, FlowRun.id == FlowRunState.flow_run_id)
-                .where(FlowRunState.id.in_(subflow_state_ids))
-            ):
-                if parent_task_run_id is None:  # not a subflow after all (an older message)
-                    continue
-                parents[row.id] = parent_task_run_id
-                states[row.id] = (row.flow_run_id, State.from_row(row))
+            subflow_states = await read_subflow_states(session, subflow_state_ids)
     await notify_flow_run_states(
         [(UUID(item["flow_run_id"]), UUID(item["state_id"])) for item in announcements]
     )
-    if states:  # a write transaction only when there is something to write
+    if subflow_states:  # a write transaction only when there is something to write
         async with resources.database().sessions.begin() as session:
-            for state_id, (flow_run_id, state) in states.items():
-                await mirror_child_flow_run_state(session, parents[state_id], flow_run_id, state)
+            for entered in subflow_states:
+                await mirror_child_flow_run_state(
+                    session, entered.parent_task_run_id, entered.flow_run_id, entered.state
+                )

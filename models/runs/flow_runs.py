@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid, delete, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid, delete, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db.base import Base, Created, Id, Name, Updated, search_index
 from models.errors import ObjectNotFound
 from models.filters.base import count_matching
+from models.orchestration.transitions import State
 from models.runs.state_history import StateColumns, read_history, read_history_row
 from models.states import StateType
 
@@ -180,3 +183,32 @@ async def read_flow_run_states(session: AsyncSession, flow_run_id: UUID) -> list
 async def read_flow_run_state(session: AsyncSession, state_id: UUID) -> FlowRunState:
     """One history row by id; raises ObjectNotFound."""
     return await read_history_row(session, FlowRunState, state_id, "Flow run state not found")
+
+
+@dataclass(frozen=True)
+class SubflowState:
+    """A state a subflow's run entered, with the task run that stands for it in its parent."""
+
+    state_id: UUID
+    flow_run_id: UUID
+    parent_task_run_id: UUID
+    state: State
+
+
+async def read_subflow_states(
+    session: AsyncSession, state_ids: Sequence[UUID]
+) -> list[SubflowState]:
+    """Those of the given flow-run states that belong to subflows, to mirror on their parents.
+
+    States of runs that are not subflows, and of runs deleted since, are not returned.
+    """
+    rows = await session.execute(
+        select(FlowRunState, FlowRun.parent_task_run_id)
+        .join(FlowRun, FlowRun.id == FlowRunState.flow_run_id)
+        .where(FlowRunState.id.in_(state_ids), FlowRun.parent_task_run_id.is_not(None))
+    )
+    return [
+        SubflowState(row.id, row.flow_run_id, parent_task_run_id, State.from_row(row))
+        for row, parent_task_run_id in rows
+        if parent_task_run_id is not None  # the WHERE says so; this tells the type checker
+    ]
