@@ -16,13 +16,9 @@ from typing import Any
 
 import pytest
 
+from bench.servers import start_process
 from tests.compat.expectations import call_api, poll_until
-from tests.compat.prefect_client import (
-    _stop_process_group,
-    client_environ,
-    prefect_python,
-    run_flow_script,
-)
+from tests.compat.prefect_client import client_environ, prefect_python, run_flow_script
 
 SCRIPT = Path(__file__).parent / "flows" / "background_tasks.py"
 
@@ -49,20 +45,9 @@ def task_worker(api_url: str, folder: Path) -> Iterator[subprocess.Popen[bytes]]
     home = folder / "worker-home"
     home.mkdir()
     environ = {**client_environ(api_url, home), **shared_results(folder)}
-    with open(folder / "worker.log", "wb") as log:
-        process = subprocess.Popen(
-            [str(prefect_python()), str(SCRIPT), "serve"],
-            cwd=home,
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    command = [str(prefect_python()), str(SCRIPT), "serve"]
+    with start_process(command, folder / "worker.log", environ) as process:
         yield process
-    finally:
-        _stop_process_group(process)
 
 
 def listed_task_workers(api_url: str) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -78,9 +79,17 @@ async def ack(socket: aiohttp.ClientWebSocketResponse) -> None:
     await socket.send_json({"type": "ack"})
 
 
-async def dispatched(api: TestClient, task_run_id: str) -> bool:
+async def not_dispatched(api: TestClient, task_run_id: str) -> bool:
     members = await api.app[keys.redis_client].zrange(DISPATCHED, 0, -1)
-    return any(member.decode().startswith(task_run_id) for member in members)
+    return not any(member.decode().startswith(task_run_id) for member in members)
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Poll `condition` until it holds, failing after a deadline well past the pickup time."""
+    deadline = asyncio.get_running_loop().time() + PICKUP_SECONDS + 15
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
 
 
 async def test_a_scheduled_run_reaches_a_subscriber_of_its_key(api: TestClient) -> None:
@@ -151,10 +160,8 @@ async def test_a_run_the_worker_moved_on_is_not_sent_again(api: TestClient) -> N
     await ack(socket)
     assert (await propose(api, task_run_id, "PENDING"))["status"] == "ACCEPT"
 
-    deadline = asyncio.get_running_loop().time() + PICKUP_SECONDS + 15
-    while await dispatched(api, task_run_id):  # expired, then forgotten, not put back
-        assert asyncio.get_running_loop().time() < deadline, "the dispatch was never settled"
-        await asyncio.sleep(0.05)
+    # Expired, then forgotten rather than put back.
+    await eventually(lambda: not_dispatched(api, task_run_id), "the dispatch settled")
     later = await delay(api, task_key)
     assert (await next_run(socket))["id"] == later
     await socket.close()
@@ -223,11 +230,14 @@ async def test_task_workers_are_listed_while_connected(api: TestClient) -> None:
         assert response.status == 200, await response.text()
         return [worker["identifier"] for worker in await response.json()]
 
+    async def listed_by_key() -> bool:
+        return client_id in await listed(by_key)
+
+    async def forgotten() -> bool:
+        return client_id not in await listed({})
+
     by_key = {"task_worker_filter": {"task_keys": [task_key]}}
-    deadline = asyncio.get_running_loop().time() + 15
-    while client_id not in await listed(by_key):
-        assert asyncio.get_running_loop().time() < deadline, "the worker was never listed"
-        await asyncio.sleep(0.05)
+    await eventually(listed_by_key, "the worker listed")
     response = await api.post("/api/task_workers/filter", json=by_key)
     (worker,) = [w for w in await response.json() if w["identifier"] == client_id]
     assert worker["task_keys"] == [task_key] and worker["timestamp"]
@@ -235,9 +245,7 @@ async def test_task_workers_are_listed_while_connected(api: TestClient) -> None:
     assert client_id not in await listed({"task_worker_filter": {"task_keys": [other]}})
 
     await socket.close()
-    while client_id in await listed({}):
-        assert asyncio.get_running_loop().time() < deadline, "the worker was never forgotten"
-        await asyncio.sleep(0.05)
+    await eventually(forgotten, "the worker forgotten")
 
 
 async def test_a_subscribe_frame_without_keys_closes_the_socket(api: TestClient) -> None:
