@@ -26,11 +26,14 @@ from api.routes import (
     notification_policies,
     run_states,
     tag_concurrency_limits,
+    task_run_subscriptions,
     task_runs,
+    task_workers,
     variables,
 )
 from models.db.database import open_database
 from models.notifications.block_types import register_notification_block_types
+from models.runs.background_tasks import BackgroundTaskQueues
 from models.settings import Settings
 
 #: The largest request body accepted (a log batch of the client is at most 4 MB).
@@ -49,6 +52,8 @@ def create_app(settings: Settings) -> web.Application:
         flow_runs,
         task_runs,
         run_states,
+        task_run_subscriptions,
+        task_workers,
         logs,
         events,
         concurrency_limits,
@@ -75,6 +80,9 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     outbox = Outbox()
     app[keys.database] = database
     app[keys.redis_client] = client
+    app[keys.background_tasks] = BackgroundTaskQueues(
+        client, settings.background_task_pickup_seconds
+    )
     app[keys.events_hub] = hub
     app[keys.outbox] = outbox
     await hub.start()

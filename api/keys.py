@@ -8,6 +8,7 @@ import redis.asyncio
 from aiohttp import web
 
 from models.db.database import Database
+from models.runs.background_tasks import BackgroundTaskQueues
 from models.settings import Settings
 
 if TYPE_CHECKING:  # for the names only: api.outbox would bring every actor along
@@ -17,5 +18,6 @@ if TYPE_CHECKING:  # for the names only: api.outbox would bring every actor alon
 settings = web.AppKey("settings", Settings)
 database = web.AppKey("database", Database)
 redis_client = web.AppKey("redis_client", redis.asyncio.Redis)
+background_tasks = web.AppKey("background_tasks", BackgroundTaskQueues)
 outbox: web.AppKey[Outbox] = web.AppKey("outbox")
 events_hub: web.AppKey[EventsHub] = web.AppKey("events_hub")

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     #: Seconds after the last flow-run heartbeat before a RUNNING run is marked CRASHED.
     flow_run_heartbeat_timeout_seconds: float = 540.0
+    #: Seconds a task worker has, once it acknowledged a background task run, to move it out
+    #: of SCHEDULED before the run is sent to a task worker again.
+    background_task_pickup_seconds: float = 30.0
     #: Seconds one notification HTTP attempt may take.
     delivery_timeout_seconds: float = 10.0
     #: HTTP attempts one delivery gets before it becomes a dead letter.

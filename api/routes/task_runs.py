@@ -15,6 +15,7 @@ from api.responses import json_model, json_models, json_value, orchestration_res
 from api.routes.run_states import documented_proposal, read_proposal
 from models.db.types import utcnow
 from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
+from models.runs.background_tasks import is_background_schedule
 from models.runs.task_run_transitions import create_task_run, propose_task_run_state
 from models.runs.task_runs import (
     count_task_runs,
@@ -41,6 +42,8 @@ async def create(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:
         task_run, state, created = await create_task_run(session, body)
         response = TaskRunResponse.from_row(task_run, state)
+    if created and is_background_schedule(state):  # committed: now task workers may take it
+        await request.app[keys.background_tasks].enqueue(task_run.task_key, task_run.id, state)
     return json_model(response, status=201 if created else 200)
 
 
@@ -84,6 +87,12 @@ async def count(request: web.Request) -> web.Response:
 @documented_proposal("Propose a state for a task run created through REST.", tag=TAG)
 async def set_state(request: web.Request) -> web.Response:
     proposed, force = await read_proposal(request)
+    task_run_id = path_uuid(request)
     async with request.app[keys.database].sessions.begin() as session:
-        outcome = await propose_task_run_state(session, path_uuid(request), proposed, force=force)
+        outcome = await propose_task_run_state(session, task_run_id, proposed, force=force)
+        task_run, _ = await read_task_run(session, task_run_id)
+    if outcome.entered and is_background_schedule(outcome.state):  # a retry, or run again
+        await request.app[keys.background_tasks].enqueue(
+            task_run.task_key, task_run.id, outcome.state
+        )
     return orchestration_result(outcome)
