@@ -99,10 +99,13 @@ def time_buckets(wanted: EventFilter, time_unit: TimeUnit, time_interval: float)
     end = end_of_unit(now, time_unit) if until > now else until
     first = math.floor((since - PIVOT) / span)
     starts: list[datetime] = []
-    start = PIVOT + span * first
-    while start < end:
-        starts.append(start)
-        start += span
+    try:
+        start = PIVOT + span * first
+        while start < end:
+            starts.append(start)
+            start += span
+    except OverflowError:  # a bucket starting before year 1 or after 9999
+        raise InvalidRequest("The time range is out of the range of dates") from None
     return Buckets(span, first, starts)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Select, distinct, func, select
 from models.errors import Forbidden
 from models.events.criteria import event_clauses
 from models.events.tables import EventRow
-from models.schemas.event_filters import EventFilter, EventOrder
+from models.schemas.event_filters import EVENT_PAGE_SIZE, EventFilter, EventOrder
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +33,7 @@ class PageToken(BaseModel):
 
     filter: EventFilter
     count: int = Field(ge=0)
-    page_size: int = Field(ge=0)
+    page_size: int = Field(ge=0, le=EVENT_PAGE_SIZE)
     offset: int = Field(ge=0, le=2**31 - 1)
 
     def encode(self) -> str:

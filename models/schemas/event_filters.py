@@ -33,7 +33,10 @@ DEFAULT_LOOKBACK: Final = timedelta(days=180)
 
 def as_utc(value: datetime) -> datetime:
     """A time given without an offset is UTC, as Prefect's server reads it."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC datetime
+        raise ValueError("the time is out of range in UTC") from None
 
 
 Moment = Annotated[datetime, AfterValidator(as_utc)]

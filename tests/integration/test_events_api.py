@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -293,7 +295,10 @@ async def test_distinct_resources_keep_one_event_each(
 
 
 async def test_a_page_token_that_is_not_one_is_forbidden(api: TestClient) -> None:
-    for token in ["not-base64!", "", "eyJ4IjogMX0="]:  # the last is {"x": 1}
+    oversized = base64.urlsafe_b64encode(
+        json.dumps({"filter": {}, "count": 9, "page_size": 10_000, "offset": 0}).encode()
+    ).decode()
+    for token in ["not-base64!", "", "eyJ4IjogMX0=", oversized]:  # eyJ…: {"x": 1}
         response = await api.get(f"/api/events/filter/next?page-token={token}")
         assert response.status == 403
         assert (await response.json())["detail"] == "Forbidden"
@@ -311,6 +316,7 @@ async def test_a_page_token_that_is_not_one_is_forbidden(api: TestClient) -> Non
         {"filter": {"text": {"query": "x" * 201}}},
         {"filter": {"resource": {"labels": {"a": 1}}}},
         {"filter": {"event": {"name": ["a\x00b"]}}},
+        {"filter": {"occurred": {"since": "0001-01-01T00:00:00+01:00"}}},
         {"limit": 51},
         {"limit": -1},
         [],
@@ -398,6 +404,17 @@ async def test_a_range_of_too_many_buckets_is_a_422_with_the_reason(api: TestCli
         ("time", {"filter": {}, "time_unit": "fortnight"}),
         ("time", {"filter": {}, "time_interval": 0.001}),
         ("time", {"filter": {"extra": True}}),
+        # Buckets of a week and a half from the pivot: the first would start before year 1.
+        (
+            "time",
+            {
+                "filter": {
+                    "occurred": {"since": "0001-01-02T00:00:00Z", "until": "0001-01-03T00:00:00Z"}
+                },
+                "time_unit": "week",
+                "time_interval": 1.5,
+            },
+        ),
     ],
 )
 async def test_a_bad_count_request_is_a_422_with_a_detail(
