@@ -1,4 +1,5 @@
-"""The events websockets: `/api/events/in` takes client events, `/api/events/out` streams them.
+"""The events API: `/api/events/in` takes client events, `/api/events/out` streams them,
+`/api/events/filter` and `/api/events/count-by/{countable}` read the stored ones.
 
 In Prefect 3 the client reports every task-run state as an event on `/events/in`, one JSON
 text frame each, with no acknowledgement but websocket pings; on reconnect it resends what
@@ -20,9 +21,21 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import ValidationError
 
 from api import keys
+from api.openapi import documented
+from api.requests import read_body
+from api.responses import json_model, json_models
 from models.events.backfill import read_backfill_events
+from models.events.counting import count_events
+from models.events.queries import EventPageRead, read_event_page, read_next_event_page
 from models.events.subscriptions import EventFilter
 from models.messages.event_batches import queued_event
+from models.schemas.event_filters import (
+    Countable,
+    EventCount,
+    EventCountBody,
+    EventFilterBody,
+    EventPage,
+)
 from models.schemas.events import event_frame, is_task_run_state_event
 
 logger = logging.getLogger(__name__)
@@ -192,3 +205,66 @@ async def backfill(request: web.Request, wanted: EventFilter) -> list[dict[str, 
     """Stored events since the filter's `since` that match it, oldest first."""
     async with request.app[keys.database].read_sessions() as session:
         return await read_backfill_events(session, wanted)
+
+
+@routes.post("/api/events/filter")
+@documented(
+    "Stored events matching a filter, newest first unless it says ASC, a page at a time.",
+    tag="Events",
+    body=EventFilterBody,
+    response=EventPage,
+)
+async def read_events(request: web.Request) -> web.Response:
+    body = await read_body(request, EventFilterBody)
+    async with request.app[keys.database].read_sessions() as session:
+        page = await read_event_page(session, body.filter, body.limit)
+    return event_page(request, page)
+
+
+@routes.get("/api/events/filter/next")
+@documented(
+    "The next page of a filter's events, from the `next_page` URL of the page before.",
+    tag="Events",
+    response=EventPage,
+    query={"page-token": "the token in the `next_page` URL"},
+)
+async def read_next_events(request: web.Request) -> web.Response:
+    token = request.query.get("page-token")
+    if token is None:
+        raise web.HTTPUnprocessableEntity(reason="Query parameter page-token is required")
+    async with request.app[keys.database].read_sessions() as session:
+        page = await read_next_event_page(session, token)
+    return event_page(request, page)
+
+
+def event_page(request: web.Request, page: EventPageRead) -> web.Response:
+    next_page = None
+    if page.next_token is not None:
+        next_page = f"{request.url.origin()}/api/events/filter/next?page-token={page.next_token}"
+    return json_model(
+        EventPage.model_validate(
+            {"events": page.events, "total": page.total, "next_page": next_page}
+        )
+    )
+
+
+@routes.post("/api/events/count-by/{countable}")
+@documented(
+    "Matching events counted by time bucket (`day`, `time`), name (`event`) or `resource`.",
+    tag="Events",
+    body=EventCountBody,
+    response=EventCount,
+    response_is_list=True,
+)
+async def count_events_by(request: web.Request) -> web.Response:
+    try:
+        countable = Countable(request.match_info["countable"])
+    except ValueError:
+        choices = ", ".join(repr(countable.value) for countable in Countable)
+        raise web.HTTPUnprocessableEntity(reason=f"countable must be one of {choices}") from None
+    body = await read_body(request, EventCountBody)
+    async with request.app[keys.database].read_sessions() as session:
+        counts = await count_events(
+            session, body.filter, countable, body.time_unit, body.time_interval
+        )
+    return json_models(counts, EventCount)

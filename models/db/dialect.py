@@ -17,6 +17,9 @@ here and never branches on it. What differs, and why:
   round trip costs the worker more CPU than the work it carries; on SQLite a round trip is
   a function call (`writes_in_one_statement`).
 - Integer part of a number: PostgreSQL's CAST rounds, SQLite's truncates (`whole_part`).
+- Event queries: the items of a JSON list as rows (`json_list_items`: `json_each` or
+  `jsonb_array_elements`), a timestamp as seconds since 1970 (`epoch_seconds`) and the floor
+  of a number, negative ones too (`floor_of`).
 - Stored values as the text clients read (`uuid_text`, `utc_text`): SQLite stores UUIDs as
   32 hex digits and times as naive UTC text; PostgreSQL has types of its own for both.
 
@@ -36,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, overload
 import orjson
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Integer,
     SQLColumnExpression,
     String,
@@ -50,10 +54,13 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy import cast as sql_cast
+from sqlalchemy import column as column_clause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from models.db.types import JsonColumn
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects.postgresql import Insert as PgInsert
@@ -62,6 +69,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from sqlalchemy.sql.compiler import SQLCompiler
     from sqlalchemy.sql.dml import ReturningInsert
+    from sqlalchemy.sql.selectable import TableValuedAlias
 
     from models.db.base import Base
 
@@ -192,6 +200,18 @@ def tags_are_empty(column: SQLColumnExpression[Any], dialect: str) -> ColumnElem
     return func.json_array_length(column) == 0
 
 
+# Events: the related resources of an event (a JSON list of objects) as rows.
+
+
+def json_list_items(column: SQLColumnExpression[Any], dialect: str) -> TableValuedAlias:
+    """The items of a JSON list column as rows of one JSON column, `value`, for EXISTS
+    subqueries (an event's related resources)."""
+    value = column_clause("value", JsonColumn)
+    if dialect == "postgresql":
+        return func.jsonb_array_elements(column).table_valued(value)
+    return func.json_each(column).table_valued(value)
+
+
 # Arithmetic.
 
 
@@ -215,6 +235,49 @@ def _whole_part(element: whole_part, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(whole_part, "postgresql")
 def _whole_part_postgresql(element: whole_part, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST(floor({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+class floor_of(FunctionElement[int]):  # lower case, like the SQL functions it stands for
+    """The greatest integer not above a number, negative ones too (SQLite has no floor()
+    unless built with its math functions, and its CAST truncates towards zero)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "floor_of"
+
+
+@compiles(floor_of)
+def _floor_of_sqlite(element: floor_of, compiler: SQLCompiler, **kw: Any) -> str:
+    number = compiler.process(element.clauses, **kw)
+    return f"(CAST({number} AS INTEGER) - ({number} < CAST({number} AS INTEGER)))"
+
+
+@compiles(floor_of, "postgresql")
+def _floor_of_postgresql(element: floor_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(floor({compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+class epoch_seconds(FunctionElement[float]):  # lower case, like the SQL functions it stands for
+    """A stored timestamp as seconds since 1970 UTC, with its microseconds.
+
+    SQLite stores `2026-11-16 00:26:14.356878` (always six digits of fraction): strftime
+    gives the whole seconds, the text after them the fraction.
+    """
+
+    type = Float()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+@compiles(epoch_seconds)
+def _epoch_seconds_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    stored = compiler.process(element.clauses, **kw)
+    return f"(CAST(strftime('%s', {stored}) AS INTEGER) + CAST(substr({stored}, 20) AS REAL))"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_seconds_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(extract(epoch FROM {compiler.process(element.clauses, **kw)}) AS FLOAT)"
 
 
 # Values as the text of their JSON, for answers written straight from the rows.
