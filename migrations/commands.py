@@ -2,7 +2,8 @@
 
 The CLI, `server start` and the tests call these; each opens its own connection. Alembic's
 `command` module already does the work; these add our configuration and the checks that
-turn its failures into one clear line.
+turn its failures into one clear line. Each run is one transaction (see env.py): a failure
+leaves the database at the revision it started from.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from typing import Any, TextIO
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 
+from models.db.metadata import metadata
 from models.settings import Settings
 
 MIGRATIONS_FOLDER = Path(__file__).parent
+#: Where Alembic records the revision (its default name: env.py does not change it).
+VERSION_TABLE = "alembic_version"
 
 
 def alembic_config(settings: Settings, *, stdout: TextIO | None = None) -> Config:
@@ -52,6 +57,8 @@ def upgrade(
 ) -> None:
     """Apply migrations up to `revision` (head, an id or unique prefix, or +N)."""
     config = with_progress(alembic_config(settings, stdout=stdout), on_step)
+    if dry_run and ":" not in revision:
+        revision = from_current_revision(settings, revision)
     command.upgrade(config, revision, sql=dry_run)
 
 
@@ -66,9 +73,14 @@ def downgrade(
     """Undo migrations down to `revision` (-N, an id or unique prefix, or base)."""
     config = with_progress(alembic_config(settings, stdout=stdout), on_step)
     if dry_run and ":" not in revision:
-        # Offline SQL needs a range: from the head of the tree down to the target.
-        revision = f"{head_revision(settings)}:{revision}"
+        revision = from_current_revision(settings, revision)
     command.downgrade(config, revision, sql=dry_run)
+
+
+def from_current_revision(settings: Settings, revision: str) -> str:
+    """The range `--dry-run` prints: offline, Alembic cannot read where the database is, and
+    would start an upgrade at base and a downgrade at nothing; so the range starts there."""
+    return f"{current_revision(settings) or 'base'}:{revision}"
 
 
 def reset(
@@ -77,15 +89,35 @@ def reset(
     on_phase: Callable[[str], None] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> None:
-    """Drop everything of ours (down to base) and build it again (up to head).
+    """Drop every table of ours, whatever revision the database records, and build it at head.
 
-    `on_phase` hears "downgrade", then "upgrade", as each begins; `on_step` each revision.
+    Not a downgrade to base: that trusts the recorded revision, and after a wrong `stamp` it
+    drops the wrong tables or none. The drop and the upgrade are one transaction, so a failure
+    leaves the database as it was. `on_phase` hears "downgrade" as the tables are dropped, then
+    "upgrade"; `on_step` each revision applied.
     """
     announce = on_phase or (lambda phase: None)
-    announce("downgrade")
-    downgrade(settings, "base", on_step=on_step)
-    announce("upgrade")
-    upgrade(settings, "head", on_step=on_step)
+
+    def drop_then_announce_upgrade(connection: Connection) -> None:
+        announce("downgrade")
+        drop_signalbox_tables(connection)
+        announce("upgrade")
+
+    config = with_progress(alembic_config(settings), on_step)
+    config.attributes["before_revisions"] = drop_then_announce_upgrade
+    command.upgrade(config, "head")
+
+
+def drop_signalbox_tables(connection: Connection) -> None:
+    """Drop each table of the models and the version table, those that exist, children first.
+
+    On PostgreSQL, CASCADE also drops what other revisions' tables hang on them (a foreign key
+    of a table the models no longer have). SQLite checks no foreign keys on this connection.
+    """
+    quote = connection.dialect.identifier_preparer.quote
+    cascade = " CASCADE" if connection.dialect.name == "postgresql" else ""
+    for name in [*(table.name for table in reversed(metadata.sorted_tables)), VERSION_TABLE]:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}{cascade}")
 
 
 def stamp(settings: Settings, revision: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,8 +81,7 @@ def row_counts(settings: Settings, names: set[str]) -> dict[str, int]:
 def migrations_settings(settings: Settings, migrated_url: str) -> Iterator[Settings]:
     """The suite's database, put back at head (and emptied) whatever the test did to it."""
     yield settings
-    commands.downgrade(settings, "base")
-    commands.upgrade(settings, "head")
+    commands.reset(settings)  # whatever revision the test left recorded
 
 
 def test_up_down_up_keeps_every_row_written_on_the_way_up(migrations_settings: Settings) -> None:
@@ -214,3 +215,165 @@ def test_an_unusable_database_url_is_one_line(tmp_path: Any, url: str, message: 
     assert message in result.output
     assert "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) <= 2  # "Running upgrade..." and the error
+
+
+def schema_of(settings: Settings) -> dict[str, tuple[set[str], set[str | None]]]:
+    """Each table of the database (ours and any other): its columns and its indexes."""
+
+    def describe(connection: Any) -> dict[str, tuple[set[str], set[str | None]]]:
+        inspector = inspect(connection)
+        return {
+            name: (
+                {column["name"] for column in inspector.get_columns(name)},
+                {index["name"] for index in inspector.get_indexes(name)},
+            )
+            for name in inspector.get_table_names()
+        }
+
+    return on_database(settings, describe)
+
+
+def insert_a_row_in_every_table(settings: Settings) -> None:
+    rows = sample_rows(list(metadata.sorted_tables))
+    on_database(
+        settings, lambda c: [c.execute(insert(metadata.tables[n]), [r]) for n, r in rows.items()]
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "recorded"),
+    [
+        # The tables of every revision, recorded as 0002: a downgrade would drop 0002's tables
+        # first, which later revisions' tables still reference.
+        ("head", REVISIONS[1]),
+        # No table at all, recorded as head: a downgrade would drop tables that are not there.
+        ("base", "head"),
+    ],
+)
+def test_reset_drops_every_table_whatever_revision_is_recorded(
+    migrations_settings: Settings, start: str, recorded: str
+) -> None:
+    settings = migrations_settings
+    if start == "head":
+        insert_a_row_in_every_table(settings)
+    else:
+        commands.downgrade(settings, "base")
+    result = run_cli(settings, "stamp", recorded)
+    assert result.exit_code == 0, result.output
+
+    result = run_cli(settings, "reset", "-y")
+    assert result.exit_code == 0, result.output
+    assert result.output.index("Downgrading database...") < result.output.index(
+        "Upgrading database..."
+    )
+    assert f"Upgraded to {REVISIONS[0]}" in result.output
+    assert our_tables(settings) == set(metadata.tables)
+    assert set(row_counts(settings, set(metadata.tables)).values()) == {0}
+    assert commands.current_revision(settings) == REVISIONS[-1]
+
+
+#: A revision after head that changes the schema, then fails: the run must leave none of it.
+FAILING_REVISION = """\"\"\"Adds a table and a column, then runs a statement that cannot run.
+
+Revision ID: fails
+Revises: {head}
+\"\"\"
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "fails"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("doomed", sa.Column("id", sa.Integer(), primary_key=True))
+    with op.batch_alter_table("variable") as batch:
+        batch.add_column(sa.Column("doomed", sa.Integer(), nullable=True))
+    op.execute("SELECT * FROM no_such_table")
+
+
+def downgrade() -> None:
+    raise NotImplementedError
+"""
+
+
+@pytest.fixture
+def failing_revision(
+    migrations_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Our revisions plus FAILING_REVISION after head, for this test only (not in the tree)."""
+    versions = tmp_path / "failing_versions"
+    versions.mkdir()
+    head = commands.head_revision(migrations_settings)
+    (versions / "fails.py").write_text(FAILING_REVISION.format(head=head))
+    shipped = commands.alembic_config
+
+    def with_failing_revision(settings: Settings, **options: Any) -> Any:
+        config = shipped(settings, **options)
+        locations = config.get_main_option("version_locations")
+        config.set_main_option("version_locations", f"{locations}{os.pathsep}{versions}")
+        return config
+
+    monkeypatch.setattr(commands, "alembic_config", with_failing_revision)
+    yield "fails"
+    monkeypatch.undo()  # before migrations_settings puts the database back at head
+
+
+def test_a_failing_revision_leaves_the_revision_the_upgrade_started_from(
+    migrations_settings: Settings, failing_revision: str
+) -> None:
+    settings = migrations_settings
+    start = "0005"  # then 0006 creates a table and rewrites two (batch mode on SQLite)
+    commands.downgrade(settings, start)
+    variable = sample_rows([metadata.tables["variable"]])["variable"]  # unchanged since 0003
+    on_database(settings, lambda c: c.execute(insert(metadata.tables["variable"]), [variable]))
+    before = schema_of(settings)
+
+    result = run_cli(settings, "upgrade", "-y")
+    assert result.exit_code == 1
+    assert "Error: Database error:" in result.output and "no_such_table" in result.output
+    assert "Traceback" not in result.output
+
+    assert commands.current_revision(settings) == start
+    assert schema_of(settings) == before  # nothing of 0006 and after, nor of the failing one
+    assert row_counts(settings, {"variable"}) == {"variable": 1}
+
+
+def test_a_failing_reset_leaves_every_table_and_row(
+    migrations_settings: Settings, failing_revision: str
+) -> None:
+    settings = migrations_settings
+    insert_a_row_in_every_table(settings)
+    before = schema_of(settings)
+
+    result = run_cli(settings, "reset", "-y")
+    assert result.exit_code == 1
+    assert "no_such_table" in result.output
+
+    # The drop and the upgrade are one transaction: the drop went back too.
+    assert schema_of(settings) == before
+    assert set(row_counts(settings, set(metadata.tables)).values()) == {1}
+    assert commands.current_revision(settings) == REVISIONS[-1]
+
+
+def test_dry_run_prints_the_sql_from_the_revision_the_database_is_at(
+    migrations_settings: Settings,
+) -> None:
+    settings = migrations_settings
+    commands.downgrade(settings, "0008")
+
+    result = run_cli(settings, "upgrade", "--dry-run", "-r", "0009")
+    assert result.exit_code == 0, result.output
+    assert "Running upgrade 0008 -> 0009" in result.output
+    assert "Running upgrade 0007 -> 0008" not in result.output
+    assert "CREATE TABLE" not in result.output  # not from base
+
+    result = run_cli(settings, "downgrade", "--dry-run")  # -1
+    assert result.exit_code == 0, result.output
+    assert "Running downgrade 0008 -> 0007" in result.output
+    assert "Running downgrade 0009 -> 0008" not in result.output  # not from head
+
+    assert commands.current_revision(settings) == "0008"  # SQL printed, nothing run
