@@ -17,6 +17,8 @@ here and never branches on it. What differs, and why:
   round trip costs the worker more CPU than the work it carries; on SQLite a round trip is
   a function call (`writes_in_one_statement`).
 - Integer part of a number: PostgreSQL's CAST rounds, SQLite's truncates (`whole_part`).
+- Time elapsed: PostgreSQL subtracts timestamps into an interval, SQLite has only
+  `julianday` (`seconds_since`).
 - Stored values as the text clients read (`uuid_text`, `utc_text`): SQLite stores UUIDs as
   32 hex digits and times as naive UTC text; PostgreSQL has types of its own for both.
 
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, overload
 import orjson
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Integer,
     SQLColumnExpression,
     String,
@@ -215,6 +218,27 @@ def _whole_part(element: whole_part, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(whole_part, "postgresql")
 def _whole_part_postgresql(element: whole_part, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST(floor({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+class seconds_since(FunctionElement[float]):  # lower case, like the SQL functions it stands for
+    """Seconds from a stored timestamp to now, as a float (NULL when the timestamp is)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_since"
+
+
+@compiles(seconds_since)
+def _seconds_since_sqlite(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite stores naive UTC text, which julianday reads as UTC; 'now' is UTC too.
+    stored = compiler.process(element.clauses, **kw)
+    return f"((julianday('now') - julianday({stored})) * 86400.0)"
+
+
+@compiles(seconds_since, "postgresql")
+def _seconds_since_postgresql(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
+    stored = compiler.process(element.clauses, **kw)
+    return f"EXTRACT(EPOCH FROM (now() - {stored}))"
 
 
 # Values as the text of their JSON, for answers written straight from the rows.
