@@ -62,8 +62,7 @@ def build(model: type[BaseModel]) -> BaseModel:
     """The model with every field set to a value other than its default."""
     USED.add(model.__name__)
     values = {
-        name: ENUMERATED.get((model.__name__, name))
-        or value_for(field.annotation, field.default)
+        name: ENUMERATED.get((model.__name__, name)) or value_for(field.annotation, field.default)
         for name, field in model.model_fields.items()
     }
     return model(**values)
