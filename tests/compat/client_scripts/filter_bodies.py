@@ -89,6 +89,9 @@ RUN_PARTS = {
 }
 POOL_PARTS = {**RUN_PARTS, "work_pools": filters.WorkPoolFilter}
 QUEUE_PARTS = {**POOL_PARTS, "work_pool_queues": filters.WorkQueueFilter}
+RUNS_ONLY = {"flow_runs": filters.FlowRunFilter, "task_runs": filters.TaskRunFilter}
+ARTIFACT_PARTS = {"artifacts": filters.ArtifactFilter, **RUNS_ONLY}
+LATEST_ARTIFACT_PARTS = {"artifacts": filters.ArtifactCollectionFilter, **RUNS_ONLY}
 BLOCK_PARTS = {
     "block_documents": filters.BlockDocumentFilter,
     "block_types": filters.BlockTypeFilter,
@@ -107,34 +110,12 @@ def all_bodies() -> list:
         *bodies_for("/deployments/filter", sorting.DeploymentSort, **QUEUE_PARTS),
         *bodies_for("/deployments/count", None, **QUEUE_PARTS),
         *bodies_for("/logs/filter", sorting.LogSort, logs=filters.LogFilter),
+        *bodies_for("/artifacts/filter", sorting.ArtifactSort, **ARTIFACT_PARTS),
+        *bodies_for("/artifacts/count", None, **ARTIFACT_PARTS),
         *bodies_for(
-            "/artifacts/filter",
-            sorting.ArtifactSort,
-            artifacts=filters.ArtifactFilter,
-            flow_runs=filters.FlowRunFilter,
-            task_runs=filters.TaskRunFilter,
+            "/artifacts/latest/filter", sorting.ArtifactCollectionSort, **LATEST_ARTIFACT_PARTS
         ),
-        *bodies_for(
-            "/artifacts/count",
-            None,
-            artifacts=filters.ArtifactFilter,
-            flow_runs=filters.FlowRunFilter,
-            task_runs=filters.TaskRunFilter,
-        ),
-        *bodies_for(
-            "/artifacts/latest/filter",
-            sorting.ArtifactCollectionSort,
-            artifacts=filters.ArtifactCollectionFilter,
-            flow_runs=filters.FlowRunFilter,
-            task_runs=filters.TaskRunFilter,
-        ),
-        *bodies_for(
-            "/artifacts/latest/count",
-            None,
-            artifacts=filters.ArtifactCollectionFilter,
-            flow_runs=filters.FlowRunFilter,
-            task_runs=filters.TaskRunFilter,
-        ),
+        *bodies_for("/artifacts/latest/count", None, **LATEST_ARTIFACT_PARTS),
         *bodies_for("/variables/filter", sorting.VariableSort, variables=filters.VariableFilter),
         *bodies_for("/variables/count", None, variables=filters.VariableFilter),
         *bodies_for(
