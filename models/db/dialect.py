@@ -20,6 +20,8 @@ here and never branches on it. What differs, and why:
 - Event queries: the items of a JSON list as rows (`json_list_items`: `json_each` or
   `jsonb_array_elements`), a timestamp as seconds since 1970 (`epoch_seconds`) and the floor
   of a number, negative ones too (`floor_of`).
+- Time elapsed: PostgreSQL subtracts timestamps into an interval, SQLite has only
+  `julianday` (`seconds_since`).
 - Stored values as the text clients read (`uuid_text`, `utc_text`): SQLite stores UUIDs as
   32 hex digits and times as naive UTC text; PostgreSQL has types of its own for both.
 
@@ -278,6 +280,27 @@ def _epoch_seconds_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: A
 @compiles(epoch_seconds, "postgresql")
 def _epoch_seconds_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST(extract(epoch FROM {compiler.process(element.clauses, **kw)}) AS FLOAT)"
+
+
+class seconds_since(FunctionElement[float]):  # lower case, like the SQL functions it stands for
+    """Seconds from a stored timestamp to now, as a float (NULL when the timestamp is)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_since"
+
+
+@compiles(seconds_since)
+def _seconds_since_sqlite(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite stores naive UTC text, which julianday reads as UTC; 'now' is UTC too.
+    stored = compiler.process(element.clauses, **kw)
+    return f"((julianday('now') - julianday({stored})) * 86400.0)"
+
+
+@compiles(seconds_since, "postgresql")
+def _seconds_since_postgresql(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
+    stored = compiler.process(element.clauses, **kw)
+    return f"EXTRACT(EPOCH FROM (now() - {stored}))"
 
 
 # Values as the text of their JSON, for answers written straight from the rows.

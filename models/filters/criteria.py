@@ -37,15 +37,17 @@ def values_field() -> Any:
 
 
 class IdCriteria(FilterModel):
-    """Criteria on a UUID column."""
+    """Criteria on a UUID column, combined by `operator` (flow runs' deployment and parent
+    task run send one)."""
 
+    operator: Operator = Operator.and_
     any_: list[UUID] | None = values_field()
     not_any_: list[UUID] | None = values_field()
     is_null_: bool | None = None
 
     def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
         return combine(
-            Operator.and_,
+            self.operator,
             [
                 column.in_(self.any_) if self.any_ is not None else None,
                 column.not_in(self.not_any_) if self.not_any_ is not None else None,
@@ -55,8 +57,10 @@ class IdCriteria(FilterModel):
 
 
 class TextCriteria(FilterModel):
-    """Criteria on a text column; `like_` is a case-insensitive substring match."""
+    """Criteria on a text column, combined by `operator`; `like_` is a case-insensitive
+    substring match."""
 
+    operator: Operator = Operator.and_
     any_: list[FilterText] | None = values_field()
     not_any_: list[FilterText] | None = values_field()
     like_: FilterText | None = None
@@ -70,7 +74,7 @@ class TextCriteria(FilterModel):
             prefixes = [column.ilike(f"{prefix}%") for prefix in self.startswith_]
             starts = combine(Operator.or_, prefixes) if prefixes else false()
         return combine(
-            Operator.and_,
+            self.operator,
             [
                 column.in_(self.any_) if self.any_ is not None else None,
                 column.not_in(self.not_any_) if self.not_any_ is not None else None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 
+from models.concurrency.tables import ConcurrencyLimit
 from models.coordination.deployments import Deployment
 from models.filters.base import FilterModel, ObjectFilter
 from models.filters.criteria import (
@@ -72,15 +73,27 @@ class DeploymentSort(StrEnum):
     UPDATED_DESC = "UPDATED_DESC"
     NAME_ASC = "NAME_ASC"
     NAME_DESC = "NAME_DESC"
+    #: By the limit of the deployment's concurrency limit; none sorts as the smallest.
+    CONCURRENCY_LIMIT_ASC = "CONCURRENCY_LIMIT_ASC"
+    CONCURRENCY_LIMIT_DESC = "CONCURRENCY_LIMIT_DESC"
 
     def order_by(self) -> list[ColumnElement[Any]]:
         """ORDER BY terms; the id breaks ties so that pages never overlap."""
         return [DEPLOYMENT_ORDER[self], Deployment.id.desc()]
 
 
+#: The limit on a deployment's concurrent runs, or NULL when it has none.
+RUN_LIMIT = (
+    select(ConcurrencyLimit.limit)
+    .where(ConcurrencyLimit.id == Deployment.concurrency_limit_id)
+    .scalar_subquery()
+)
+
 DEPLOYMENT_ORDER: dict[DeploymentSort, ColumnElement[Any]] = {
     DeploymentSort.CREATED_DESC: Deployment.created.desc(),
     DeploymentSort.UPDATED_DESC: Deployment.updated.desc(),
     DeploymentSort.NAME_ASC: Deployment.name.asc(),
     DeploymentSort.NAME_DESC: Deployment.name.desc(),
+    DeploymentSort.CONCURRENCY_LIMIT_ASC: RUN_LIMIT.asc().nulls_first(),
+    DeploymentSort.CONCURRENCY_LIMIT_DESC: RUN_LIMIT.desc().nulls_last(),
 }

@@ -16,6 +16,7 @@ from models.filters.criteria import (
     TagsCriteria,
     TextCriteria,
     TimeCriteria,
+    null_clause,
     values_field,
 )
 from models.runs.flow_runs import FlowRun
@@ -36,11 +37,16 @@ class ParentFlowRunCriteria(FilterModel):
 
 
 class CreatedByCriteria(FilterModel):
-    """Who created the run: `created_by` is `{"id", "type", "display_value"}` or null."""
+    """Who created the run: `created_by` is `{"id", "type", "display_value"}` or null.
+
+    `is_null_`: the run has no creator. A creator always has a type, and reading the type
+    finds none whether the column is SQL NULL or JSON null.
+    """
 
     operator: Operator = Operator.and_
     id_: list[UUID] | None = values_field()
     type_: list[FilterText] | None = values_field()
+    is_null_: bool | None = None
 
     def clause(self) -> ColumnElement[bool] | None:
         creator = FlowRun.created_by
@@ -51,6 +57,7 @@ class CreatedByCriteria(FilterModel):
                 if self.id_ is not None
                 else None,
                 creator["type"].as_string().in_(self.type_) if self.type_ is not None else None,
+                null_clause(creator["type"].as_string(), self.is_null_),
             ],
         )
 

@@ -147,7 +147,7 @@ async def rows(database: Database) -> None:
                 ),
                 flow_run(
                     EPSILON, "epsilon", REPORT, StateType.PAUSED, "Suspended",
-                    tags=["x"], expected_start_time=at(5),
+                    tags=["x"], expected_start_time=at(5), created_by=None,
                 ),
                 task_run(
                     EXTRACT, "extract-1", ALPHA, StateType.COMPLETED, tags=["io"],
@@ -294,6 +294,61 @@ FLOW_RUN_CASES: Sequence[tuple[str, dict[str, Any], set[str]]] = [
     ("idempotency key", {"flow_runs": {"idempotency_key": {"any_": ["k1"]}}}, {"alpha"}),
     ("created by type", {"flow_runs": {"created_by": {"type_": ["DEPLOYMENT"]}}}, {"alpha"}),
     ("created by id", {"flow_runs": {"created_by": {"id_": ids(CREATOR)}}}, {"alpha"}),
+    # Epsilon's creator is JSON null, the others' SQL NULL: neither has a creator.
+    ("no creator", {"flow_runs": {"created_by": {"is_null_": True}}}, ALL_RUNS - {"alpha"}),
+    ("a creator", {"flow_runs": {"created_by": {"is_null_": False}}}, {"alpha"}),
+    (
+        "creator type or none",
+        {"flow_runs": {"created_by": {"operator": "or_", "type_": ["X"], "is_null_": True}}},
+        ALL_RUNS - {"alpha"},
+    ),
+    (
+        "deployment and none",
+        {"flow_runs": {"deployment_id": {"any_": ids(NIGHTLY), "is_null_": True}}},
+        set(),
+    ),
+    (
+        "deployment or none",
+        {
+            "flow_runs": {
+                "deployment_id": {"operator": "or_", "any_": ids(NIGHTLY), "is_null_": True}
+            }
+        },
+        ALL_RUNS,
+    ),
+    (
+        "work queue name and none",
+        {"flow_runs": {"work_queue_name": {"any_": ["default"], "is_null_": True}}},
+        set(),
+    ),
+    (
+        "work queue name or none",
+        {
+            "flow_runs": {
+                "work_queue_name": {"operator": "or_", "any_": ["default"], "is_null_": True}
+            }
+        },
+        ALL_RUNS - {"delta"},
+    ),
+    (
+        "parent task run and some",
+        {"flow_runs": {"parent_task_run_id": {"any_": ids(EXTRACT), "is_null_": False}}},
+        set(),
+    ),
+    (
+        "parent task run or some",
+        {
+            "flow_runs": {
+                "parent_task_run_id": {"operator": "or_", "any_": ids(EXTRACT), "is_null_": False}
+            }
+        },
+        {"delta"},
+    ),
+    (
+        "name any or like",
+        {"flow_runs": {"name": {"operator": "or_", "any_": ["beta"], "like_": "EPS"}}},
+        {"beta", "epsilon"},
+    ),
     (
         "criteria ORed",
         {
@@ -424,6 +479,19 @@ TASK_RUN_CASES: Sequence[tuple[str, dict[str, Any], set[str]]] = [
     ),
     ("state names", {"task_runs": {"state": {"name": {"any_": ["Failed"]}}}}, {"load-1"}),
     ("started after", {"task_runs": {"start_time": {"after_": iso(5)}}}, {"load-1"}),
+    ("ended after", {"task_runs": {"end_time": {"after_": iso(5)}}}, {"load-1"}),
+    ("ended before, inclusive", {"task_runs": {"end_time": {"before_": iso(2)}}}, {"extract-1"}),
+    ("not ended", {"task_runs": {"end_time": {"is_null_": True}}}, {"child-0", "bg-1"}),
+    (
+        "of flow runs, whatever the operator",
+        {"task_runs": {"flow_run_id": {"operator": "or_", "any_": ids(BETA)}}},
+        {"load-1"},
+    ),
+    (
+        "background tasks, whatever else is asked",
+        {"task_runs": {"flow_run_id": {"any_": ids(ALPHA), "is_null_": True}}},
+        {"bg-1"},
+    ),
     (
         "expected before",
         {"task_runs": {"expected_start_time": {"before_": iso(1)}}},
