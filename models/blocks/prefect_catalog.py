@@ -11,25 +11,26 @@ checksum, so a client with the same class finds the schema instead of registerin
 from __future__ import annotations
 
 import functools
-import json
 from importlib import resources
-from typing import Any, TypedDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from models.schemas.blocks import BlockTypeCreate
 
 
-class CatalogBlockType(TypedDict):
-    """A block type of the catalog, as the reference server answers it (less id and times)."""
+class CatalogBlockType(BlockTypeCreate):
+    """A block type of the catalog: what a client would register, and whether it is protected."""
 
-    name: str
-    slug: str
-    logo_url: str | None
-    documentation_url: str | None
-    description: str | None
-    code_example: str | None
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     is_protected: bool
 
 
-class CatalogBlockSchema(TypedDict):
+class CatalogBlockSchema(BaseModel):
     """A block schema of the catalog: its type's slug, version, capabilities and fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     block_type_slug: str
     version: str
@@ -38,8 +39,10 @@ class CatalogBlockSchema(TypedDict):
     fields: dict[str, Any]
 
 
-class Catalog(TypedDict):
+class Catalog(BaseModel):
     """The whole catalog, each list in registration order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     block_types: list[CatalogBlockType]
     block_schemas: list[CatalogBlockSchema]
@@ -49,5 +52,4 @@ class Catalog(TypedDict):
 def prefect_catalog() -> Catalog:
     """The catalog, read once per process from the data file shipped with the package."""
     data = resources.files("models.blocks").joinpath("prefect_catalog.json").read_bytes()
-    catalog: Catalog = json.loads(data)
-    return catalog
+    return Catalog.model_validate_json(data)

@@ -54,7 +54,7 @@ def block_schema_id(checksum: str, version: str) -> UUID:
 
 def catalog_block_types() -> list[CatalogBlockType]:
     """Every block type registered at start, in registration order."""
-    return prefect_catalog()["block_types"]
+    return prefect_catalog().block_types
 
 
 @functools.cache
@@ -65,9 +65,9 @@ def catalog_block_schemas() -> tuple[CatalogBlockSchema, ...]:
     newest schema of its type: the one a form or a listing offers first.
     """
     schemas: list[CatalogBlockSchema] = []
-    for schema in prefect_catalog()["block_schemas"]:
+    for schema in prefect_catalog().block_schemas:
         schemas.append(schema)
-        if schema["block_type_slug"] == SIGNED_WEBHOOK_SLUG:
+        if schema.block_type_slug == SIGNED_WEBHOOK_SLUG:
             schemas.append(signed_webhook_schema(schema))
     return tuple(schemas)
 
@@ -82,28 +82,28 @@ async def register_block_catalog(session: AsyncSession) -> None:
 async def register_catalog_block_types(session: AsyncSession, now: datetime) -> dict[str, UUID]:
     """Insert the missing types, bring the others in line; every catalog slug's id."""
     types = catalog_block_types()
-    slugs = [entry["slug"] for entry in types]
+    slugs = [entry.slug for entry in types]
     existing = {
         row.slug: row
         for row in await session.scalars(select(BlockType).where(BlockType.slug.in_(slugs)))
     }
     missing = [
         {
-            "id": block_type_id(entry["slug"]),
+            "id": block_type_id(entry.slug),
             # One microsecond apart: the catalog's order is the order it was registered in.
             "created": now + timedelta(microseconds=position),
             "updated": now,
-            **entry,
+            **entry.model_dump(),
         }
         for position, entry in enumerate(types)
-        if entry["slug"] not in existing
+        if entry.slug not in existing
     ]
     if missing:
         await session.execute(
             dialect_insert(session, BlockType).values(missing).on_conflict_do_nothing()
         )
     for entry in types:
-        row = existing.get(entry["slug"])
+        row = existing.get(entry.slug)
         if row is not None and (changes := differences(row, entry)):
             await session.execute(
                 update(BlockType).where(BlockType.id == row.id).values(updated=now, **changes)
@@ -116,11 +116,8 @@ async def register_catalog_block_types(session: AsyncSession, now: datetime) -> 
 
 def differences(row: BlockType, entry: CatalogBlockType) -> dict[str, Any]:
     """The maintained columns where a stored type differs from the catalog's."""
-    return {
-        column: entry[column]  # type: ignore[literal-required]
-        for column in MAINTAINED_COLUMNS
-        if getattr(row, column) != entry[column]  # type: ignore[literal-required]
-    }
+    wanted = entry.model_dump(include=set(MAINTAINED_COLUMNS))
+    return {column: value for column, value in wanted.items() if getattr(row, column) != value}
 
 
 async def register_catalog_block_schemas(
@@ -128,7 +125,7 @@ async def register_catalog_block_schemas(
 ) -> None:
     """Insert the schemas no row has yet (by checksum and version)."""
     schemas = catalog_block_schemas()
-    keys = [(schema["checksum"], schema["version"]) for schema in schemas]
+    keys = [(schema.checksum, schema.version) for schema in schemas]
     rows = await session.execute(
         select(BlockSchema.checksum, BlockSchema.version).where(
             tuple_(BlockSchema.checksum, BlockSchema.version).in_(keys)
@@ -137,17 +134,17 @@ async def register_catalog_block_schemas(
     present = {(checksum, version) for checksum, version in rows.all()}
     missing = [
         {
-            "id": block_schema_id(schema["checksum"], schema["version"]),
+            "id": block_schema_id(schema.checksum, schema.version),
             "created": now + timedelta(microseconds=position),
             "updated": now,
-            "checksum": schema["checksum"],
-            "version": schema["version"],
-            "fields": schema["fields"],
-            "capabilities": schema["capabilities"],
-            "block_type_id": type_ids[schema["block_type_slug"]],
+            "checksum": schema.checksum,
+            "version": schema.version,
+            "fields": schema.fields,
+            "capabilities": schema.capabilities,
+            "block_type_id": type_ids[schema.block_type_slug],
         }
         for position, schema in enumerate(schemas)
-        if (schema["checksum"], schema["version"]) not in present
+        if (schema.checksum, schema.version) not in present
     ]
     if missing:
         await session.execute(

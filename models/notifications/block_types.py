@@ -8,12 +8,10 @@ webhook's schema, with a secret to sign requests with, registered beside Prefect
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from models.blocks.checksums import block_schema_checksum
-
-if TYPE_CHECKING:
-    from models.blocks.prefect_catalog import CatalogBlockSchema
+from models.blocks.prefect_catalog import CatalogBlockSchema
 
 #: The block type whose schema Signalbox adds a version of.
 SIGNED_WEBHOOK_SLUG: Final = "custom-webhook"
@@ -41,11 +39,11 @@ def signed_webhook_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 def signed_webhook_schema(prefect_schema: CatalogBlockSchema) -> CatalogBlockSchema:
     """Signalbox's version of Prefect's custom webhook schema, under its own version."""
-    fields = signed_webhook_fields(prefect_schema["fields"])
-    return {
-        "block_type_slug": SIGNED_WEBHOOK_SLUG,
-        "version": SIGNED_WEBHOOK_VERSION,
-        "capabilities": list(prefect_schema["capabilities"]),
-        "checksum": block_schema_checksum(fields),
-        "fields": fields,
-    }
+    fields = signed_webhook_fields(prefect_schema.fields)
+    return CatalogBlockSchema(
+        block_type_slug=SIGNED_WEBHOOK_SLUG,
+        version=SIGNED_WEBHOOK_VERSION,
+        capabilities=prefect_schema.capabilities,
+        checksum=block_schema_checksum(fields),
+        fields=fields,
+    )

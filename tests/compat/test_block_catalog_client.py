@@ -152,15 +152,15 @@ def test_the_reference_server_answers_the_recorded_catalog(
     api_url = reference_server.api_url
     types = call(api_url, "POST", "/block_types/filter", {"limit": 200})
     assert [(row["slug"], row["is_protected"]) for row in types] == list(REFERENCE_BLOCK_TYPES)
-    ours = {entry["slug"]: entry for entry in prefect_catalog()["block_types"]}
+    ours = {entry.slug: entry.model_dump() for entry in prefect_catalog().block_types}
     for row in types:  # name, links, description and example: ours are the reference's
         assert {key: row[key] for key in ours[row["slug"]]} == ours[row["slug"]]
     schemas = call(api_url, "POST", "/block_schemas/filter", {"limit": 200})
     answered = [(row["block_type"]["slug"], row["version"], row["checksum"]) for row in schemas]
     assert answered == list(REFERENCE_BLOCK_SCHEMAS)
     capabilities = {
-        (entry["checksum"], entry["version"]): entry["capabilities"]
-        for entry in prefect_catalog()["block_schemas"]
+        (entry.checksum, entry.version): entry.capabilities
+        for entry in prefect_catalog().block_schemas
     }
     for row in schemas:  # the server lists a class's capabilities in no fixed order
         assert sorted(row["capabilities"]) == sorted(

@@ -34,15 +34,14 @@ def prefect_notification_block_types() -> list[dict[str, Any]]:
     """The nine notification types of the catalog, each with its one Prefect schema, in the
     order of PREFECT_CHECKSUMS and the shape their data had when they were pinned."""
     catalog = prefect_catalog()
-    types = {entry["slug"]: entry for entry in catalog["block_types"]}
-    schemas = {entry["block_type_slug"]: entry for entry in catalog["block_schemas"]}
-    metadata = ("name", "slug", "logo_url", "documentation_url", "description", "code_example")
+    types = {entry.slug: entry for entry in catalog.block_types}
+    schemas = {entry.block_type_slug: entry for entry in catalog.block_schemas}
     return [
         {
-            **{key: types[slug][key] for key in metadata},  # type: ignore[literal-required]
-            "capabilities": schemas[slug]["capabilities"],
-            "version": schemas[slug]["version"],
-            "fields": schemas[slug]["fields"],
+            **types[slug].model_dump(exclude={"is_protected"}),
+            "capabilities": schemas[slug].capabilities,
+            "version": schemas[slug].version,
+            "fields": schemas[slug].fields,
         }
         for slug in PREFECT_CHECKSUMS
     ]
@@ -96,15 +95,15 @@ def test_the_block_catalog_holds_prefects_nine_notification_types_unchanged() ->
 
 def test_the_signed_webhook_schema_adds_a_secret_and_has_its_own_version() -> None:
     webhooks = [
-        entry for entry in catalog_block_schemas() if entry["block_type_slug"] == "custom-webhook"
+        entry for entry in catalog_block_schemas() if entry.block_type_slug == "custom-webhook"
     ]
-    assert [webhook["version"] for webhook in webhooks] == ["3.9.1", SIGNED_WEBHOOK_VERSION]
+    assert [webhook.version for webhook in webhooks] == ["3.9.1", SIGNED_WEBHOOK_VERSION]
     prefects, signed = webhooks
-    assert "signing_secret" in signed["fields"]["secret_fields"]
-    assert "signing_secret" not in prefects["fields"]["properties"]
-    assert prefects["checksum"] == PREFECT_CHECKSUMS["custom-webhook"]
-    assert block_schema_checksum(signed["fields"]) == signed["checksum"]
-    assert signed["checksum"] != PREFECT_CHECKSUMS["custom-webhook"]
+    assert "signing_secret" in signed.fields["secret_fields"]
+    assert "signing_secret" not in prefects.fields["properties"]
+    assert prefects.checksum == PREFECT_CHECKSUMS["custom-webhook"]
+    assert block_schema_checksum(signed.fields) == signed.checksum
+    assert signed.checksum != PREFECT_CHECKSUMS["custom-webhook"]
 
 
 def test_definitions_of_blocks_are_left_out_and_others_kept() -> None:

@@ -196,7 +196,9 @@ async def test_block_types_are_read_changed_listed_and_deleted(api: TestClient) 
         )
     ).json()
     # Ours and the catalog's whose name holds "config", in any case, ordered by name.
-    configs = [entry for entry in catalog_block_types() if "config" in entry["name"].lower()]
+    configs = [
+        entry.model_dump() for entry in catalog_block_types() if "config" in entry.name.lower()
+    ]
     expected = sorted([*configs, MY_CONFIG_TYPE], key=lambda entry: str(entry["name"]))
     assert [row["slug"] for row in listed] == [entry["slug"] for entry in expected]
     assert "my-config" in [row["slug"] for row in listed] and len(configs) >= 5
@@ -259,5 +261,5 @@ async def test_the_notification_types_are_registered_when_the_api_starts(
     # No request has been made yet: the API registered the catalog while it started.
     async with database.read_sessions() as session:
         slugs = sorted(await session.scalars(select(BlockType.slug)))
-    assert slugs == sorted(entry["slug"] for entry in catalog_block_types())
+    assert slugs == sorted(entry.slug for entry in catalog_block_types())
     assert set(PREFECT_CHECKSUMS) <= set(slugs)
