@@ -31,8 +31,8 @@ from api.routes import (
     task_workers,
     variables,
 )
+from models.blocks.registration import register_block_catalog
 from models.db.database import open_database
-from models.notifications.block_types import register_notification_block_types
 from models.runs.background_tasks import BackgroundTaskQueues
 from models.settings import Settings
 
@@ -96,10 +96,10 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
 
 
 async def register_block_types(app: web.Application) -> None:
-    """Register the nine notification block types before the first request.
+    """Register the block catalog (Prefect's block types and schemas) before the first request.
 
     A Prefect client asks for its block type's slug before it saves a block, so they must be
     there from the start. Idempotent: every API process does this as it starts.
     """
     async with app[keys.database].sessions.begin() as session:
-        await register_notification_block_types(session)
+        await register_block_catalog(session)

@@ -1,8 +1,8 @@
 """Block types: register, read by id or slug, change, delete, list; and their documents by name.
 
-The nine notification block types are registered when the API starts (see `api.app`), so
-no set-up step is needed; `POST /api/block_types/install_system_block_types` registers them
-again, as Prefect's CLI asks.
+The block catalog (Prefect's block types and schemas) is registered when the API starts (see
+`api.app`), so no set-up step is needed; `POST /api/block_types/install_system_block_types`
+registers it again, as Prefect's CLI asks.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from models.blocks.catalog import (
 )
 from models.blocks.documents import read_block_document_by_name, read_named_block_documents
 from models.blocks.encryption import fernet_for
+from models.blocks.registration import register_block_catalog
 from models.db.types import utcnow
 from models.filters.blocks import BlockTypeFilterBody
-from models.notifications.block_types import register_notification_block_types
 from models.schemas.blocks import (
     BlockDocumentResponse,
     BlockTypeCreate,
@@ -54,10 +54,10 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/block_types/install_system_block_types")
-@documented("Register the nine notification block types (safe to repeat).", tag=TAG)
+@documented("Register the block catalog again (safe to repeat).", tag=TAG)
 async def install_system_block_types(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:
-        await register_notification_block_types(session)
+        await register_block_catalog(session)
     return json_value(None)
 
 

@@ -1,6 +1,7 @@
 """Block types and their schemas: registering, finding and listing them.
 
-Clients register what they need themselves: `GET /block_types/slug/{slug}` and then
+Prefect's own catalog is registered as the API starts (`models.blocks.registration`). Clients
+register the classes it lacks themselves: `GET /block_types/slug/{slug}` and then
 `POST /block_types/` when it is missing; `GET /block_schemas/checksum/{checksum}` and then
 `POST /block_schemas/`. Both creates are therefore safe to repeat.
 """

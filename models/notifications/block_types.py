@@ -1,39 +1,20 @@
-"""Registering the nine notification block types and their schemas, idempotently.
+"""Signalbox's own version of a notification block schema: the custom webhook that signs.
 
-Their ids are derived from their slugs, so every process and every database names them the
-same way, and registering twice (two API processes starting together) changes nothing.
+Prefect's nine notification block types come with the rest of its block catalog
+(`models.blocks.prefect_catalog`); what is Signalbox's is one more version of the custom
+webhook's schema, with a secret to sign requests with, registered beside Prefect's.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-from importlib import resources
-from typing import TYPE_CHECKING, Any, Final
-from uuid import UUID, uuid5
-
-from sqlalchemy import select
+from typing import Any, Final
 
 from models.blocks.checksums import block_schema_checksum
-from models.blocks.tables import BlockSchema, BlockType
-from models.db.dialect import dialect_insert
-from models.db.types import utcnow
+from models.blocks.prefect_catalog import CatalogBlockSchema
 
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-#: Prefect 3.9.1's notification block types (metadata, capabilities, schema version, fields),
-#: copied from `_to_block_type()` and `_to_block_schema()` of each class in
-#: `prefect.blocks.notifications`, so that a Prefect client saving a `SlackWebhook` finds its
-#: type and schema here, checksum for checksum, instead of registering its own.
-PREFECT_NOTIFICATION_BLOCK_TYPES: Final[tuple[dict[str, Any], ...]] = tuple(
-    json.loads(
-        resources.files("models.notifications").joinpath("prefect_block_types.json").read_bytes()
-    )
-)
-
-#: The namespace of the registered types' and schemas' ids.
-BLOCK_TYPE_NAMESPACE: Final = UUID("6b1f6a52-3c1e-4f61-9d55-2f0f5c0e9a11")
+#: The block type whose schema Signalbox adds a version of.
+SIGNED_WEBHOOK_SLUG: Final = "custom-webhook"
 
 #: The custom webhook schema's version: Prefect's fields plus our `signing_secret`.
 SIGNED_WEBHOOK_VERSION: Final = "3.9.1+signalbox"
@@ -56,56 +37,13 @@ def signed_webhook_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return signed
 
 
-def notification_block_types() -> list[dict[str, Any]]:
-    """What is registered: each type with the one schema Signalbox registers for it."""
-    registered = []
-    for definition in PREFECT_NOTIFICATION_BLOCK_TYPES:
-        entry = copy.deepcopy(definition)
-        if entry["slug"] == "custom-webhook":
-            entry["fields"] = signed_webhook_fields(entry["fields"])
-            entry["version"] = SIGNED_WEBHOOK_VERSION
-        registered.append(entry)
-    return registered
-
-
-async def register_notification_block_types(session: AsyncSession) -> None:
-    """Insert the nine types and their schemas where missing; safe to run any number of times.
-
-    A type someone registered first under the same slug (a Prefect client) is kept, and our
-    schema is attached to it.
-    """
-    now = utcnow()
-    for entry in notification_block_types():
-        await session.execute(
-            dialect_insert(session, BlockType)
-            .values(
-                id=uuid5(BLOCK_TYPE_NAMESPACE, f"block-type:{entry['slug']}"),
-                created=now,
-                updated=now,
-                name=entry["name"],
-                slug=entry["slug"],
-                logo_url=entry["logo_url"],
-                documentation_url=entry["documentation_url"],
-                description=entry["description"],
-                code_example=entry["code_example"],
-                is_protected=True,
-            )
-            .on_conflict_do_nothing()
-        )
-        block_type_id = await session.scalar(
-            select(BlockType.id).where(BlockType.slug == entry["slug"])
-        )
-        await session.execute(
-            dialect_insert(session, BlockSchema)
-            .values(
-                id=uuid5(BLOCK_TYPE_NAMESPACE, f"block-schema:{entry['slug']}:{entry['version']}"),
-                created=now,
-                updated=now,
-                checksum=block_schema_checksum(entry["fields"]),
-                version=entry["version"],
-                fields=entry["fields"],
-                capabilities=entry["capabilities"],
-                block_type_id=block_type_id,
-            )
-            .on_conflict_do_nothing()
-        )
+def signed_webhook_schema(prefect_schema: CatalogBlockSchema) -> CatalogBlockSchema:
+    """Signalbox's version of Prefect's custom webhook schema, under its own version."""
+    fields = signed_webhook_fields(prefect_schema.fields)
+    return CatalogBlockSchema(
+        block_type_slug=SIGNED_WEBHOOK_SLUG,
+        version=SIGNED_WEBHOOK_VERSION,
+        capabilities=prefect_schema.capabilities,
+        checksum=block_schema_checksum(fields),
+        fields=fields,
+    )

@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from typing import Any
 
 from models.blocks.checksums import block_schema_checksum
-from models.notifications.block_types import (
-    PREFECT_NOTIFICATION_BLOCK_TYPES,
-    SIGNED_WEBHOOK_VERSION,
-    notification_block_types,
-)
+from models.blocks.prefect_catalog import prefect_catalog
+from models.blocks.registration import catalog_block_schemas
+from models.notifications.block_types import SIGNED_WEBHOOK_VERSION
 
 #: What Prefect 3.9.1's `Block._calculate_schema_checksum` gives for its notification blocks.
 PREFECT_CHECKSUMS = {
@@ -29,6 +28,24 @@ PREFECT_CHECKSUMS = {
 #: sha256 of all nine block types (sorted-key JSON) as copied from Prefect 3.9.1: any edit to
 #: the data file, even to a description or a logo URL the checksums do not cover, shows here.
 PREFECT_BLOCK_TYPES_SHA256 = "d5b76cc4935fc6810daa50065ee5013cf8e6ecb5cd0a178bf2b421c825c397c2"
+
+
+def prefect_notification_block_types() -> list[dict[str, Any]]:
+    """The nine notification types of the catalog, each with its one Prefect schema, in the
+    order of PREFECT_CHECKSUMS and the shape their data had when they were pinned."""
+    catalog = prefect_catalog()
+    types = {entry.slug: entry for entry in catalog.block_types}
+    schemas = {entry.block_type_slug: entry for entry in catalog.block_schemas}
+    return [
+        {
+            **types[slug].model_dump(exclude={"is_protected"}),
+            "capabilities": schemas[slug].capabilities,
+            "version": schemas[slug].version,
+            "fields": schemas[slug].fields,
+        }
+        for slug in PREFECT_CHECKSUMS
+    ]
+
 
 #: The fields the client posted for its own `MyConfig` block, and the checksum the reference
 #: server computed (traces/f_blocks.jsonl).
@@ -67,21 +84,26 @@ def test_secret_fields_do_not_change_the_checksum() -> None:
 
 
 def test_every_notification_block_type_has_prefects_checksum() -> None:
-    for entry in PREFECT_NOTIFICATION_BLOCK_TYPES:
+    for entry in prefect_notification_block_types():
         assert block_schema_checksum(entry["fields"]) == PREFECT_CHECKSUMS[entry["slug"]]
 
 
-def test_the_block_type_data_file_holds_prefects_nine_types_unchanged() -> None:
-    data = json.dumps(list(PREFECT_NOTIFICATION_BLOCK_TYPES), sort_keys=True)
-    assert [entry["slug"] for entry in PREFECT_NOTIFICATION_BLOCK_TYPES] == list(PREFECT_CHECKSUMS)
+def test_the_block_catalog_holds_prefects_nine_notification_types_unchanged() -> None:
+    data = json.dumps(prefect_notification_block_types(), sort_keys=True)
     assert hashlib.sha256(data.encode()).hexdigest() == PREFECT_BLOCK_TYPES_SHA256
 
 
 def test_the_signed_webhook_schema_adds_a_secret_and_has_its_own_version() -> None:
-    [webhook] = [entry for entry in notification_block_types() if entry["slug"] == "custom-webhook"]
-    assert webhook["version"] == SIGNED_WEBHOOK_VERSION
-    assert "signing_secret" in webhook["fields"]["secret_fields"]
-    assert block_schema_checksum(webhook["fields"]) != PREFECT_CHECKSUMS["custom-webhook"]
+    webhooks = [
+        entry for entry in catalog_block_schemas() if entry.block_type_slug == "custom-webhook"
+    ]
+    assert [webhook.version for webhook in webhooks] == ["3.9.1", SIGNED_WEBHOOK_VERSION]
+    prefects, signed = webhooks
+    assert "signing_secret" in signed.fields["secret_fields"]
+    assert "signing_secret" not in prefects.fields["properties"]
+    assert prefects.checksum == PREFECT_CHECKSUMS["custom-webhook"]
+    assert block_schema_checksum(signed.fields) == signed.checksum
+    assert signed.checksum != PREFECT_CHECKSUMS["custom-webhook"]
 
 
 def test_definitions_of_blocks_are_left_out_and_others_kept() -> None:

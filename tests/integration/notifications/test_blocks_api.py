@@ -8,8 +8,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
+from models.blocks.registration import catalog_block_types
 from models.blocks.tables import BlockDocument, BlockType
 from models.db.database import Database
+from models.notifications.block_types import SIGNED_WEBHOOK_VERSION
 from tests.unit.test_block_checksums import MY_CONFIG_FIELDS, PREFECT_CHECKSUMS
 
 MY_CONFIG_CHECKSUM = "sha256:ab3f477577a7140f8ee7dd8d2da25664220baf06cacd2c76b8b5d8c79bb84eb9"
@@ -193,7 +195,13 @@ async def test_block_types_are_read_changed_listed_and_deleted(api: TestClient) 
             "/api/block_types/filter", json={"block_types": {"name": {"like_": "config"}}}
         )
     ).json()
-    assert [row["slug"] for row in listed] == ["my-config"]
+    # Ours and the catalog's whose name holds "config", in any case, ordered by name.
+    configs = [
+        entry.model_dump() for entry in catalog_block_types() if "config" in entry.name.lower()
+    ]
+    expected = sorted([*configs, MY_CONFIG_TYPE], key=lambda entry: str(entry["name"]))
+    assert [row["slug"] for row in listed] == [entry["slug"] for entry in expected]
+    assert "my-config" in [row["slug"] for row in listed] and len(configs) >= 5
     notify = await (
         await api.post(
             "/api/block_types/filter",
@@ -206,37 +214,52 @@ async def test_block_types_are_read_changed_listed_and_deleted(api: TestClient) 
     assert (await api.get(f"/api/block_types/{block_type['id']}")).status == 404
 
 
-async def test_the_nine_notification_types_are_registered_protected_with_prefects_schemas(
+async def test_the_nine_notification_types_are_registered_with_prefects_schemas(
     api: TestClient,
 ) -> None:
     for slug, checksum in PREFECT_CHECKSUMS.items():
         response = await api.get(f"/api/block_types/slug/{slug}")
         assert response.status == 200, slug
         block_type = await response.json()
-        assert block_type["is_protected"]
-        if slug != "custom-webhook":  # ours adds a signing secret, under its own version
-            found = await api.get(f"/api/block_schemas/checksum/{checksum}?version=3.9.1")
-            assert (await found.json())["block_type_id"] == block_type["id"]
+        assert not block_type["is_protected"]  # as on Prefect's server
+        found = await api.get(f"/api/block_schemas/checksum/{checksum}?version=3.9.1")
+        assert (await found.json())["block_type_id"] == block_type["id"]
     slack = await (await api.get("/api/block_types/slug/slack-webhook")).json()
-    refused = await api.delete(f"/api/block_types/{slack['id']}")
-    assert refused.status == 403
-    assert await refused.json() == {"detail": "protected block types cannot be deleted."}
     schemas = await (
         await api.post("/api/block_schemas/filter",
                        json={"block_schemas": {"block_type_id": {"any_": [slack["id"]]}}})
     ).json()  # fmt: skip
     assert [schema["version"] for schema in schemas] == ["3.9.1"]
     assert "url" in schemas[0]["fields"]["secret_fields"]
+    # Ours adds a signing secret, under its own version: the newest, so offered first.
+    webhook = await (await api.get("/api/block_types/slug/custom-webhook")).json()
+    schemas = await (
+        await api.post("/api/block_schemas/filter",
+                       json={"block_schemas": {"block_type_id": {"any_": [webhook["id"]]}}})
+    ).json()  # fmt: skip
+    assert [schema["version"] for schema in schemas] == [SIGNED_WEBHOOK_VERSION, "3.9.1"]
+    assert "signing_secret" in schemas[0]["fields"]["secret_fields"]
+    # A protected type (Secret) and its schemas cannot be deleted.
+    secret = await (await api.get("/api/block_types/slug/secret")).json()
+    refused = await api.delete(f"/api/block_types/{secret['id']}")
+    assert refused.status == 403
+    assert await refused.json() == {"detail": "protected block types cannot be deleted."}
+    schemas = await (
+        await api.post("/api/block_schemas/filter",
+                       json={"block_schemas": {"block_type_id": {"any_": [secret["id"]]}}})
+    ).json()  # fmt: skip
     assert (await api.delete(f"/api/block_schemas/{schemas[0]['id']}")).status == 403
     # Registering again changes nothing.
     assert (await api.post("/api/block_types/install_system_block_types")).status == 200
-    assert len(await (await api.post("/api/block_types/filter", json={})).json()) == 9
+    everything = await (await api.post("/api/block_types/filter", json={"limit": 200})).json()
+    assert len(everything) == len(catalog_block_types()) == 54
 
 
 async def test_the_notification_types_are_registered_when_the_api_starts(
     api: TestClient, database: Database
 ) -> None:
-    # No request has been made yet: the API registered them while it started.
+    # No request has been made yet: the API registered the catalog while it started.
     async with database.read_sessions() as session:
-        slugs = await session.scalars(select(BlockType.slug))
-        assert sorted(slugs) == sorted(PREFECT_CHECKSUMS)
+        slugs = sorted(await session.scalars(select(BlockType.slug)))
+    assert slugs == sorted(entry.slug for entry in catalog_block_types())
+    assert set(PREFECT_CHECKSUMS) <= set(slugs)

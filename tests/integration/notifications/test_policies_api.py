@@ -78,13 +78,12 @@ async def test_a_policy_needs_an_existing_notification_block(
         },
     )
     assert missing.status == 404
-    secret_type = await (
-        await api.post("/api/block_types/", json={"name": "Secret", "slug": "secret"})
-    ).json()
-    schema = await (
+    # Secret is registered with the block catalog, as on Prefect's server.
+    secret_type = await (await api.get("/api/block_types/slug/secret")).json()
+    [schema] = await (
         await api.post(
-            "/api/block_schemas/",
-            json={"fields": {"title": "Secret"}, "block_type_id": secret_type["id"]},
+            "/api/block_schemas/filter",
+            json={"block_schemas": {"block_type_id": {"any_": [secret_type["id"]]}}},
         )
     ).json()
     document = await (
