@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, overload
 import orjson
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Integer,
     SQLColumnExpression,
     String,
@@ -215,6 +216,26 @@ def _whole_part(element: whole_part, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(whole_part, "postgresql")
 def _whole_part_postgresql(element: whole_part, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST(floor({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+class seconds_between(FunctionElement[float]):  # lower case, like the SQL functions it stands for
+    """Seconds from the second timestamp to the first (negative when it is later)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between)
+def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
 
 
 # Values as the text of their JSON, for answers written straight from the rows.
