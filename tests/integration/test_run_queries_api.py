@@ -73,10 +73,9 @@ async def test_history_counts_runs_per_interval_and_state(api: TestClient) -> No
     start = datetime(2030, 1, 1, tzinfo=UTC)
     tag = f"h-{uuid4().hex[:6]}"
     for offset, state in ((10, "COMPLETED"), (20, "COMPLETED"), (70, "FAILED"), (500, "FAILED")):
-        run = await make_flow_run(
-            api, tags=[tag], state={"type": "SCHEDULED",
-                                    "state_details": {"scheduled_time": iso(start + timedelta(seconds=offset))}},
-        )  # fmt: skip
+        scheduled_time = iso(start + timedelta(seconds=offset))
+        scheduled = {"type": "SCHEDULED", "state_details": {"scheduled_time": scheduled_time}}
+        run = await make_flow_run(api, tags=[tag], state=scheduled)
         await propose(api, run["id"], state, force=True)
     body = {
         "history_start": iso(start),
