@@ -25,6 +25,7 @@ from api.routes import (
     logs,
     notification_policies,
     run_states,
+    saved_searches,
     tag_concurrency_limits,
     task_run_subscriptions,
     task_runs,
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> web.Application:
         block_documents,
         notification_policies,
         deliveries,
+        saved_searches,
     ):
         app.add_routes(resource.routes)
     app.add_routes(openapi_routes)

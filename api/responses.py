@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -30,7 +30,7 @@ def json_models(models: Sequence[BaseModel], model_type: type[BaseModel]) -> web
     return web.Response(body=adapter.dump_json(list(models)), content_type=JSON)
 
 
-def json_values(values: Sequence[Any]) -> web.Response:
+def json_values(values: Sequence[Any] | Mapping[str, Any]) -> web.Response:
     """Plain JSON values (and `orjson.Fragment`s of stored JSON) built for a long listing.
 
     Times must be aware and in UTC: they are written as pydantic writes them (…Z).

@@ -1,4 +1,5 @@
-"""Flow runs: create, read, update, delete, list, count, and `set_state` decided right away.
+"""Flow runs: create, read, update, delete, list, count, page, and `set_state` decided right
+away; their history, lateness and graph, their logs as a file, and bulk deletes and states.
 
 `set_state` is the one write a client waits on: the decision, the new current state and its
 `prefect.flow-run.<State>` event are committed together before the answer; subscribers are
@@ -8,13 +9,18 @@ queued for the `state` actors.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Final
+from uuid import UUID
+
 from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body, read_body_as
+from api.requests import ID, path_uuid, query_datetime, read_body, read_body_as
 from api.responses import (
     json_model,
+    json_models,
     json_value,
     json_values,
     no_content,
@@ -24,7 +30,9 @@ from api.routes.run_states import documented_proposal, read_proposal
 from models.db.types import utcnow
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.messages.announcements import announcement
-from models.runs.flow_run_listing import filter_flow_runs, listed_flow_run
+from models.runs.flow_run_bulk import delete_flow_runs, set_flow_run_states
+from models.runs.flow_run_graph import read_flow_run_graph
+from models.runs.flow_run_listing import filter_flow_runs, listed_flow_run, paginate_flow_runs
 from models.runs.flow_run_transitions import create_flow_run, propose_flow_run_state
 from models.runs.flow_runs import (
     count_flow_runs,
@@ -33,16 +41,32 @@ from models.runs.flow_runs import (
     update_flow_run,
     update_flow_run_labels,
 )
+from models.runs.log_download import download_flow_run_logs
+from models.runs.run_history import average_flow_run_lateness, flow_run_history
+from models.schemas.flow_run_bulk import (
+    FlowRunBulkDelete,
+    FlowRunBulkDeleteResponse,
+    FlowRunBulkSetState,
+    FlowRunBulkSetStateResponse,
+)
+from models.schemas.flow_run_graph import Graph
 from models.schemas.flow_runs import (
     FlowRunCreate,
     FlowRunResponse,
     FlowRunUpdate,
     flow_run_labels,
 )
+from models.schemas.pagination import FlowRunPageBody
+from models.schemas.run_history import FlowRunHistoryBody, HistoryInterval
+
+if TYPE_CHECKING:
+    from models.runs.flow_run_transitions import Outcome
 
 routes = web.RouteTableDef()
 
 TAG = "Flow runs"
+#: A graph with no `since` shows every node, as the reference.
+EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 
 
 @routes.post("/api/flow_runs/")
@@ -66,7 +90,7 @@ async def create(request: web.Request) -> web.Response:
     return json_model(response, status=201 if event is not None else 200)
 
 
-@routes.get("/api/flow_runs/{id}")
+@routes.get(f"/api/flow_runs/{ID}")
 @documented("A flow run by id, with its current state.", tag=TAG, response=FlowRunResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
@@ -74,7 +98,7 @@ async def read(request: web.Request) -> web.Response:
     return json_model(FlowRunResponse.from_row(flow_run, state))
 
 
-@routes.patch("/api/flow_runs/{id}")
+@routes.patch(f"/api/flow_runs/{ID}")
 @documented("Change the fields sent (others stay as they are).", tag=TAG,
             body=FlowRunUpdate, status=204)  # fmt: skip
 async def update(request: web.Request) -> web.Response:
@@ -84,7 +108,7 @@ async def update(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.patch("/api/flow_runs/{id}/labels")
+@routes.patch(f"/api/flow_runs/{ID}/labels")
 @documented("Add or replace labels; the others are kept.", tag=TAG, status=204)
 async def update_labels(request: web.Request) -> web.Response:
     labels = await read_body_as(request, flow_run_labels)
@@ -93,7 +117,7 @@ async def update_labels(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.delete("/api/flow_runs/{id}")
+@routes.delete(f"/api/flow_runs/{ID}")
 @documented("Delete a flow run and its state history.", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:
@@ -127,7 +151,7 @@ async def count(request: web.Request) -> web.Response:
     return json_value(total)
 
 
-@routes.post("/api/flow_runs/{id}/set_state")
+@routes.post(f"/api/flow_runs/{ID}/set_state")
 @documented_proposal(
     "Propose a state: ACCEPT, REJECT (with the state to take instead), WAIT or ABORT.", tag=TAG
 )
@@ -137,12 +161,110 @@ async def set_state(request: web.Request) -> web.Response:
     outcome = await request.app[keys.database].write(
         lambda session: propose_flow_run_state(session, flow_run_id, proposed, force=force)
     )
-    # Committed: now the side effects, which must not be lost, go on Redis before we answer.
-    if outcome.entered and outcome.state is not None:
+    await announce_entered_states(request, [(flow_run_id, outcome)])
+    return orchestration_result(outcome)
+
+
+async def announce_entered_states(
+    request: web.Request, outcomes: list[tuple[UUID, Outcome]]
+) -> None:
+    """The side effects of committed decisions: the events go to subscribers at once, and the
+    announcements, which must not be lost, go on Redis before we answer."""
+    entered = []
+    for flow_run_id, outcome in outcomes:
+        if not outcome.entered or outcome.state is None:
+            continue
         if outcome.event is not None:
             request.app[keys.events_hub].publish_soon(outcome.event)
-        item = announcement(
-            flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id
+        entered.append(
+            announcement(flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id)
         )
-        await request.app[keys.outbox].flow_run_states.add([item])
-    return orchestration_result(outcome)
+    if entered:
+        await request.app[keys.outbox].flow_run_states.add(entered)
+
+
+@routes.post("/api/flow_runs/paginate")
+@documented("One page of the flow runs matching a filter, with their count and pages.",
+            tag=TAG, body=FlowRunPageBody)  # fmt: skip
+async def paginate(request: web.Request) -> web.Response:
+    body = await read_body(request, FlowRunPageBody)
+    async with request.app[keys.database].read_sessions() as session:
+        rows, total = await paginate_flow_runs(session, body)
+    now = utcnow()
+    return json_values(body.answer([listed_flow_run(row, now) for row in rows], total))
+
+
+@routes.post("/api/flow_runs/history")
+@documented("Matching flow runs counted per interval of expected start time and per state.",
+            tag=TAG, body=FlowRunHistoryBody, response=HistoryInterval,
+            response_is_list=True)  # fmt: skip
+async def history(request: web.Request) -> web.Response:
+    body = await read_body(request, FlowRunHistoryBody)
+    async with request.app[keys.database].read_sessions() as session:
+        intervals = await flow_run_history(session, body, utcnow())
+    return json_models(intervals, HistoryInterval)
+
+
+@routes.post("/api/flow_runs/lateness")
+@documented("Average seconds the matching flow runs started late (null when none match).",
+            tag=TAG, body=FlowRunCountBody)  # fmt: skip
+async def lateness(request: web.Request) -> web.Response:
+    body = await read_body(request, FlowRunCountBody)
+    async with request.app[keys.database].read_sessions() as session:
+        average = await average_flow_run_lateness(session, body, utcnow())
+    return json_value(average)
+
+
+@routes.get(f"/api/flow_runs/{ID}/graph-v2")
+@documented(
+    "The run's task runs and subflow runs as a graph, with artifacts and states.",
+    tag=TAG,
+    response=Graph,
+    query={"since": "only nodes ending at or after this time"},
+)
+async def graph(request: web.Request) -> web.Response:
+    since = query_datetime(request, "since", EARLIEST)
+    async with request.app[keys.database].read_sessions() as session:
+        run_graph = await read_flow_run_graph(session, path_uuid(request), since)
+    return json_model(run_graph)
+
+
+@routes.get(f"/api/flow_runs/{ID}/logs/download")
+@documented("The run's logs, oldest first, as a CSV file.", tag=TAG)
+async def download_logs(request: web.Request) -> web.StreamResponse:
+    async with request.app[keys.database].read_sessions() as session:
+        download = await download_flow_run_logs(session, path_uuid(request))
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": 'attachment; filename="flow-run-logs.csv"; '
+                f"filename*=UTF-8''{download.quoted_filename}",
+            }
+        )
+        await response.prepare(request)
+        async for chunk in download.chunks:
+            await response.write(chunk.encode())
+    await response.write_eof()
+    return response
+
+
+@routes.post("/api/flow_runs/bulk_delete")
+@documented("Delete up to 50 flow runs matching a filter, with their states and logs.",
+            tag=TAG, body=FlowRunBulkDelete, response=FlowRunBulkDeleteResponse)  # fmt: skip
+async def bulk_delete(request: web.Request) -> web.Response:
+    body = await read_body(request, FlowRunBulkDelete)
+    async with request.app[keys.database].sessions.begin() as session:
+        deleted = await delete_flow_runs(session, body)
+    return json_model(FlowRunBulkDeleteResponse(deleted=deleted))
+
+
+@routes.post("/api/flow_runs/bulk_set_state")
+@documented("Propose one state to each of up to 50 flow runs matching a filter.",
+            tag=TAG, body=FlowRunBulkSetState, response=FlowRunBulkSetStateResponse)  # fmt: skip
+async def bulk_set_state(request: web.Request) -> web.Response:
+    body = await read_body(request, FlowRunBulkSetState)
+    outcomes = await request.app[keys.database].write(
+        lambda session: set_flow_run_states(session, body)
+    )
+    await announce_entered_states(request, outcomes)
+    return json_model(body.results(outcomes))

@@ -1,4 +1,4 @@
-"""Flows: created (or found) by name, read, listed, counted, deleted."""
+"""Flows: created (or found) by name, read, listed, counted, paged, deleted."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
-from api.responses import json_model, json_models, json_value, no_content
+from api.requests import ID, path_uuid, read_body
+from api.responses import json_model, json_models, json_value, json_values, no_content
 from models.db.types import utcnow
 from models.filters.bodies import FlowCountBody, FlowFilterBody
 from models.runs.flows import (
@@ -17,10 +17,12 @@ from models.runs.flows import (
     delete_flow,
     filter_flows,
     find_or_create_flow,
+    paginate_flows,
     read_flow,
     read_flow_by_name,
 )
 from models.schemas.flows import FlowCreate, FlowResponse
+from models.schemas.pagination import FlowPageBody
 
 routes = web.RouteTableDef()
 
@@ -40,7 +42,7 @@ async def create(request: web.Request) -> web.Response:
     return json_model(FlowResponse.model_validate(flow), status=201 if created else 200)
 
 
-@routes.get("/api/flows/{id}")
+@routes.get(f"/api/flows/{ID}")
 @documented("A flow by id.", tag=TAG, response=FlowResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
@@ -56,7 +58,7 @@ async def read_by_name(request: web.Request) -> web.Response:
     return json_model(FlowResponse.model_validate(flow))
 
 
-@routes.delete("/api/flows/{id}")
+@routes.delete(f"/api/flows/{ID}")
 @documented("Delete a flow and its runs.", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:
@@ -81,3 +83,14 @@ async def count(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
         total = await count_flows(session, body)
     return json_value(total)
+
+
+@routes.post("/api/flows/paginate")
+@documented("One page of the flows matching a filter, with their count and pages.",
+            tag=TAG, body=FlowPageBody)  # fmt: skip
+async def paginate(request: web.Request) -> web.Response:
+    body = await read_body(request, FlowPageBody)
+    async with request.app[keys.database].read_sessions() as session:
+        flows, total = await paginate_flows(session, body)
+    results = [FlowResponse.model_validate(flow).model_dump(mode="json") for flow in flows]
+    return json_values(body.answer(results, total))

@@ -1,4 +1,5 @@
-"""Task runs: read, list, count; and the few created and moved through REST.
+"""Task runs: read, list, count, page, their history; and the few created and moved through
+REST.
 
 Most task runs never touch these routes: the client reports them as events, and the `state`
 actors build them. Subflow placeholders and background tasks are created here.
@@ -10,18 +11,22 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
-from api.responses import json_model, json_models, json_value, orchestration_result
+from api.requests import ID, path_uuid, read_body
+from api.responses import json_model, json_models, json_value, json_values, orchestration_result
 from api.routes.run_states import documented_proposal, read_proposal
 from models.db.types import utcnow
 from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
 from models.runs.background_tasks import is_background_schedule
+from models.runs.run_history import task_run_history
 from models.runs.task_run_transitions import create_task_run, propose_task_run_state
 from models.runs.task_runs import (
     count_task_runs,
     filter_task_runs,
+    paginate_task_runs,
     read_task_run,
 )
+from models.schemas.pagination import TaskRunPageBody
+from models.schemas.run_history import HistoryInterval, TaskRunHistoryBody
 from models.schemas.task_runs import TaskRunCreate, TaskRunResponse
 
 routes = web.RouteTableDef()
@@ -47,7 +52,7 @@ async def create(request: web.Request) -> web.Response:
     return json_model(response, status=201 if created else 200)
 
 
-@routes.get("/api/task_runs/{id}")
+@routes.get(f"/api/task_runs/{ID}")
 @documented("A task run by id, with its current state.", tag=TAG,
             response=TaskRunResponse)  # fmt: skip
 async def read(request: web.Request) -> web.Response:
@@ -83,7 +88,7 @@ async def count(request: web.Request) -> web.Response:
     return json_value(total)
 
 
-@routes.post("/api/task_runs/{id}/set_state")
+@routes.post(f"/api/task_runs/{ID}/set_state")
 @documented_proposal("Propose a state for a task run created through REST.", tag=TAG)
 async def set_state(request: web.Request) -> web.Response:
     proposed, force = await read_proposal(request)
@@ -96,3 +101,28 @@ async def set_state(request: web.Request) -> web.Response:
             task_run.task_key, task_run.id, outcome.state
         )
     return orchestration_result(outcome)
+
+
+@routes.post("/api/task_runs/paginate")
+@documented("One page of the task runs matching a filter, with their count and pages.",
+            tag=TAG, body=TaskRunPageBody)  # fmt: skip
+async def paginate(request: web.Request) -> web.Response:
+    body = await read_body(request, TaskRunPageBody)
+    async with request.app[keys.database].read_sessions() as session:
+        runs, total = await paginate_task_runs(session, body)
+    now = utcnow()
+    results = [
+        TaskRunResponse.from_row(run, state, now).model_dump(mode="json") for run, state in runs
+    ]
+    return json_values(body.answer(results, total))
+
+
+@routes.post("/api/task_runs/history")
+@documented("Matching task runs counted per interval of expected start time and per state.",
+            tag=TAG, body=TaskRunHistoryBody, response=HistoryInterval,
+            response_is_list=True)  # fmt: skip
+async def history(request: web.Request) -> web.Response:
+    body = await read_body(request, TaskRunHistoryBody)
+    async with request.app[keys.database].read_sessions() as session:
+        intervals = await task_run_history(session, body, utcnow())
+    return json_models(intervals, HistoryInterval)

@@ -21,7 +21,7 @@ here and never branches on it. What differs, and why:
   `jsonb_array_elements`), a timestamp as seconds since 1970 (`epoch_seconds`) and the floor
   of a number, negative ones too (`floor_of`).
 - Time elapsed: PostgreSQL subtracts timestamps into an interval, SQLite has only
-  `julianday` (`seconds_since`).
+  `julianday` (`seconds_between`, `seconds_since`).
 - Stored values as the text clients read (`uuid_text`, `utc_text`): SQLite stores UUIDs as
   32 hex digits and times as naive UTC text; PostgreSQL has types of its own for both.
 
@@ -282,25 +282,29 @@ def _epoch_seconds_postgresql(element: epoch_seconds, compiler: SQLCompiler, **k
     return f"CAST(extract(epoch FROM {compiler.process(element.clauses, **kw)}) AS FLOAT)"
 
 
-class seconds_since(FunctionElement[float]):  # lower case, like the SQL functions it stands for
-    """Seconds from a stored timestamp to now, as a float (NULL when the timestamp is)."""
+class seconds_between(FunctionElement[float]):  # lower case, like the SQL functions it stands for
+    """Seconds from the second timestamp to the first (negative when it is later)."""
 
     type = Float()
     inherit_cache = True
-    name = "seconds_since"
+    name = "seconds_between"
 
 
-@compiles(seconds_since)
-def _seconds_since_sqlite(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLite stores naive UTC text, which julianday reads as UTC; 'now' is UTC too.
-    stored = compiler.process(element.clauses, **kw)
-    return f"((julianday('now') - julianday({stored})) * 86400.0)"
+@compiles(seconds_between)
+def _seconds_between_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
 
-@compiles(seconds_since, "postgresql")
-def _seconds_since_postgresql(element: seconds_since, compiler: SQLCompiler, **kw: Any) -> str:
-    stored = compiler.process(element.clauses, **kw)
-    return f"EXTRACT(EPOCH FROM (now() - {stored}))"
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+
+
+def seconds_since(stored: SQLColumnExpression[Any]) -> ColumnElement[float]:
+    """Seconds from a stored timestamp to now, as a float (NULL when the timestamp is)."""
+    return seconds_between(func.now(), stored)
 
 
 # Values as the text of their JSON, for answers written straight from the rows.

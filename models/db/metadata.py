@@ -19,6 +19,7 @@ from models.runs.flow_runs import FlowRun, FlowRunState
 from models.runs.flows import Flow
 from models.runs.logs import Log
 from models.runs.task_runs import TaskRun, TaskRunState
+from models.saved_searches import SavedSearch
 from models.variables import Variable
 
 metadata = Base.metadata
@@ -44,6 +45,7 @@ __all__ = [
     "FlowRunState",
     "Log",
     "NotificationPolicy",
+    "SavedSearch",
     "TaskRun",
     "TaskRunState",
     "Variable",

@@ -20,7 +20,7 @@ from sqlalchemy import JSON, Enum, Select, String, Text, Uuid, cast, select, typ
 
 from models.db.dialect import utc_text, uuid_text
 from models.db.types import UtcDateTime
-from models.runs.flow_runs import FlowRun, FlowRunState
+from models.runs.flow_runs import FlowRun, FlowRunState, count_flow_runs
 from models.schemas.flow_runs import (
     FlowRunPolicy,
     estimated_run_time,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement, KeyedColumnElement
 
     from models.filters.bodies import FlowRunFilterBody
+    from models.schemas.pagination import FlowRunPageBody
 
 
 def as_written(column: KeyedColumnElement[Any]) -> ColumnElement[Any]:
@@ -91,6 +92,13 @@ async def filter_flow_runs(session: AsyncSession, body: FlowRunFilterBody) -> Se
     connection = await session.connection()
     listing = body.apply(FLOW_RUN_LISTING, connection.dialect.name)
     return (await connection.execute(listing)).all()
+
+
+async def paginate_flow_runs(
+    session: AsyncSession, body: FlowRunPageBody
+) -> tuple[Sequence[Row[Any]], int]:
+    """One page of FLOW_RUN_LISTING's rows (see `filter_flow_runs`) and how many match."""
+    return await filter_flow_runs(session, body), await count_flow_runs(session, body)
 
 
 def listed_flow_run(row: Any, now: datetime) -> dict[str, Any]:

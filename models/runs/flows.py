@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from models.filters.bodies import FlowCountBody, FlowFilterBody
+    from models.schemas.pagination import FlowPageBody
 
 #: What the reference answers (404) for an unknown flow.
 NOT_FOUND_DETAIL: Final = "Flow not found"
@@ -72,6 +73,11 @@ async def filter_flows(session: AsyncSession, body: FlowFilterBody) -> list[Flow
 async def count_flows(session: AsyncSession, body: FlowCountBody) -> int:
     """How many flows match a filter body."""
     return await count_matching(session, Flow.id, body)
+
+
+async def paginate_flows(session: AsyncSession, body: FlowPageBody) -> tuple[list[Flow], int]:
+    """One page of flows and how many match."""
+    return await filter_flows(session, body), await count_flows(session, body)
 
 
 async def delete_flow(session: AsyncSession, flow_id: UUID) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
     from models.orchestration.transitions import State
+    from models.schemas.pagination import TaskRunPageBody
     from models.schemas.task_run_events import TaskRunStateRows
 
 #: Namespace of the ids of subflow states mirrored onto their placeholder task runs.
@@ -271,6 +272,13 @@ async def filter_task_runs(
 async def count_task_runs(session: AsyncSession, body: TaskRunCountBody) -> int:
     """How many task runs match a filter body."""
     return await count_matching(session, TaskRun.id, body)
+
+
+async def paginate_task_runs(
+    session: AsyncSession, body: TaskRunPageBody
+) -> tuple[list[tuple[TaskRun, TaskRunState | None]], int]:
+    """One page of task runs with their current states, and how many match."""
+    return await filter_task_runs(session, body), await count_task_runs(session, body)
 
 
 async def read_task_run_states(session: AsyncSession, task_run_id: UUID) -> list[TaskRunState]:

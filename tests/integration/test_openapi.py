@@ -35,7 +35,7 @@ async def test_the_docs_page_lists_the_routes(api: TestClient) -> None:
 
 async def test_the_admin_routes_answer_as_the_prefect_client_expects(api: TestClient) -> None:
     assert await (await api.get("/api/admin/version")).json() == "3.9.1"
-    assert (await api.get("/api/csrf-token?client=abc")).status == 404
+    assert (await api.get("/api/csrf-token?client=abc")).status == 422
     storage = await (await api.get("/api/admin/storage")).json()
     assert storage == {"default_result_storage_block_id": None}
     assert await (await api.get("/api/health")).json() is True

@@ -1,0 +1,82 @@
+"""POST /api/flow_runs/history and /api/task_runs/history: runs counted by interval and state.
+
+The body is a window (start, end, interval in seconds) and the usual filters; the answer is
+one entry per interval, each with the states its runs are in (by expected start time).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from pydantic import BaseModel, Field, field_validator
+
+from models.errors import InvalidRequest
+from models.filters.bodies import FlowRunCountBody, TaskRunCountBody
+from models.filters.work_pools import WorkQueueFilter
+from models.states import StateType
+
+#: The most intervals one history answers, as the reference: a longer window is cut short.
+MAX_INTERVALS: Final = 500
+#: What the reference answers (422) for an interval under a second.
+SHORT_INTERVAL_DETAIL: Final = "History interval must not be less than 1 second."
+
+
+class HistoryWindow(BaseModel):
+    """The window a history covers, cut into intervals of `history_interval_seconds`."""
+
+    history_start: datetime
+    history_end: datetime
+    history_interval_seconds: float
+
+    @field_validator("history_start", "history_end", mode="after")
+    @classmethod
+    def in_utc(cls, value: datetime) -> datetime:
+        # A time without an offset is read as UTC, as the reference does.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @field_validator("history_interval_seconds", mode="after")
+    @classmethod
+    def at_least_a_second(cls, value: float) -> float:
+        # Not a ValueError: it reaches the API as itself, a 422 with the reference's detail.
+        if not value >= 1:
+            raise InvalidRequest(SHORT_INTERVAL_DETAIL)
+        return value
+
+    def intervals(self) -> list[tuple[datetime, datetime]]:
+        """Each interval's start and end, from history_start until history_end is covered."""
+        interval = timedelta(seconds=self.history_interval_seconds)
+        elapsed = self.history_end - self.history_start
+        count = min(-(-elapsed // interval), MAX_INTERVALS) if elapsed > timedelta(0) else 0
+        return [
+            (self.history_start + i * interval, self.history_start + (i + 1) * interval)
+            for i in range(count)
+        ]
+
+
+class FlowRunHistoryBody(HistoryWindow, FlowRunCountBody):
+    """The body of POST /api/flow_runs/history; its work-queue criteria are `work_queues`."""
+
+    work_pool_queues: WorkQueueFilter | None = Field(default=None, alias="work_queues")
+
+
+class TaskRunHistoryBody(HistoryWindow, TaskRunCountBody):
+    """The body of POST /api/task_runs/history."""
+
+
+class HistoryState(BaseModel):
+    """The runs of one interval in one state, and their summed run times and lateness."""
+
+    state_type: StateType
+    state_name: str
+    count_runs: int
+    sum_estimated_run_time: float
+    sum_estimated_lateness: float
+
+
+class HistoryInterval(BaseModel):
+    """One interval of a history."""
+
+    interval_start: datetime
+    interval_end: datetime
+    states: list[HistoryState]
