@@ -25,6 +25,7 @@ from models.db.types import utcnow
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.messages.announcements import announcement
 from models.runs.flow_run_listing import filter_flow_runs, listed_flow_run
+from models.runs.flow_run_resumption import resume_flow_run
 from models.runs.flow_run_transitions import create_flow_run, propose_flow_run_state
 from models.runs.flow_runs import (
     count_flow_runs,
@@ -33,12 +34,14 @@ from models.runs.flow_runs import (
     update_flow_run,
     update_flow_run_labels,
 )
+from models.schemas.flow_run_inputs import ResumeRequest
 from models.schemas.flow_runs import (
     FlowRunCreate,
     FlowRunResponse,
     FlowRunUpdate,
     flow_run_labels,
 )
+from models.schemas.states import OrchestrationResultResponse
 
 routes = web.RouteTableDef()
 
@@ -146,3 +149,30 @@ async def set_state(request: web.Request) -> web.Response:
         )
         await request.app[keys.outbox].flow_run_states.add([item])
     return orchestration_result(outcome)
+
+
+@routes.post("/api/flow_runs/{id}/resume")
+@documented(
+    "Resume a paused flow run, with the input its pause waits for: the decision (ABORT when "
+    "the run is not paused; 201 when it moved).",
+    tag=TAG,
+    body=ResumeRequest,
+    response=OrchestrationResultResponse,
+)
+async def resume(request: web.Request) -> web.Response:
+    run_input = (await read_body(request, ResumeRequest)).run_input
+    flow_run_id = path_uuid(request)
+    asked = utcnow()
+    outcome = await request.app[keys.database].write(
+        lambda session: resume_flow_run(session, flow_run_id, run_input)
+    )
+    if outcome.entered and outcome.state is not None:
+        if outcome.event is not None:
+            request.app[keys.events_hub].publish_soon(outcome.event)
+        item = announcement(
+            flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id
+        )
+        await request.app[keys.outbox].flow_run_states.add([item])
+    # As the reference answers: 201 when the run entered a state just now, else 200.
+    moved = outcome.state is not None and outcome.state.timestamp >= asked
+    return orchestration_result(outcome, status=201 if moved else 200)
