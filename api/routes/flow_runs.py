@@ -8,6 +8,8 @@ queued for the `state` actors.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from aiohttp import web
 
 from api import keys
@@ -26,7 +28,7 @@ from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.messages.announcements import announcement
 from models.runs.flow_run_listing import filter_flow_runs, listed_flow_run
 from models.runs.flow_run_resumption import resume_flow_run
-from models.runs.flow_run_transitions import create_flow_run, propose_flow_run_state
+from models.runs.flow_run_transitions import Outcome, create_flow_run, propose_flow_run_state
 from models.runs.flow_runs import (
     count_flow_runs,
     delete_flow_run,
@@ -140,14 +142,7 @@ async def set_state(request: web.Request) -> web.Response:
     outcome = await request.app[keys.database].write(
         lambda session: propose_flow_run_state(session, flow_run_id, proposed, force=force)
     )
-    # Committed: now the side effects, which must not be lost, go on Redis before we answer.
-    if outcome.entered and outcome.state is not None:
-        if outcome.event is not None:
-            request.app[keys.events_hub].publish_soon(outcome.event)
-        item = announcement(
-            flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id
-        )
-        await request.app[keys.outbox].flow_run_states.add([item])
+    await announce_entered_state(request, flow_run_id, outcome)
     return orchestration_result(outcome)
 
 
@@ -166,6 +161,18 @@ async def resume(request: web.Request) -> web.Response:
     outcome = await request.app[keys.database].write(
         lambda session: resume_flow_run(session, flow_run_id, run_input)
     )
+    await announce_entered_state(request, flow_run_id, outcome)
+    # As the reference answers: 201 when the run entered a state just now, else 200.
+    moved = outcome.state is not None and outcome.state.timestamp >= asked
+    return orchestration_result(outcome, status=201 if moved else 200)
+
+
+async def announce_entered_state(request: web.Request, flow_run_id: UUID, outcome: Outcome) -> None:
+    """Publish the event of the state a decision entered and queue its side effects.
+
+    Called once the decision is committed: the side effects, which must not be lost, go on
+    Redis before the client is answered. A decision that entered no state announces nothing.
+    """
     if outcome.entered and outcome.state is not None:
         if outcome.event is not None:
             request.app[keys.events_hub].publish_soon(outcome.event)
@@ -173,6 +180,3 @@ async def resume(request: web.Request) -> web.Response:
             flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id
         )
         await request.app[keys.outbox].flow_run_states.add([item])
-    # As the reference answers: 201 when the run entered a state just now, else 200.
-    moved = outcome.state is not None and outcome.state.timestamp >= asked
-    return orchestration_result(outcome, status=201 if moved else 200)

@@ -11,12 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,11 +22,11 @@ import pytest
 from tests.compat.expectations import call_api, poll_until
 from tests.compat.prefect_client import (
     RunningServer,
-    client_environ,
     free_port,
     prefect_python,
     run_flow_script,
     start_reference_prefect_server,
+    started_script,
 )
 
 SCRIPTS = Path(__file__).parent / "pause_scripts"
@@ -63,28 +60,6 @@ def api_url(request: pytest.FixtureRequest) -> str:
             pytest.skip("set SIGNALBOX_TEST_REFERENCE_PREFECT=1 to check against the reference")
         return str(request.getfixturevalue("reference_server").api_url)
     return str(request.getfixturevalue("live_api_url"))
-
-
-@contextmanager
-def started(script: str, api_url: str, *args: str) -> Iterator[subprocess.Popen[str]]:
-    """A flow script running against `api_url` in its own process group, killed at exit."""
-    with tempfile.TemporaryDirectory(prefix="prefect-client-") as home:
-        process = subprocess.Popen(
-            [str(prefect_python()), str(SCRIPTS / script), *args],
-            cwd=home,
-            env=client_environ(api_url, Path(home)),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 async def flow_run_id_of(process: subprocess.Popen[str]) -> tuple[str, str]:
@@ -129,7 +104,7 @@ async def resume(api_url: str, flow_run_id: str, *run_input: str) -> dict[str, A
 
 
 async def test_a_paused_flow_resumed_from_another_process_completes(api_url: str) -> None:
-    with started("pausing_flow.py", api_url, "plain") as flow_process:
+    with started_script(SCRIPTS / "pausing_flow.py", api_url, ["plain"]) as flow_process:
         flow_run_id, output = await flow_run_id_of(flow_process)
         await wait_until_paused(api_url, flow_run_id)
         assert await resume(api_url, flow_run_id) == {"raised": None, "state_type": "RUNNING"}
@@ -150,7 +125,7 @@ async def test_a_paused_flow_resumed_from_another_process_completes(api_url: str
 
 
 async def test_resuming_a_flow_that_is_not_paused_raises_not_paused(api_url: str) -> None:
-    with started("pausing_flow.py", api_url, "plain") as flow_process:
+    with started_script(SCRIPTS / "pausing_flow.py", api_url, ["plain"]) as flow_process:
         flow_run_id, output = await flow_run_id_of(flow_process)
         await wait_until_paused(api_url, flow_run_id)
         await resume(api_url, flow_run_id)
@@ -160,7 +135,7 @@ async def test_resuming_a_flow_that_is_not_paused_raises_not_paused(api_url: str
 
 
 async def test_a_flow_waiting_for_input_receives_what_it_is_resumed_with(api_url: str) -> None:
-    with started("pausing_flow.py", api_url, "input") as flow_process:
+    with started_script(SCRIPTS / "pausing_flow.py", api_url, ["input"]) as flow_process:
         flow_run_id, output = await flow_run_id_of(flow_process)
         await wait_until_paused(api_url, flow_run_id)
         # The schema is saved just after the pause is accepted: wait for it.
@@ -184,7 +159,7 @@ async def test_a_flow_waiting_for_input_receives_what_it_is_resumed_with(api_url
 
 
 async def test_a_flow_receives_the_inputs_another_flow_sends_it(api_url: str) -> None:
-    with started("receiving_flow.py", api_url) as receiver:
+    with started_script(SCRIPTS / "receiving_flow.py", api_url) as receiver:
         receiver_id, output = await flow_run_id_of(receiver)
         sent = await asyncio.to_thread(
             run_flow_script, SCRIPTS / "sending_flow.py", api_url, args=[receiver_id]
