@@ -47,7 +47,7 @@ def no_content() -> web.Response:
     return web.Response(status=204)
 
 
-def orchestration_result(outcome: Outcome) -> web.Response:
+def orchestration_result(outcome: Outcome, status: int = 201) -> web.Response:
     """The answer to `set_state`: 201 whatever the decision, as the reference server does."""
     state = None if outcome.state is None else outcome.state.columns()
     result = OrchestrationResultResponse.model_validate(
@@ -57,4 +57,4 @@ def orchestration_result(outcome: Outcome) -> web.Response:
             "details": outcome.decision.details,
         }
     )
-    return json_model(result, status=201)
+    return json_model(result, status=status)

@@ -33,6 +33,7 @@ from models.messages.announcements import announcement
 from models.runs.flow_run_bulk import delete_flow_runs, set_flow_run_states
 from models.runs.flow_run_graph import read_flow_run_graph
 from models.runs.flow_run_listing import filter_flow_runs, listed_flow_run, paginate_flow_runs
+from models.runs.flow_run_resumption import resume_flow_run
 from models.runs.flow_run_transitions import create_flow_run, propose_flow_run_state
 from models.runs.flow_runs import (
     count_flow_runs,
@@ -50,6 +51,7 @@ from models.schemas.flow_run_bulk import (
     FlowRunBulkSetStateResponse,
 )
 from models.schemas.flow_run_graph import Graph
+from models.schemas.flow_run_inputs import ResumeRequest
 from models.schemas.flow_runs import (
     FlowRunCreate,
     FlowRunResponse,
@@ -58,6 +60,7 @@ from models.schemas.flow_runs import (
 )
 from models.schemas.pagination import FlowRunPageBody
 from models.schemas.run_history import FlowRunHistoryBody, HistoryInterval
+from models.schemas.states import OrchestrationResultResponse
 
 if TYPE_CHECKING:
     from models.runs.flow_run_transitions import Outcome
@@ -163,6 +166,27 @@ async def set_state(request: web.Request) -> web.Response:
     )
     await announce_entered_states(request, [(flow_run_id, outcome)])
     return orchestration_result(outcome)
+
+
+@routes.post("/api/flow_runs/{id}/resume")
+@documented(
+    "Resume a paused flow run, with the input its pause waits for: the decision (ABORT when "
+    "the run is not paused; 201 when it moved).",
+    tag=TAG,
+    body=ResumeRequest,
+    response=OrchestrationResultResponse,
+)
+async def resume(request: web.Request) -> web.Response:
+    run_input = (await read_body(request, ResumeRequest)).run_input
+    flow_run_id = path_uuid(request)
+    asked = utcnow()
+    outcome = await request.app[keys.database].write(
+        lambda session: resume_flow_run(session, flow_run_id, run_input)
+    )
+    await announce_entered_states(request, [(flow_run_id, outcome)])
+    # As the reference answers: 201 when the run entered a state just now, else 200.
+    moved = outcome.state is not None and outcome.state.timestamp >= asked
+    return orchestration_result(outcome, status=201 if moved else 200)
 
 
 async def announce_entered_states(

@@ -15,6 +15,7 @@ from models.messages.dead_letters import DeadLetter
 from models.notifications.deliveries import Delivery, DeliveryAttempt
 from models.notifications.policies import NotificationPolicy
 from models.runs.artifacts import Artifact, ArtifactCollection
+from models.runs.flow_run_inputs import FlowRunInput
 from models.runs.flow_runs import FlowRun, FlowRunState
 from models.runs.flows import Flow
 from models.runs.logs import Log
@@ -42,6 +43,7 @@ __all__ = [
     "EventRow",
     "Flow",
     "FlowRun",
+    "FlowRunInput",
     "FlowRunState",
     "Log",
     "NotificationPolicy",

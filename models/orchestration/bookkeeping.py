@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
+from uuid import uuid4
 
 from models.orchestration.transitions import RunSnapshot, State
 from models.states import StateType, is_terminal
@@ -27,10 +28,15 @@ class RunChanges:
     start_time: datetime | None
     end_time: datetime | None
     total_run_time_seconds: float
+    #: The run's new `empirical_policy`, or None when entering the state leaves it alone.
+    empirical_policy: dict[str, Any] | None = None
 
     def columns(self) -> dict[str, Any]:
         """Values for the FlowRun / TaskRun row, the copy of its current state included."""
-        return {
+        policy = (
+            {} if self.empirical_policy is None else {"empirical_policy": self.empirical_policy}
+        )
+        return policy | {
             "state_id": self.state.id,
             "state_type": self.state.type,
             "state_name": self.state.name,
@@ -62,14 +68,47 @@ def enter_state(run: RunSnapshot, state: State) -> RunChanges:
     elif previous is not None and is_terminal(previous.type):
         end_time = None  # a finished run started again (a manual retry) has not ended yet
 
+    # A suspended run started again from its deployment is the same attempt, resumed.
+    counts = runs_now and not was_running and not run.empirical_policy.get("resuming")
     return RunChanges(
         state=carry_over_details(run, state),
         # The engine reads run_count right after RUNNING; a value above 1 means a retry.
-        run_count=run.run_count + 1 if runs_now and not was_running else run.run_count,
+        run_count=run.run_count + 1 if counts else run.run_count,
         start_time=state.timestamp if runs_now and run.start_time is None else run.start_time,
         end_time=end_time,
         total_run_time_seconds=total_run_time_seconds,
+        empirical_policy=policy_after_pauses(run, state),
     )
+
+
+def policy_after_pauses(run: RunSnapshot, state: State) -> dict[str, Any] | None:
+    """The flow run's `empirical_policy` once it enters `state`, if pausing changes it.
+
+    Entering PAUSED records the pause's key, so the same pause of a run that starts over
+    is refused (the engine then goes on as if resumed). Leaving PAUSED marks the run
+    `resuming`, so the RUNNING that restarts a suspended run is not counted as a new
+    attempt; that RUNNING (or a final state) clears the mark. A blocking pause left for
+    SCHEDULED is different: its process is gone and the run starts over as a new
+    attempt, so it meets its pauses again.
+    """
+    if run.kind != "flow_run":
+        return None
+    before = run.empirical_policy
+    policy = dict(before)
+    previous = run.state
+    if policy.get("resuming") and (state.type is StateType.RUNNING or is_terminal(state.type)):
+        policy["resuming"] = False
+    if state.type is StateType.PAUSED:
+        # Without a key of its own, a pause gets one no later pause can repeat.
+        key = state.state_details.get("pause_key") or str(uuid4())
+        policy["pause_keys"] = [*(policy.get("pause_keys") or []), key]
+    elif previous is not None and previous.type is StateType.PAUSED:
+        blocking = not previous.state_details.get("pause_reschedule")
+        if blocking and state.type is StateType.SCHEDULED:
+            policy.update(resuming=False, pause_keys=[], retry_type="reschedule")
+        else:
+            policy["resuming"] = True
+    return None if policy == before else policy
 
 
 def carry_over_details(run: RunSnapshot, state: State) -> State:

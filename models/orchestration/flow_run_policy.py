@@ -8,8 +8,10 @@ from typing import Final
 from models.orchestration.rules import (
     CancelRunsWithNothingToStop,
     KeepCancellingUntilCancelled,
+    PauseOnlyRunningFlowRuns,
     PreventDuplicateSubmission,
     PreventRepeatedTransitions,
+    ResumePausedFlowRuns,
     RetryFailedFlowRuns,
     Rule,
     WaitForScheduledTime,
@@ -19,12 +21,16 @@ from models.orchestration.transitions import Decision, Transition
 
 #: In order: the first rule that speaks decides. A repeated request is recognised before
 #: anything else; PENDING from CANCELLING aborts (the worker skips the run) rather than
-#: being held in CANCELLING; CANCELLING a run with no process to stop becomes CANCELLED.
+#: being held in CANCELLING; CANCELLING a run with no process to stop becomes CANCELLED
+#: (a suspended run's included) before the pause rules see it; PAUSED -> PAUSED is refused
+#: as a pause of a run that is not running, before the resume rule sees it.
 FLOW_RUN_RULES: Final[Sequence[Rule]] = (
     PreventRepeatedTransitions(),
     PreventDuplicateSubmission(),
     KeepCancellingUntilCancelled(),
     CancelRunsWithNothingToStop(),
+    PauseOnlyRunningFlowRuns(),
+    ResumePausedFlowRuns(),
     WaitForScheduledTime(),
     RetryFailedFlowRuns(),
 )

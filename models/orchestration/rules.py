@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, Final
 
-from models.orchestration.transitions import Decision, State, Transition, iso_utc
+from models.orchestration.transitions import Decision, State, Transition, iso_utc, parse_utc
 from models.states import StateType
 
 #: Every state type a run can be in; add None to also match a run with no state yet.
@@ -151,6 +151,87 @@ class CancelRunsWithNothingToStop(Rule):
             message=transition.proposed.message,
         )
         return Decision.reject(cancelled, reason)
+
+
+def pause_verb(state: State) -> str:
+    """How Prefect words a pause in its reasons: a "Suspended" PAUSED is a suspension."""
+    return "suspend" if state.name == "Suspended" else "pause"
+
+
+class PauseOnlyRunningFlowRuns(Rule):
+    """A flow run pauses only from RUNNING, once per pause key, and suspends only if it can
+    be started again.
+
+    The engine numbers its pauses (`pause_key` "1", "2", ...): a rescheduled run that
+    starts over meets its earlier pauses again, and the rejection (the run stays RUNNING)
+    tells it that pause already fired. A suspension (`pause_reschedule`) ends the process,
+    so only a deployment's Prefect worker can start the run again: without a deployment,
+    or in a subflow, nothing would ever resume it.
+    """
+
+    from_states = ALL_STATE_TYPES | {None}
+    to_states = frozenset({StateType.PAUSED})
+
+    def decide(self, transition: Transition) -> Decision | None:
+        current, proposed, run = transition.run.state, transition.proposed, transition.run
+        verb = pause_verb(proposed)
+        if current is None:
+            return Decision.abort(f"Cannot {verb} flows with no state.", None)
+        if current.type is not StateType.RUNNING:
+            return Decision.reject(current, f"Cannot {verb} flows that are not currently running.")
+        if proposed.state_details.get("pause_key") in run.empirical_policy.get("pause_keys", ()):
+            return Decision.reject(current, f"This {verb} has already fired.")
+        if proposed.state_details.get("pause_reschedule"):
+            if run.parent_task_run_id is not None:
+                return Decision.abort(f"Cannot {verb} subflows.", current)
+            if run.deployment_id is None:
+                return Decision.abort(f"Cannot {verb} flows without a deployment.", current)
+        return None
+
+
+class ResumePausedFlowRuns(Rule):
+    """A PAUSED flow run leaves only to run, be rescheduled, be cancelled or finish, and not
+    once its pause has timed out.
+
+    A blocking pause's process polls for RUNNING until `pause_timeout`; after that the
+    process has given up (`FlowPauseTimeout`), so a late resume is rejected into FAILED
+    instead of starting a run nobody executes. A suspended run restarts from SCHEDULED
+    through its deployment, which it must still have. CANCELLING passes whatever the
+    timeout: the process of a blocking pause is alive and must hear about it.
+    """
+
+    from_states = frozenset({StateType.PAUSED})
+    to_states = frozenset(StateType)
+
+    def decide(self, transition: Transition) -> Decision | None:
+        current, proposed = transition.run.state, transition.proposed
+        assert current is not None  # from_states holds no None
+        if proposed.type in (StateType.PENDING, StateType.PAUSED):
+            return Decision.reject(
+                current,
+                f"This run cannot transition to the {proposed.type} state"
+                f" from the {current.type} state.",
+            )
+        shown_name = proposed.name.lower() if proposed.name else proposed.type.value.lower()
+        if current.state_details.get("pause_reschedule") and transition.run.deployment_id is None:
+            return Decision.reject(
+                current, f"Cannot reschedule a {shown_name} flow run without a deployment."
+            )
+        if proposed.type is StateType.CANCELLING:
+            return None
+        timeout = parse_utc(current.state_details.get("pause_timeout"))
+        if timeout is None or timeout >= transition.now:
+            return None
+        never_resumed = State(
+            type=StateType.FAILED,
+            name="Failed",
+            timestamp=transition.now,
+            message=f"The flow was {shown_name} and never resumed.",
+        )
+        verb = pause_verb(proposed)
+        return Decision.reject(
+            never_resumed, f"The flow run {verb} has timed out and can no longer resume."
+        )
 
 
 class WaitForScheduledTime(Rule):

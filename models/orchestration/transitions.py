@@ -98,6 +98,10 @@ class RunSnapshot:
     empirical_policy: dict[str, Any] = field(default_factory=dict)
     #: The process a Prefect worker or runner started the flow run in, if any (flow runs).
     infrastructure_pid: str | None = None
+    #: The deployment a flow run was made from: only such a run can be suspended and resumed.
+    deployment_id: UUID | None = None
+    #: The task run a subflow's run stands for in its parent (None for a top-level run).
+    parent_task_run_id: UUID | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

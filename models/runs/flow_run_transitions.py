@@ -27,6 +27,7 @@ from models.events.tables import EventRow  # noqa: F401  (declares the `event` t
 from models.orchestration.bookkeeping import enter_state
 from models.orchestration.flow_run_policy import orchestrate
 from models.orchestration.transitions import Decision, RunSnapshot, State, Transition
+from models.runs.flow_run_inputs import forget_flow_run_inputs
 from models.runs.flow_runs import FlowRun, FlowRunState
 from models.runs.flows import Flow
 from models.runs.names import make_run_name
@@ -94,6 +95,8 @@ def snapshot_of(flow_run: Any, current: State | None) -> RunSnapshot:
         total_run_time_seconds=flow_run.total_run_time_seconds,
         empirical_policy=dict(flow_run.empirical_policy or {}),
         infrastructure_pid=flow_run.infrastructure_pid,
+        deployment_id=flow_run.deployment_id,
+        parent_task_run_id=flow_run.parent_task_run_id,
     )
 
 
@@ -135,6 +138,10 @@ def write_state(
         INSERT_STATE,
         {"flow_run_id": flow_run.id, "created": now, **changes.state.columns()},
     )
+    if changes.state.type is StateType.PAUSED:
+        # Inputs under this pause's keys belong to an earlier attempt that met the same pause.
+        keyset = changes.state.state_details.get("run_input_keyset") or {}
+        forget_flow_run_inputs(session, flow_run.id, keyset.values())
     event = flow_run_state_event(flow_run, flow_name, changes.state, initial)
     # The event is ours and new (its id is the new state's): no validation, no conflict.
     connection.execute(INSERT_EVENT, event_row(event, changes.state, now))

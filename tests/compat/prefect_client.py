@@ -220,6 +220,34 @@ def run_flow_script(
     return replace(run, result=result)
 
 
+@contextmanager
+def started_script(
+    script: Path | str, api_url: str, args: Sequence[str] = ()
+) -> Iterator[subprocess.Popen[str]]:
+    """A script running with the Prefect client against `api_url`, for as long as the block runs.
+
+    For a client the test talks to while it runs (reading its stdout as it goes, killing it);
+    the script gets a fresh PREFECT_HOME and its own process group, killed on exit.
+    """
+    with tempfile.TemporaryDirectory(prefix="prefect-client-") as home:
+        process = subprocess.Popen(
+            [str(prefect_python()), str(script), *args],
+            cwd=home,
+            env=client_environ(api_url, Path(home)),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def _parse_result(stdout: str) -> dict[str, Any] | None:
     """The JSON object on the last `RESULT ` line of a script's stdout, if any."""
     for line in reversed(stdout.splitlines()):

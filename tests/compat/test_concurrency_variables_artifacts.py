@@ -12,7 +12,6 @@ import itertools
 import os
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from actors.counters import LEASE_SWEEP_PERIOD_SECONDS
 from models.concurrency.tables import ConcurrencyLease
 from models.db.database import Database
 from tests.compat.expectations import NotYetThere, call_api, poll_until
-from tests.compat.prefect_client import client_environ, prefect_python, run_flow_script
+from tests.compat.prefect_client import prefect_python, run_flow_script, started_script
 
 FLOWS = Path(__file__).parent / "flows"
 
@@ -184,23 +183,10 @@ async def test_artifacts_made_in_a_flow_are_readable_by_key(live_api_url: str) -
 @contextmanager
 def holding_client(api_url: str, name: str) -> Iterator[subprocess.Popen[str]]:
     """The hold_slots script running against `api_url`, in its own process group."""
-    with tempfile.TemporaryDirectory(prefix="prefect-client-") as home:
-        process = subprocess.Popen(
-            [str(prefect_python()), str(FLOWS / "hold_slots.py"), name, str(SHORT_LEASE_SECONDS)],
-            cwd=home,
-            env=client_environ(api_url, Path(home)),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with started_script(
+        FLOWS / "hold_slots.py", api_url, [name, str(SHORT_LEASE_SECONDS)]
+    ) as client:
+        yield client
 
 
 async def wait_for(condition: Any, what: str, timeout: float) -> None:

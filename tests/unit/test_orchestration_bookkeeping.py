@@ -52,6 +52,9 @@ def apply(run: RunSnapshot, proposed: State) -> tuple[RunSnapshot, Decision]:
         start_time=changes.start_time,
         end_time=changes.end_time,
         total_run_time_seconds=changes.total_run_time_seconds,
+        empirical_policy=(
+            run.empirical_policy if changes.empirical_policy is None else changes.empirical_policy
+        ),
     )
     return run, decision
 
@@ -180,3 +183,67 @@ def test_the_row_columns_copy_the_entered_state() -> None:
         "end_time": None,
         "total_run_time_seconds": 0.0,
     }
+
+
+# Pauses and resumes
+
+
+def paused(when: float, key: str = "1", **details: Any) -> State:
+    return state(StateType.PAUSED, when=when, pause_key=key, **details)
+
+
+def suspended(when: float, key: str = "1") -> State:
+    return state(StateType.PAUSED, "Suspended", when=when, pause_key=key, pause_reschedule=True)
+
+
+def running_flow_run(**fields: Any) -> RunSnapshot:
+    return run_through(new_flow_run(**fields), state(StateType.PENDING), state(StateType.RUNNING))
+
+
+def test_entering_paused_records_the_pause_key() -> None:
+    run = run_through(running_flow_run(), paused(1, "1"))
+    assert run.empirical_policy["pause_keys"] == ["1"]
+
+
+def test_a_pause_without_a_key_gets_one_of_its_own() -> None:
+    run = run_through(running_flow_run(), state(StateType.PAUSED, when=1))
+    [key] = run.empirical_policy["pause_keys"]
+    assert key
+
+
+def test_a_resumed_blocking_pause_counts_its_running_and_is_marked_resuming() -> None:
+    run = run_through(running_flow_run(), paused(1), state(StateType.RUNNING, when=2))
+    # As Prefect counts it: the mark is set on leaving PAUSED, after RUNNING was counted.
+    assert run.run_count == 2
+    assert run.empirical_policy["resuming"] is True
+    run = run_through(run, state(StateType.COMPLETED, when=3))
+    assert run.empirical_policy["resuming"] is False
+
+
+def test_a_suspended_run_started_again_is_the_same_attempt() -> None:
+    run = run_through(
+        running_flow_run(deployment_id=uuid4()),
+        suspended(1),
+        state(StateType.SCHEDULED, "Resuming", when=2, scheduled_time=iso_utc(at(2))),
+        state(StateType.PENDING, when=3),
+        state(StateType.RUNNING, when=4),
+    )
+    assert run.run_count == 1
+    assert run.empirical_policy["resuming"] is False
+    assert run.empirical_policy["pause_keys"] == ["1"]  # the suspension is not met again
+
+
+def test_a_blocking_pause_rescheduled_starts_a_new_attempt_that_meets_its_pauses_again() -> None:
+    run = run_through(
+        running_flow_run(),
+        paused(1),
+        state(StateType.SCHEDULED, when=2, scheduled_time=iso_utc(at(2))),
+    )
+    assert run.empirical_policy["pause_keys"] == []
+    assert run.empirical_policy["retry_type"] == "reschedule"
+    assert run.empirical_policy["resuming"] is False
+
+
+def test_task_runs_keep_their_policy_through_a_pause() -> None:
+    task_run = RunSnapshot(id=uuid4(), kind="task_run", state=state(StateType.RUNNING))
+    assert enter_state(task_run, paused(1)).empirical_policy is None

@@ -300,3 +300,124 @@ def test_the_task_run_policy_answers_a_repeated_transition_with_the_current_stat
     proposed = state(StateType.RUNNING, transition_id="t-1")
     decision = task_run_policy.orchestrate(Transition(run=run, proposed=proposed, now=NOW))
     assert (decision.status, decision.state) == (DecisionStatus.REJECT, current)
+
+
+# Pausing and resuming
+
+
+def pause(name: str = "Paused", key: str = "1", **details: Any) -> State:
+    return state(StateType.PAUSED, name, pause_key=key, **details)
+
+
+def suspend(key: str = "1") -> State:
+    return pause("Suspended", key, pause_reschedule=True)
+
+
+def test_a_running_flow_run_may_pause() -> None:
+    proposed = pause()
+    assert propose(state(StateType.RUNNING), proposed) == Decision.accept(proposed)
+
+
+def test_a_run_without_a_state_cannot_pause() -> None:
+    decision = propose(None, pause())
+    assert decision.status is DecisionStatus.ABORT
+    assert decision.details["reason"] == "Cannot pause flows with no state."
+
+
+@pytest.mark.parametrize("current", [StateType.PENDING, StateType.SCHEDULED, StateType.PAUSED])
+def test_a_run_that_is_not_running_stays_where_it_is_when_it_tries_to_pause(
+    current: StateType,
+) -> None:
+    before = state(current)
+    decision = propose(before, pause())
+    assert decision == Decision.reject(before, "Cannot pause flows that are not currently running.")
+
+
+def test_a_pause_that_already_fired_is_rejected_and_the_run_keeps_running() -> None:
+    running = state(StateType.RUNNING)
+    decision = propose(running, pause(key="2"), empirical_policy={"pause_keys": ["1", "2"]})
+    assert decision == Decision.reject(running, "This pause has already fired.")
+
+
+def test_a_suspension_that_already_fired_says_suspend() -> None:
+    decision = propose(state(StateType.RUNNING), suspend(), empirical_policy={"pause_keys": ["1"]})
+    assert decision.details["reason"] == "This suspend has already fired."
+
+
+def test_a_flow_run_without_a_deployment_cannot_be_suspended() -> None:
+    decision = propose(state(StateType.RUNNING), suspend())
+    assert decision.status is DecisionStatus.ABORT
+    assert decision.details["reason"] == "Cannot suspend flows without a deployment."
+
+
+def test_a_subflow_cannot_be_suspended() -> None:
+    decision = propose(
+        state(StateType.RUNNING), suspend(), deployment_id=uuid4(), parent_task_run_id=uuid4()
+    )
+    assert decision.details == {"type": "abort_details", "reason": "Cannot suspend subflows."}
+
+
+def test_a_flow_run_of_a_deployment_may_be_suspended() -> None:
+    proposed = suspend()
+    decision = propose(state(StateType.RUNNING), proposed, deployment_id=uuid4())
+    assert decision == Decision.accept(proposed)
+
+
+def test_a_blocking_pause_needs_no_deployment() -> None:
+    decision = propose(state(StateType.RUNNING), pause(pause_reschedule=False))
+    assert decision.status is DecisionStatus.ACCEPT
+
+
+@pytest.mark.parametrize(
+    "proposed", [StateType.RUNNING, StateType.SCHEDULED, StateType.COMPLETED, StateType.FAILED]
+)
+def test_a_paused_run_may_resume_reschedule_or_finish(proposed: StateType) -> None:
+    decision = propose(pause(pause_timeout=iso_utc(NOW + timedelta(minutes=1))), state(proposed))
+    assert decision.status is DecisionStatus.ACCEPT
+
+
+def test_a_paused_run_cannot_go_back_to_pending() -> None:
+    current = pause()
+    decision = propose(current, state(StateType.PENDING))
+    assert decision == Decision.reject(
+        current, "This run cannot transition to the PENDING state from the PAUSED state."
+    )
+
+
+def test_resuming_after_the_pause_timed_out_fails_the_run() -> None:
+    current = pause(pause_timeout=iso_utc(NOW - timedelta(seconds=1)))
+    decision = propose(current, state(StateType.RUNNING))
+    assert decision.status is DecisionStatus.REJECT
+    assert (
+        decision.details["reason"] == "The flow run pause has timed out and can no longer resume."
+    )
+    assert decision.state is not None
+    assert (decision.state.type, decision.state.message) == (
+        StateType.FAILED,
+        "The flow was running and never resumed.",
+    )
+
+
+def test_a_paused_run_past_its_timeout_can_still_be_cancelled() -> None:
+    current = pause(pause_timeout=iso_utc(NOW - timedelta(seconds=1)))
+    decision = propose(current, state(StateType.CANCELLING))
+    assert decision.status is DecisionStatus.ACCEPT
+
+
+def test_a_suspended_run_whose_deployment_is_gone_cannot_be_rescheduled() -> None:
+    current = suspend()
+    decision = propose(current, state(StateType.SCHEDULED, "Resuming"))
+    assert decision == Decision.reject(
+        current, "Cannot reschedule a resuming flow run without a deployment."
+    )
+
+
+def test_a_suspended_run_of_a_deployment_is_rescheduled() -> None:
+    decision = propose(suspend(), state(StateType.SCHEDULED, "Resuming"), deployment_id=uuid4())
+    assert decision.status is DecisionStatus.ACCEPT
+
+
+def test_cancelling_a_suspended_run_cancels_it_at_once() -> None:
+    decision = propose(suspend(), state(StateType.CANCELLING), deployment_id=uuid4())
+    assert decision.status is DecisionStatus.REJECT
+    assert decision.state is not None and decision.state.type is StateType.CANCELLED
