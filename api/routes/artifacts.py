@@ -10,7 +10,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
+from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
 from models.db.types import utcnow
 from models.filters.artifacts import (
@@ -52,7 +52,7 @@ async def create(request: web.Request) -> web.Response:
     return json_model(ArtifactResponse.model_validate(artifact), status=201)
 
 
-@routes.get("/api/artifacts/{id}")
+@routes.get(f"/api/artifacts/{ID}")
 @documented("An artifact by id.", tag=TAG, response=ArtifactResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
@@ -68,7 +68,7 @@ async def read_latest(request: web.Request) -> web.Response:
     return json_model(ArtifactResponse.model_validate(artifact))
 
 
-@routes.patch("/api/artifacts/{id}")
+@routes.patch(f"/api/artifacts/{ID}")
 @documented("Change an artifact's data, description or metadata (a progress update).",
             tag=TAG, body=ArtifactUpdate, status=204)  # fmt: skip
 async def update(request: web.Request) -> web.Response:
@@ -78,7 +78,7 @@ async def update(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.delete("/api/artifacts/{id}")
+@routes.delete(f"/api/artifacts/{ID}")
 @documented("Delete an artifact; the one before it becomes its key's latest.", tag=TAG,
             status=204)  # fmt: skip
 async def remove(request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
+from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
 from api.routes.block_types import include_secrets
 from models.blocks.documents import (
@@ -41,7 +41,7 @@ async def create(request: web.Request) -> web.Response:
     return json_model(document, status=201)
 
 
-@routes.get("/api/block_documents/{id}")
+@routes.get(f"/api/block_documents/{ID}")
 @documented("A block document by id.", tag=TAG, response=BlockDocumentResponse,
             query={"include_secrets": "true: secrets in clear"})  # fmt: skip
 async def read(request: web.Request) -> web.Response:
@@ -53,7 +53,7 @@ async def read(request: web.Request) -> web.Response:
     return json_model(document)
 
 
-@routes.patch("/api/block_documents/{id}")
+@routes.patch(f"/api/block_documents/{ID}")
 @documented("Change a block document's data (merged by default) or schema.", tag=TAG,
             body=BlockDocumentUpdate, status=204)  # fmt: skip
 async def update(request: web.Request) -> web.Response:
@@ -64,7 +64,7 @@ async def update(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.delete("/api/block_documents/{id}")
+@routes.delete(f"/api/block_documents/{ID}")
 @documented("Delete a block document.", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
+from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, no_content
 from models.blocks.catalog import (
     create_block_schema,
@@ -34,7 +34,7 @@ async def create(request: web.Request) -> web.Response:
     return json_model(BlockSchemaResponse.model_validate(schema), status=201 if created else 200)
 
 
-@routes.get("/api/block_schemas/{id}")
+@routes.get(f"/api/block_schemas/{ID}")
 @documented("A block schema by id.", tag=TAG, response=BlockSchemaResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
@@ -53,7 +53,7 @@ async def read_by_checksum(request: web.Request) -> web.Response:
     return json_model(BlockSchemaResponse.model_validate(schema))
 
 
-@routes.delete("/api/block_schemas/{id}")
+@routes.delete(f"/api/block_schemas/{ID}")
 @documented("Delete a block schema (not one of a protected block type).", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
+from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
 from models.blocks.catalog import (
     create_block_type,
@@ -61,7 +61,7 @@ async def install_system_block_types(request: web.Request) -> web.Response:
     return json_value(None)
 
 
-@routes.get("/api/block_types/{id}")
+@routes.get(f"/api/block_types/{ID}")
 @documented("A block type by id.", tag=TAG, response=BlockTypeResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
@@ -77,7 +77,7 @@ async def read_by_slug(request: web.Request) -> web.Response:
     return json_model(BlockTypeResponse.model_validate(block_type))
 
 
-@routes.patch("/api/block_types/{id}")
+@routes.patch(f"/api/block_types/{ID}")
 @documented("Change a block type's logo, documentation, description or example.", tag=TAG,
             body=BlockTypeUpdate, status=204)  # fmt: skip
 async def update(request: web.Request) -> web.Response:
@@ -87,7 +87,7 @@ async def update(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.delete("/api/block_types/{id}")
+@routes.delete(f"/api/block_types/{ID}")
 @documented("Delete a block type with its schemas and documents (not a protected one).",
             tag=TAG, status=204)  # fmt: skip
 async def remove(request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from aiohttp import web
 from actors.notifications import replay_deliveries
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
+from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models
 from models.notifications.history import filter_deliveries, read_delivery_history
 from models.schemas.deliveries import DeliveryFilterBody, DeliveryResponse
@@ -37,7 +37,7 @@ async def read_matching(request: web.Request) -> web.Response:
     return await list_deliveries(request, await read_body(request, DeliveryFilterBody))
 
 
-@routes.get("/api/flow_runs/{id}/notification_deliveries")
+@routes.get(f"/api/flow_runs/{ID}/notification_deliveries")
 @documented("The deliveries of one flow run, with their attempts.", tag=TAG,
             response=DeliveryResponse, response_is_list=True)  # fmt: skip
 async def deliveries_of_flow_run(request: web.Request) -> web.Response:
@@ -45,7 +45,7 @@ async def deliveries_of_flow_run(request: web.Request) -> web.Response:
     return await list_deliveries(request, body, flow_run_id=path_uuid(request))
 
 
-@routes.get("/api/flow_run_notification_policies/{id}/notification_deliveries")
+@routes.get(f"/api/flow_run_notification_policies/{ID}/notification_deliveries")
 @documented("The deliveries of one notification policy, with their attempts.", tag=TAG,
             response=DeliveryResponse, response_is_list=True)  # fmt: skip
 async def deliveries_of_policy(request: web.Request) -> web.Response:
@@ -53,7 +53,7 @@ async def deliveries_of_policy(request: web.Request) -> web.Response:
     return await list_deliveries(request, body, policy_id=path_uuid(request))
 
 
-@routes.get("/api/notification_deliveries/{id}")
+@routes.get(f"/api/notification_deliveries/{ID}")
 @documented("One delivery with every attempt.", tag=TAG, response=DeliveryResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
@@ -61,7 +61,7 @@ async def read(request: web.Request) -> web.Response:
     return json_model(DeliveryResponse.from_row(delivery, attempts))
 
 
-@routes.post("/api/notification_deliveries/{id}/replay")
+@routes.post(f"/api/notification_deliveries/{ID}/replay")
 @documented("Send a failed or dead delivery again (202); 422 for any other.", tag=TAG,
             response=DeliveryResponse, status=202)  # fmt: skip
 async def replay(request: web.Request) -> web.Response:

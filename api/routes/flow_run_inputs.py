@@ -7,7 +7,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
+from api.requests import ID, path_uuid, read_body
 from api.responses import json_models, no_content
 from models.runs.flow_run_inputs import (
     create_flow_run_input,
@@ -26,7 +26,7 @@ routes = web.RouteTableDef()
 TAG = "Flow runs"
 
 
-@routes.post("/api/flow_runs/{id}/input")
+@routes.post(f"/api/flow_runs/{ID}/input")
 @documented("Store a value under a key of the flow run; 409 when the key is taken.", tag=TAG,
             body=FlowRunInputCreate, status=201)  # fmt: skip
 async def create(request: web.Request) -> web.Response:
@@ -37,7 +37,7 @@ async def create(request: web.Request) -> web.Response:
     return web.Response(body=b"null", status=201, content_type="application/json")
 
 
-@routes.post("/api/flow_runs/{id}/input/filter")
+@routes.post(f"/api/flow_runs/{ID}/input/filter")
 @documented(
     "The flow run's inputs whose key starts with a prefix, oldest first, but for those excluded.",
     tag=TAG,
@@ -55,7 +55,7 @@ async def read_matching(request: web.Request) -> web.Response:
     return json_models(responses, FlowRunInputResponse)
 
 
-@routes.get("/api/flow_runs/{id}/input/{key}")
+@routes.get(f"/api/flow_runs/{ID}/input/{{key}}")
 @documented("The value stored under a key, as plain text.", tag=TAG)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
@@ -63,7 +63,7 @@ async def read(request: web.Request) -> web.Response:
     return web.Response(text=value, content_type="text/plain")
 
 
-@routes.delete("/api/flow_runs/{id}/input/{key}")
+@routes.delete(f"/api/flow_runs/{ID}/input/{{key}}")
 @documented("Delete the value stored under a key.", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:

@@ -168,7 +168,7 @@ async def set_state(request: web.Request) -> web.Response:
     return orchestration_result(outcome)
 
 
-@routes.post("/api/flow_runs/{id}/resume")
+@routes.post(f"/api/flow_runs/{ID}/resume")
 @documented(
     "Resume a paused flow run, with the input its pause waits for: the decision (ABORT when "
     "the run is not paused; 201 when it moved).",

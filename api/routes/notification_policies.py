@@ -7,7 +7,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
+from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, no_content
 from models.notifications.policies import (
     create_notification_policy,
@@ -51,7 +51,7 @@ async def read_matching(request: web.Request) -> web.Response:
     return json_models(responses, NotificationPolicyResponse)
 
 
-@routes.get("/api/flow_run_notification_policies/{id}")
+@routes.get(f"/api/flow_run_notification_policies/{ID}")
 @documented("A notification policy by id.", tag=TAG, response=NotificationPolicyResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
@@ -59,7 +59,7 @@ async def read(request: web.Request) -> web.Response:
     return json_model(NotificationPolicyResponse.model_validate(policy))
 
 
-@routes.patch("/api/flow_run_notification_policies/{id}")
+@routes.patch(f"/api/flow_run_notification_policies/{ID}")
 @documented("Change the fields sent; a null template goes back to the default.", tag=TAG,
             body=NotificationPolicyUpdate, status=204)  # fmt: skip
 async def update(request: web.Request) -> web.Response:
@@ -69,7 +69,7 @@ async def update(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.delete("/api/flow_run_notification_policies/{id}")
+@routes.delete(f"/api/flow_run_notification_policies/{ID}")
 @documented("Delete a notification policy (its deliveries are kept).", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:

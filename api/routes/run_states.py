@@ -11,7 +11,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import Handler, documented
-from api.requests import path_uuid, query_uuid, read_body
+from api.requests import ID, path_uuid, query_uuid, read_body
 from api.responses import json_model, json_models
 from models.db.types import utcnow
 from models.runs.flow_runs import FlowRunState, read_flow_run_state, read_flow_run_states
@@ -60,7 +60,7 @@ def serve_state_history(run: str, tag: str, read_states: ReadStates, read_state:
             states = await read_states(session, run_id)
         return json_models([StateResponse.from_row(state) for state in states], StateResponse)
 
-    @routes.get(f"/api/{run}_states/{{id}}")
+    @routes.get(f"/api/{run}_states/{ID}")
     @documented(f"One {run.replace('_', '-')} state by id.", tag=tag, response=StateResponse)
     async def read_history_row(request: web.Request) -> web.Response:
         async with request.app[keys.database].read_sessions() as session:

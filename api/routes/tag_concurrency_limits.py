@@ -14,7 +14,7 @@ from actors.counters import expire_concurrency_leases
 from actors.enqueue import enqueue
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
+from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, no_content
 from models.concurrency.limits import TAG_PREFIX, list_limits, upsert_tag_limit
 from models.concurrency.tables import ConcurrencyLimit
@@ -79,7 +79,7 @@ async def create(request: web.Request) -> web.Response:
     return json_model(response, status=201 if created else 200)
 
 
-@routes.get("/api/concurrency_limits/{id}")
+@routes.get(f"/api/concurrency_limits/{ID}")
 @documented("A tag limit by id.", tag=TAG, response=TagLimitResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
@@ -107,7 +107,7 @@ async def filter_tag_limits(request: web.Request) -> web.Response:
     return json_models(await tag_limit_responses(request, limits), TagLimitResponse)
 
 
-@routes.delete("/api/concurrency_limits/{id}")
+@routes.delete(f"/api/concurrency_limits/{ID}")
 @documented("Delete a tag limit by id.", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:

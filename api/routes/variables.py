@@ -8,7 +8,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
-from api.requests import path_uuid, read_body
+from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
 from models.db.types import utcnow
 from models.filters.variables import VariableCountBody, VariableFilterBody
@@ -56,7 +56,7 @@ async def delete_one(request: web.Request, id_or_name: UUID | str) -> web.Respon
     return no_content()
 
 
-@routes.get("/api/variables/{id}")
+@routes.get(f"/api/variables/{ID}")
 @documented("A variable by id.", tag=TAG, response=VariableResponse)
 async def read(request: web.Request) -> web.Response:
     return await read_one(request, path_uuid(request))
@@ -68,7 +68,7 @@ async def read_by_name(request: web.Request) -> web.Response:
     return await read_one(request, request.match_info["name"])
 
 
-@routes.patch("/api/variables/{id}")
+@routes.patch(f"/api/variables/{ID}")
 @documented("Change the fields sent (others stay as they are).", tag=TAG,
             body=VariableUpdate, status=204)  # fmt: skip
 async def update(request: web.Request) -> web.Response:
@@ -82,7 +82,7 @@ async def update_by_name(request: web.Request) -> web.Response:
     return await update_one(request, request.match_info["name"])
 
 
-@routes.delete("/api/variables/{id}")
+@routes.delete(f"/api/variables/{ID}")
 @documented("Delete a variable by id.", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     return await delete_one(request, path_uuid(request))

@@ -199,6 +199,11 @@ async def test_a_path_that_does_not_exist_is_a_404_and_a_wrong_method_a_405(
         ("POST", "/api/flows/nothing"),
         ("GET", "/api/saved_searches/nothing"),
         ("GET", f"/api/flow_runs/{uuid4()}/nothing"),
+        # Every resource's `{id}` is a UUID only, so a word there is no id.
+        ("POST", "/api/variables/nothing"),
+        ("POST", "/api/artifacts/nothing"),
+        ("POST", "/api/block_documents/nothing"),
+        ("POST", "/api/flow_run_notification_policies/nothing"),
     ):
         response = await api.request(method, path)
         assert response.status == 404, (method, path)
