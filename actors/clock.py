@@ -19,13 +19,15 @@ from dramatiq import Actor
 
 from actors.broker import broker
 from actors.counters import LEASE_SWEEP_PERIOD_SECONDS, expire_concurrency_leases
-from actors.services import detect_crashed_flow_runs
+from actors.services import detect_crashed_flow_runs, fail_expired_pauses_of_flow_runs
 
 logger = logging.getLogger(__name__)
 
 #: Each periodic actor and how often it is sent.
 EVERY: dict[Actor[..., Any], timedelta] = {
     detect_crashed_flow_runs: timedelta(seconds=30),
+    # As often as Prefect's server looks: a suspended run fails within seconds of its timeout.
+    fail_expired_pauses_of_flow_runs: timedelta(seconds=5),
     expire_concurrency_leases: timedelta(seconds=LEASE_SWEEP_PERIOD_SECONDS),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from uuid import UUID
 
 import dramatiq
 
@@ -13,9 +14,13 @@ from models.db.types import utcnow
 from models.events.tables import EVENTS_CHANNEL
 from models.messages.announcements import announcement
 from models.runs.crash_detection import mark_silent_flow_runs_crashed
+from models.runs.flow_run_transitions import Outcome
+from models.runs.pause_expiry import fail_expired_pauses
 
 #: Flow runs one message marks crashed at most; more left means another message.
 CRASH_BATCH = 200
+#: Expired pauses one message fails at most; more left means another message.
+PAUSE_BATCH = 200
 
 
 @dramatiq.actor(queue_name="services", max_retries=3, time_limit=60_000)
@@ -32,15 +37,35 @@ async def detect_crashed_flow_runs(batch_size: int = CRASH_BATCH) -> None:
             session, silent_since=silent_since, limit=batch_size
         )
     )
-    events = [crash.event for _, crash in crashed if crash.event is not None]
-    if events:  # subscribers (runners, the UI) hear of crashes like any other state
+    await announce_forced_states(crashed)
+    if len(crashed) == batch_size:  # more to do: a fresh message, not a longer loop
+        detect_crashed_flow_runs.send(batch_size)
+
+
+@dramatiq.actor(queue_name="services", max_retries=3, time_limit=60_000)
+async def fail_expired_pauses_of_flow_runs(batch_size: int = PAUSE_BATCH) -> None:
+    """Mark FAILED the PAUSED flow runs whose pause timed out without a resume.
+
+    Safe to run twice at once: each run is moved by a forced transition, and a run that is
+    no longer PAUSED is left alone.
+    """
+    failed = await resources.database().write(
+        lambda session: fail_expired_pauses(session, now=utcnow(), limit=batch_size)
+    )
+    await announce_forced_states(failed)
+    if len(failed) == batch_size:  # more to do: a fresh message, not a longer loop
+        fail_expired_pauses_of_flow_runs.send(batch_size)
+
+
+async def announce_forced_states(outcomes: list[tuple[UUID, Outcome]]) -> None:
+    """Publish the events of states a service forced, and announce them like any other."""
+    events = [outcome.event for _, outcome in outcomes if outcome.event is not None]
+    if events:  # subscribers (runners, the UI) hear of them like any other state
         await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps(events, default=str))
     announcements = [
-        announcement(flow_run_id, crash.state.id, crash.initial, crash.parent_task_run_id)
-        for flow_run_id, crash in crashed
-        if crash.state is not None
+        announcement(flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id)
+        for flow_run_id, outcome in outcomes
+        if outcome.state is not None
     ]
     if announcements:
         announce_flow_run_states.send(announcements)
-    if len(crashed) == batch_size:  # more to do: a fresh message, not a longer loop
-        detect_crashed_flow_runs.send(batch_size)

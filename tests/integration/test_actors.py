@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from actors.broker import broker
 from actors.ingest import persist_events, persist_logs
 from actors.persistence import record_task_run_events
-from actors.services import detect_crashed_flow_runs
+from actors.services import detect_crashed_flow_runs, fail_expired_pauses_of_flow_runs
 from models.db.database import Database
 from models.db.types import utcnow
 from models.events.tables import EventRow
@@ -166,3 +166,22 @@ async def test_a_log_batch_waits_out_an_unavailable_database_and_is_stored(
     async with database.read_sessions() as session:
         assert await session.get(Log, UUID(log_id)) is not None
     assert await dead_letters(database) == []
+
+
+async def test_a_paused_flow_run_not_resumed_by_its_timeout_is_marked_failed(
+    api: TestClient, drain: Drain
+) -> None:
+    expired, waiting = [await make_flow_run(api) for _ in range(2)]
+    for run, timeout in ((expired, utcnow() - timedelta(seconds=5)), (waiting, None)):
+        await propose(api, run["id"], "RUNNING")
+        later = (timeout or utcnow() + timedelta(hours=1)).isoformat()
+        await propose(api, run["id"], "PAUSED", pause_timeout=later, pause_key="1")
+
+    fail_expired_pauses_of_flow_runs.send()
+    await drain()
+
+    failed = await (await api.get(f"/api/flow_runs/{expired['id']}")).json()
+    assert failed["state_type"] == "FAILED"
+    assert failed["state"]["message"] == "The flow was paused and never resumed."
+    still = await (await api.get(f"/api/flow_runs/{waiting['id']}")).json()
+    assert still["state_type"] == "PAUSED"
