@@ -44,8 +44,9 @@ def reference_server() -> Iterator[RunningServer]:
         yield server
 
 
-def test_every_scenario_has_a_flow_script_and_a_check() -> None:
-    assert sorted(path.stem for path in FLOWS.glob("*.py")) == sorted(CHECKS)
+def test_every_checked_scenario_has_a_flow_script() -> None:
+    # flows/ also holds the scripts of other compat tests, which check their own results.
+    assert set(CHECKS) <= {path.stem for path in FLOWS.glob("*.py")}
 
 
 @pytest.mark.parametrize("scenario", sorted(CHECKS))
