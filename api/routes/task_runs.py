@@ -12,7 +12,14 @@ from aiohttp import web
 from api import keys
 from api.openapi import documented
 from api.requests import ID, path_uuid, read_body
-from api.responses import json_model, json_models, json_value, json_values, orchestration_result
+from api.responses import (
+    json_model,
+    json_models,
+    json_value,
+    json_values,
+    no_content,
+    orchestration_result,
+)
 from api.routes.run_states import documented_proposal, read_proposal
 from models.db.types import utcnow
 from models.filters.bodies import TaskRunCountBody, TaskRunFilterBody
@@ -21,6 +28,7 @@ from models.runs.run_history import task_run_history
 from models.runs.task_run_transitions import create_task_run, propose_task_run_state
 from models.runs.task_runs import (
     count_task_runs,
+    delete_task_run,
     filter_task_runs,
     paginate_task_runs,
     read_task_run,
@@ -59,6 +67,14 @@ async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
         task_run, state = await read_task_run(session, path_uuid(request))
     return json_model(TaskRunResponse.from_row(task_run, state))
+
+
+@routes.delete(f"/api/task_runs/{ID}")
+@documented("Delete a task run with its state history.", tag=TAG, status=204)
+async def remove(request: web.Request) -> web.Response:
+    async with request.app[keys.database].sessions.begin() as session:
+        await delete_task_run(session, path_uuid(request))
+    return no_content()
 
 
 @routes.post("/api/task_runs/filter")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid5
 
-from sqlalchemy import ForeignKey, Index, String, or_, select
+from sqlalchemy import ForeignKey, Index, String, delete, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.concurrency.tables import ConcurrencyLease
@@ -251,6 +251,17 @@ async def read_task_run(
     if task_run is None:
         raise ObjectNotFound("Task run not found")
     return task_run, await current_state_row(session, task_run)
+
+
+async def delete_task_run(session: AsyncSession, task_run_id: UUID) -> None:
+    """Delete a task run and (by cascade) its state history; raises ObjectNotFound.
+
+    A task worker deletes a background task run it cannot run (an unknown task, parameters
+    it cannot read), so no other worker takes it.
+    """
+    result = await session.execute(delete(TaskRun).where(TaskRun.id == task_run_id))
+    if not result.rowcount:  # type: ignore[attr-defined]  # a DELETE's result has one
+        raise ObjectNotFound("Task run not found")
 
 
 async def filter_task_runs(

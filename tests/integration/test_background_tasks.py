@@ -260,3 +260,14 @@ async def test_a_bad_task_worker_filter_is_a_422(api: TestClient) -> None:
     response = await api.post("/api/task_workers/filter", json={"task_worker_filter": 3})
     assert response.status == 422
     assert "detail" in await response.json()
+
+
+async def test_a_task_worker_deletes_a_run_it_cannot_run(api: TestClient) -> None:
+    # What a task worker does with a run of a task it does not know.
+    task_run_id = await delay(api, new_task_key())
+    assert (await api.delete(f"/api/task_runs/{task_run_id}")).status == 204
+    assert (await api.get(f"/api/task_runs/{task_run_id}")).status == 404
+    states = await api.get(f"/api/task_run_states/?task_run_id={task_run_id}")
+    assert await states.json() == []
+    again = await api.delete(f"/api/task_runs/{task_run_id}")
+    assert (again.status, await again.json()) == (404, {"detail": "Task run not found"})
