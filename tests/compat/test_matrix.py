@@ -4,7 +4,7 @@ Every row of tests/compat/matrix/catalog.py runs against a live `signalbox serve
 (on the suite's database: SQLite in a fresh home, or SIGNALBOX_TEST_DATABASE_URL), and its
 test asserts what the client saw and what the server shows afterwards, as Prefect's own server
 shows it. With SIGNALBOX_TEST_REFERENCE_PREFECT=1 the same rows run against Prefect 3.9.1's
-server instead, which checks the expectations themselves.
+server instead, PENDING_ACTIONS included, which checks the expectations themselves.
 
 Scripts run once, on the first row that needs them: a failure names its row,
 `test_action[variable-set-overwrite]`.
@@ -32,6 +32,9 @@ from tests.compat.prefect_client import (
 #: Set to "1" to run the matrix against Prefect's own server rather than Signalbox.
 REFERENCE = os.environ.get("SIGNALBOX_TEST_REFERENCE_PREFECT") == "1"
 
+#: The rows collected: on the reference server the pending rows must pass too.
+ROWS = [*ACTIONS, *PENDING_ACTIONS] if REFERENCE else ACTIONS
+
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(900)]
 
 
@@ -41,15 +44,15 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MatrixRun]:
     prefect_python()  # build the client's virtualenv before any start-up deadline begins
     if REFERENCE:
         with start_reference_prefect_server(free_port()) as reference:
-            yield MatrixRun(reference.api_url, ACTIONS)
+            yield MatrixRun(reference.api_url, ROWS)
         return
     url = os.environ.get("SIGNALBOX_TEST_DATABASE_URL")
     database = url if url and make_url(url).get_backend_name() == "postgresql" else None
     with signalbox_server(tmp_path_factory.mktemp("matrix"), database) as server:
-        yield MatrixRun(server.api_url, ACTIONS)
+        yield MatrixRun(server.api_url, ROWS)
 
 
-@pytest.mark.parametrize("action", ACTIONS, ids=lambda action: action.name)
+@pytest.mark.parametrize("action", ROWS, ids=lambda action: action.name)
 def test_action(action: Action, matrix: MatrixRun) -> None:
     matrix.check(action)
 

@@ -23,7 +23,7 @@ PENDING_ACTIONS: Final[list[Action]] = [
     sdk("client_reads", "client reads", "read-logs-of-flow-run", True, pending=FILTER_FIELDS),
     sdk("client_reads", "client reads", "client-hello", {"status_code": 200},
         pending="/api/hello is being added"),
-    sdk("client_reads", "client reads", "client-api-version", {"version": "0.8.4"},
+    sdk("client_reads", "client reads", "client-api-version", {"version": "3.9.1"},
         pending="/api/version is being added"),
     sdk("pausing", "pause/resume/input", "pause-then-resume", {"state_type": "COMPLETED"},
         flow_run(state_type="COMPLETED"),
