@@ -1,10 +1,8 @@
 """Matrix actions: what a user reads back through `get_client()`, with filters and sorts."""
 
-import asyncio
 import time
 
 from prefect import flow, get_run_logger, tags, task
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     FlowFilter,
     FlowFilterName,
@@ -21,7 +19,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.states import Completed
 from recording import action, run_actions
-from running import ran
+from running import client_call, ran
 
 #: Seconds a read waits for task runs, which reach the server after their flow run.
 SETTLE_SECONDS = 30
@@ -41,14 +39,6 @@ def read_ok() -> int:
 @flow(name="mx-read-fails")
 def read_fails() -> None:
     raise ValueError("read fails")
-
-
-def client_call(call):  # type: ignore[no-untyped-def]
-    async def go():  # type: ignore[no-untyped-def]
-        async with get_client() as client:
-            return await call(client)
-
-    return asyncio.run(go())
 
 
 def eventually(read):  # type: ignore[no-untyped-def]

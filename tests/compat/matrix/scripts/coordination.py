@@ -1,10 +1,8 @@
 """Matrix actions: concurrency limits, rate limits, events, and cancelling runs."""
 
-import asyncio
 from datetime import timedelta
 
 from prefect import flow, task
-from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import (
     GlobalConcurrencyLimitCreate,
     GlobalConcurrencyLimitUpdate,
@@ -14,17 +12,7 @@ from prefect.events import emit_event
 from prefect.states import Cancelled, Cancelling, Scheduled
 from prefect.types._datetime import now
 from recording import action, raised, run_actions
-from running import ran
-
-
-def client_call(call):  # type: ignore[no-untyped-def]
-    """Run one async client call to its end."""
-
-    async def go():  # type: ignore[no-untyped-def]
-        async with get_client() as client:
-            return await call(client)
-
-    return asyncio.run(go())
+from running import client_call, ran
 
 
 @task(tags=["mx-limited"])

@@ -3,9 +3,12 @@
 Imported by the matrix scripts, in the Prefect virtualenv.
 """
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prefect import Flow
+from prefect.client.orchestration import PrefectClient, get_client
 
 
 def ran(flow: Flow[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -21,3 +24,13 @@ def ran(flow: Flow[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
     except Exception as exc:
         seen["raised"] = type(exc).__name__
     return seen
+
+
+def client_call(call: Callable[[PrefectClient], Awaitable[Any]]) -> Any:
+    """Run one call of the async client (`lambda client: client.read_...()`) to its end."""
+
+    async def go() -> Any:
+        async with get_client() as client:
+            return await call(client)
+
+    return asyncio.run(go())
