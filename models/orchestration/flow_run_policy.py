@@ -8,6 +8,7 @@ from typing import Final
 from models.orchestration.rules import (
     CancelRunsWithNothingToStop,
     KeepCancellingUntilCancelled,
+    KeepFinishedFlowRunsFinished,
     PauseOnlyRunningFlowRuns,
     PreventDuplicateSubmission,
     PreventRepeatedTransitions,
@@ -27,6 +28,7 @@ from models.orchestration.transitions import Decision, Transition
 FLOW_RUN_RULES: Final[Sequence[Rule]] = (
     PreventRepeatedTransitions(),
     PreventDuplicateSubmission(),
+    KeepFinishedFlowRunsFinished(),
     KeepCancellingUntilCancelled(),
     CancelRunsWithNothingToStop(),
     PauseOnlyRunningFlowRuns(),

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any, ClassVar, Final
 
 from models.orchestration.transitions import Decision, State, Transition, iso_utc, parse_utc
-from models.states import StateType
+from models.states import TERMINAL_STATE_TYPES, StateType
 
 #: Every state type a run can be in; add None to also match a run with no state yet.
 ALL_STATE_TYPES: Final[frozenset[StateType | None]] = frozenset(StateType)
@@ -99,6 +99,46 @@ class PreventDuplicateSubmission(Rule):
             f"This run is in a {current.type} state and cannot transition to a PENDING state.",
             current,
         )
+
+
+class KeepFinishedFlowRunsFinished(Rule):
+    """A finished flow run cannot be cancelled, paused or crashed, nor lose its result.
+
+    `prefect flow-run cancel` on a COMPLETED run must be refused (the CLI prints the reason
+    and exits 1), not move it to CANCELLING where no worker would ever stop anything. A
+    COMPLETED run whose result is persisted keeps it: going back to a non-final state, or to
+    a COMPLETED without a persisted result, is rejected. A run without a deployment cannot be
+    scheduled again: no Prefect worker would pick it up.
+    """
+
+    from_states = frozenset(TERMINAL_STATE_TYPES)
+    to_states = frozenset(StateType)
+
+    def decide(self, transition: Transition) -> Decision | None:
+        current = transition.run.state
+        assert current is not None  # from_states holds no None
+        proposed = transition.proposed
+        if proposed.type in (StateType.CANCELLING, StateType.PAUSED, StateType.CRASHED):
+            return Decision.abort(f"Run is already in terminal state {current.type}.", current)
+        if current.type is StateType.COMPLETED and has_persisted_result(current.data):
+            if proposed.type not in TERMINAL_STATE_TYPES:
+                return Decision.reject(current, "Run is already COMPLETED.")
+            if proposed.type is StateType.COMPLETED and not has_persisted_result(proposed.data):
+                return Decision.reject(
+                    current,
+                    "Cannot overwrite a COMPLETED state that carries persisted result data "
+                    "with one that does not.",
+                )
+        if proposed.type is StateType.SCHEDULED and transition.run.deployment_id is None:
+            return Decision.abort(
+                "Cannot reschedule a run without an associated deployment.", current
+            )
+        return None
+
+
+def has_persisted_result(data: Any) -> bool:
+    """Whether a state's `data` is the record of a result the client persisted."""
+    return isinstance(data, dict) and data.get("type") != "unpersisted"
 
 
 class KeepCancellingUntilCancelled(Rule):

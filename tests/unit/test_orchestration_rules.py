@@ -18,7 +18,7 @@ from models.orchestration.transitions import (
     Transition,
     iso_utc,
 )
-from models.states import StateType
+from models.states import TERMINAL_STATE_TYPES, StateType
 
 NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 RESULT_RECORD = {"storage_key": "~/.prefect/storage/abc", "serializer": {"type": "pickle"}}
@@ -192,8 +192,12 @@ def test_a_forced_failure_is_not_retried() -> None:
     assert decision.status is DecisionStatus.ACCEPT
 
 
-@pytest.mark.parametrize("current", [None, *(set(StateType) - {StateType.SCHEDULED})])
-def test_cancelling_is_accepted_from_any_state_but_scheduled(current: StateType | None) -> None:
+@pytest.mark.parametrize(
+    "current", [None, *(set(StateType) - {StateType.SCHEDULED} - TERMINAL_STATE_TYPES)]
+)
+def test_cancelling_is_accepted_from_any_unfinished_state_but_scheduled(
+    current: StateType | None,
+) -> None:
     proposed = state(StateType.CANCELLING)
     decision = propose(state(current) if current else None, proposed)
     assert decision == Decision.accept(proposed)
@@ -421,3 +425,35 @@ def test_cancelling_a_suspended_run_cancels_it_at_once() -> None:
     decision = propose(suspend(), state(StateType.CANCELLING), deployment_id=uuid4())
     assert decision.status is DecisionStatus.REJECT
     assert decision.state is not None and decision.state.type is StateType.CANCELLED
+
+
+# Finished runs
+
+
+@pytest.mark.parametrize("finished", sorted(TERMINAL_STATE_TYPES))
+@pytest.mark.parametrize("proposed", [StateType.CANCELLING, StateType.PAUSED, StateType.CRASHED])
+def test_a_finished_run_cannot_be_cancelled_paused_or_crashed(
+    finished: StateType, proposed: StateType
+) -> None:
+    current = state(finished)
+    decision = propose(current, state(proposed))
+    assert decision == Decision.abort(f"Run is already in terminal state {finished}.", current)
+
+
+def test_a_completed_run_keeps_its_persisted_result() -> None:
+    completed = State(type=StateType.COMPLETED, name="Completed", timestamp=NOW,
+                      data=RESULT_RECORD)  # fmt: skip
+    back = propose(completed, state(StateType.RUNNING))
+    assert (back.status, back.state) == (DecisionStatus.REJECT, completed)
+    overwrite = propose(completed, state(StateType.COMPLETED))
+    assert (overwrite.status, overwrite.state) == (DecisionStatus.REJECT, completed)
+    unpersisted = State(type=StateType.COMPLETED, name="Completed", timestamp=NOW,
+                        data={"type": "unpersisted"})  # fmt: skip
+    assert propose(unpersisted, state(StateType.RUNNING)).status is DecisionStatus.ACCEPT
+
+
+def test_a_finished_run_without_a_deployment_cannot_be_scheduled_again() -> None:
+    failed = state(StateType.FAILED)
+    assert propose(failed, state(StateType.SCHEDULED)).status is DecisionStatus.ABORT
+    again = propose(failed, state(StateType.SCHEDULED), deployment_id=uuid4())
+    assert again.status is DecisionStatus.ACCEPT
