@@ -1,6 +1,6 @@
 """Every filter body the Prefect 3.9.1 client can send is taken: 200, never a 422.
 
-`client_scripts/filter_bodies.py` builds, in the client's virtualenv, every filter and sort
+`scripts/filter_bodies.py` builds, in the client's virtualenv, every filter and sort
 model of the installed client with every field set to a value other than its default, and
 dumps them as the client does. Each body goes to every endpoint that takes it. Endpoints that
 Signalbox does not serve yet have their bodies read and run by the model functions their
@@ -45,7 +45,7 @@ from tests.compat.prefect_client import (
     start_reference_prefect_server,
 )
 
-SCRIPT = Path(__file__).parent / "client_scripts" / "filter_bodies.py"
+SCRIPT = Path(__file__).parent / "scripts" / "filter_bodies.py"
 
 #: The work pool the pool-scoped paths name.
 POOL: Final = "compat-pool"

@@ -29,7 +29,7 @@ from tests.compat.prefect_client import (
     started_script,
 )
 
-SCRIPTS = Path(__file__).parent / "pause_scripts"
+SCRIPTS = Path(__file__).parent / "scripts"
 
 #: Seconds a flow script gets to start its flow run (the client's imports are slow).
 START_TIMEOUT_SECONDS: Final = 90.0

@@ -1,6 +1,6 @@
 """The Prefect 3.9.1 CLI and SDK read a run's task runs and logs back from Signalbox.
 
-`client_scripts/logs_and_task_runs.py` runs a flow, then `prefect flow-run logs` (also
+`scripts/logs_and_task_runs.py` runs a flow, then `prefect flow-run logs` (also
 `--head`), `prefect task-run ls`, `prefect task-run logs`, the SDK's `read_logs` (also with
 a text search) and `read_task_runs` filtered by tag: each sends filter bodies holding every
 field of the client's models. With SIGNALBOX_TEST_REFERENCE_PREFECT=1 the same script and
@@ -25,7 +25,7 @@ from tests.compat.prefect_client import (
     start_reference_prefect_server,
 )
 
-SCRIPT = Path(__file__).parent / "client_scripts" / "logs_and_task_runs.py"
+SCRIPT = Path(__file__).parent / "scripts" / "logs_and_task_runs.py"
 
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(600)]
 
