@@ -19,7 +19,11 @@ from dramatiq import Actor
 
 from actors.broker import broker
 from actors.counters import LEASE_SWEEP_PERIOD_SECONDS, expire_concurrency_leases
-from actors.services import detect_crashed_flow_runs, fail_expired_pauses_of_flow_runs
+from actors.services import (
+    cancel_stuck_cancelling_flow_runs,
+    detect_crashed_flow_runs,
+    fail_expired_pauses_of_flow_runs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +32,7 @@ EVERY: dict[Actor[..., Any], timedelta] = {
     detect_crashed_flow_runs: timedelta(seconds=30),
     # As often as Prefect's server looks: a suspended run fails within seconds of its timeout.
     fail_expired_pauses_of_flow_runs: timedelta(seconds=5),
+    cancel_stuck_cancelling_flow_runs: timedelta(seconds=10),
     expire_concurrency_leases: timedelta(seconds=LEASE_SWEEP_PERIOD_SECONDS),
 }
 

@@ -13,6 +13,7 @@ from actors.persistence import announce_flow_run_states
 from models.db.types import utcnow
 from models.events.tables import EVENTS_CHANNEL
 from models.messages.announcements import announcement
+from models.runs.cancelling_timeout import cancel_stuck_flow_runs
 from models.runs.crash_detection import mark_silent_flow_runs_crashed
 from models.runs.flow_run_transitions import Outcome
 from models.runs.pause_expiry import fail_expired_pauses
@@ -21,6 +22,8 @@ from models.runs.pause_expiry import fail_expired_pauses
 CRASH_BATCH = 200
 #: Expired pauses one message fails at most; more left means another message.
 PAUSE_BATCH = 200
+#: Stuck cancellations one message ends at most; more left means another message.
+CANCELLING_BATCH = 200
 
 
 @dramatiq.actor(queue_name="services", max_retries=3, time_limit=60_000)
@@ -57,8 +60,26 @@ async def fail_expired_pauses_of_flow_runs(batch_size: int = PAUSE_BATCH) -> Non
         fail_expired_pauses_of_flow_runs.send(batch_size)
 
 
+@dramatiq.actor(queue_name="services", max_retries=3, time_limit=60_000)
+async def cancel_stuck_cancelling_flow_runs(batch_size: int = CANCELLING_BATCH) -> None:
+    """Mark CANCELLED the flow runs left CANCELLING longer than the cancelling timeout.
+
+    Safe to run twice at once: a run no longer CANCELLING, read again under its row lock,
+    is left alone.
+    """
+    timeout = timedelta(seconds=resources.settings().cancelling_timeout_seconds)
+    cancelled = await resources.database().write(
+        lambda session: cancel_stuck_flow_runs(
+            session, cancelling_since=utcnow() - timeout, limit=batch_size
+        )
+    )
+    await announce_forced_states(cancelled)
+    if len(cancelled) == batch_size:  # more to do: a fresh message, not a longer loop
+        cancel_stuck_cancelling_flow_runs.send(batch_size)
+
+
 async def announce_forced_states(outcomes: list[tuple[UUID, Outcome]]) -> None:
-    """Publish the events of states a service forced, and announce them like any other."""
+    """Publish the events of states a service entered, and announce them like any other."""
     events = [outcome.event for _, outcome in outcomes if outcome.event is not None]
     if events:  # subscribers (runners, the UI) hear of them like any other state
         await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps(events, default=str))

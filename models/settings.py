@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     #: Seconds after the last flow-run heartbeat before a RUNNING run is marked CRASHED.
     flow_run_heartbeat_timeout_seconds: float = 540.0
+    #: Seconds a flow run may stay CANCELLING before it is marked CANCELLED (nothing stopped it).
+    cancelling_timeout_seconds: float = 300.0
     #: Seconds a task worker has, once it acknowledged a background task run, to move it out
     #: of SCHEDULED before the run is sent to a task worker again.
     background_task_pickup_seconds: float = 30.0

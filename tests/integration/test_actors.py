@@ -13,10 +13,15 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from actors import resources
 from actors.broker import broker
 from actors.ingest import persist_events, persist_logs
 from actors.persistence import record_task_run_events
-from actors.services import detect_crashed_flow_runs, fail_expired_pauses_of_flow_runs
+from actors.services import (
+    cancel_stuck_cancelling_flow_runs,
+    detect_crashed_flow_runs,
+    fail_expired_pauses_of_flow_runs,
+)
 from models.db.database import Database
 from models.db.types import utcnow
 from models.events.tables import EventRow
@@ -185,3 +190,26 @@ async def test_a_paused_flow_run_not_resumed_by_its_timeout_is_marked_failed(
     assert failed["state"]["message"] == "The flow was paused and never resumed."
     still = await (await api.get(f"/api/flow_runs/{waiting['id']}")).json()
     assert still["state_type"] == "PAUSED"
+
+
+async def test_a_flow_run_left_cancelling_past_the_timeout_is_marked_cancelled(
+    api: TestClient, drain: Drain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stuck, recent = [await make_flow_run(api) for _ in range(2)]
+    await propose(api, stuck["id"], "CANCELLING")  # PENDING: no worker will ever stop it
+    # The in-process workers read their settings at boot: with a zero timeout, the first
+    # run is stuck already, and the second, RUNNING, is not a candidate at all.
+    quick = resources.settings().model_copy(update={"cancelling_timeout_seconds": 0.0})
+    monkeypatch.setattr(resources, "_settings", quick)
+    await propose(api, recent["id"], "RUNNING")
+
+    cancel_stuck_cancelling_flow_runs.send()
+    await drain()
+
+    cancelled = await (await api.get(f"/api/flow_runs/{stuck['id']}")).json()
+    assert cancelled["state_type"] == "CANCELLED"
+    assert cancelled["state"]["message"] == (
+        "Flow run cancellation timed out; marked this flow run as Cancelled."
+    )
+    running = await (await api.get(f"/api/flow_runs/{recent['id']}")).json()
+    assert running["state_type"] == "RUNNING"
