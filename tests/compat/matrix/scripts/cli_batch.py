@@ -19,7 +19,12 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
 from prefect.states import Scheduled
 from prefect.testing.cli import CycloptsCliRunner
 from prefect.types._datetime import now
@@ -81,6 +86,11 @@ def placeholders() -> dict[str, str]:
             task_runs: list[Any] = []
             while not task_runs:  # they reach the server after the flow run ends
                 task_runs = await client.read_task_runs(flow_run_filter=of_flow_run)
+                await asyncio.sleep(0.2)  # polling interval; the test's timeout bounds it
+            # The log rows read both lines back: wait until the server has stored them.
+            wanted = {"mx cli flow log", "mx cli task log"}
+            of_logs = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+            while not wanted <= {log.message for log in await client.read_logs(of_logs)}:
                 await asyncio.sleep(0.2)  # polling interval; the test's timeout bounds it
             later = Scheduled(scheduled_time=now("UTC") + timedelta(hours=1))
             scheduled = await client.create_flow_run(cli_scheduled, state=later)

@@ -42,7 +42,8 @@ def read_fails() -> None:
 
 
 def eventually(read):  # type: ignore[no-untyped-def]
-    """What `read` returns once it is not empty: task runs reach a server after their flow."""
+    """What `read` returns once it is not empty: task runs and logs reach a server's reads a
+    moment after the client sent them."""
     deadline = time.monotonic() + SETTLE_SECONDS
     while not (found := read()) and time.monotonic() < deadline:
         time.sleep(0.2)  # polling interval, bounded by the deadline
@@ -142,8 +143,13 @@ def read_task_runs_by_tag() -> object:
 @action("read-logs-of-flow-run")
 def read_logs_of_flow_run() -> object:
     wanted = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[RUNS["ok"]]))
-    logs = client_call(lambda c: c.read_logs(log_filter=wanted))
-    return any(log.message == "mx read log line" for log in logs)
+
+    def read_line():  # type: ignore[no-untyped-def]
+        logs = client_call(lambda c: c.read_logs(log_filter=wanted))
+        return [log for log in logs if log.message == "mx read log line"]
+
+    # Logs are stored a moment after the server accepted them, as on Prefect's server.
+    return bool(eventually(read_line))
 
 
 @action("set-flow-run-state")
