@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+from urllib.parse import unquote_plus, urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 
 def default_database_url(data: dict[str, Any]) -> str:
@@ -81,8 +81,56 @@ class Settings(BaseSettings):
 
 
 def mask_url_password(url: str) -> str:
-    """The URL with its password, if any, shown as ***."""
+    """The URL with its secrets shown as ***: the password of its userinfo, the values of
+    query parameters named like secrets, and (in http URLs) tokens given as the user or as a
+    path segment."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):  # an unparsable URL may still hold a secret
+        parts = urlsplit(url)
+    except ValueError:  # an unparsable URL may still hold a secret
         return "<unparsable URL>"
+    web = parts.scheme.lower() in {"http", "https"}
+    netloc = parts.netloc
+    # The host follows the last "@": a password may hold "@" that nobody percent-encoded.
+    userinfo, at, host = netloc.rpartition("@")
+    if at:
+        user, colon, _password = userinfo.partition(":")
+        if colon:
+            netloc = f"{user}:***@{host}"
+        elif web:  # https://<token>@gateway: an http user is a credential, not a name
+            netloc = f"***@{host}"
+    path = parts.path
+    if web:
+        path = "/".join("***" if looks_like_token(piece) else piece for piece in path.split("/"))
+    masked = f"{parts.scheme}:" if parts.scheme else ""
+    if url[len(masked) :].startswith("//"):  # kept as given: sqlite:////abs/path has none
+        masked += f"//{netloc}"
+    masked += path
+    if parts.query:
+        masked += "?" + "&".join(mask_query_parameter(pair) for pair in parts.query.split("&"))
+    if parts.fragment:
+        masked += f"#{parts.fragment}"
+    return masked
+
+
+#: Words that make a query parameter's value a secret (`?password=`, `api_key=`, `sig=` ...).
+SECRET_PARAMETER_WORDS: Final = ("pass", "pwd", "secret", "token", "key", "auth", "sig", "cred")
+#: A path segment this long, of letters and digits both, is taken for a token (Discord's and
+#: Slack's webhook URLs carry theirs in the path).
+TOKEN_MIN_LENGTH: Final = 20
+TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9_\-.~]+")
+
+
+def mask_query_parameter(pair: str) -> str:
+    name, equals, _value = pair.partition("=")
+    if equals and any(word in unquote_plus(name).lower() for word in SECRET_PARAMETER_WORDS):
+        return f"{name}=***"
+    return pair
+
+
+def looks_like_token(piece: str) -> bool:
+    return (
+        len(piece) >= TOKEN_MIN_LENGTH
+        and TOKEN_PATTERN.fullmatch(piece) is not None
+        and any(c.isdigit() for c in piece)
+        and any(c.isalpha() for c in piece)
+    )
