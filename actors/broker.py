@@ -30,6 +30,7 @@ from dramatiq.middleware import (
 from actors.channels.http import CloseReceiverSessions
 from actors.dead_letters import DeadLetters
 from actors.lifecycle import WorkerResources
+from actors.worker_registry import WorkerProcessBeats
 from models.settings import Settings
 
 #: Where the broker connects when no URL is configured (a Redis on this machine).
@@ -117,6 +118,7 @@ broker = SignalboxBroker(
         AsyncIO(),
         CurrentMessage(),
         WorkerResources(),
+        WorkerProcessBeats(),
         # Channel actors share one session to receivers per worker; it closes with the worker.
         CloseReceiverSessions(),
     ],

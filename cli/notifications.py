@@ -7,6 +7,7 @@ from uuid import UUID
 
 import click
 
+from cli.server_files import use_server_redis
 from models.settings import Settings
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
@@ -95,6 +96,7 @@ def replay(settings: Settings, delivery_id: str | None, all_failed: bool) -> Non
     """Send a failed delivery (DELIVERY_ID), or every failed one, again."""
     if bool(delivery_id) == all_failed:
         raise click.UsageError("Give a DELIVERY_ID or --all-failed, not both or neither.")
+    use_server_redis(settings)  # replayed deliveries go back on the channels' queues
     from actors.notifications import replay_deliveries
     from models.db.database import with_database
     from models.errors import SignalboxError

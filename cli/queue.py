@@ -8,12 +8,19 @@ from uuid import UUID
 import click
 
 from cli.pools import QUEUES, PoolOrQueueName
+from cli.server_files import use_server_redis
+from cli.tables import format_table
 from models.settings import Settings
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
 
 #: A queue's name, `notify.slack` or the Procfile's spelling `notify_slack`.
 QUEUE_NAME = PoolOrQueueName(QUEUES)
+#: Columns of `queue stats`, and of the queue depths in `server status`.
+QUEUE_COLUMNS = ("queue", "ready", "delayed", "in-flight", "dead")
+DEAD_LETTER_COLUMNS = ("id", "queue", "actor", "last failed", "failures", "replays", "reason")
+#: Characters of a dead letter's reason (its first line) shown in the table.
+REASON_WIDTH = 80
 
 
 @click.group()
@@ -23,19 +30,20 @@ def queue() -> None:
 
 @queue.command()
 @click.option("--queue", "queue_name", type=QUEUE_NAME, help="Only this queue.")
-def stats(queue_name: str | None) -> None:
+@pass_settings
+def stats(settings: Settings, queue_name: str | None) -> None:
     """Depth, delayed, in-flight and dead messages per queue, and live worker processes."""
+    use_server_redis(settings)
     from actors.queue_admin import known_queues, live_worker_processes, queue_stats
 
     rows = [queue_stats(name) for name in ([queue_name] if queue_name else known_queues())]
-    width = max(len(row.queue) for row in rows)
-    click.echo(f"{'queue':<{width}}  {'ready':>7} {'delayed':>7} {'in-flight':>9} {'dead':>6}")
-    for row in rows:
-        click.echo(
-            f"{row.queue:<{width}}  {row.ready:>7} {row.delayed:>7} {row.in_flight:>9} "
-            f"{row.dead:>6}"
-        )
-    click.echo(f"worker processes alive: {live_worker_processes()}")
+    table = [(row.queue, row.ready, row.delayed, row.in_flight, row.dead) for row in rows]
+    for line in format_table(QUEUE_COLUMNS, table, right=QUEUE_COLUMNS[1:]):
+        click.echo(line)
+    alive = live_worker_processes()
+    click.echo(f"worker processes alive: {len(alive)}")
+    for process in alive:
+        click.echo(f"  pid {process.pid} on {process.host}: {', '.join(process.queues)}")
 
 
 @queue.command(name="dead-letters")
@@ -54,12 +62,21 @@ def dead_letters(settings: Settings, queue_name: str | None, limit: int) -> None
     )
     if not letters:
         click.echo("No dead letters.")
-    for letter in letters:
-        click.echo(
-            f"{letter.id}  {letter.queue_name}  {letter.actor_name}  "
-            f"{letter.last_failed.isoformat(timespec='seconds')}  {letter.failure_count}  "
-            f"{letter.replay_count}\n    {letter.reason.splitlines()[0][:120]}"
+        return
+    rows = [
+        (
+            letter.id,
+            letter.queue_name,
+            letter.actor_name,
+            letter.last_failed.isoformat(timespec="seconds"),
+            letter.failure_count,
+            letter.replay_count,
+            (letter.reason.splitlines() or [""])[0][:REASON_WIDTH],
         )
+        for letter in letters
+    ]
+    for line in format_table(DEAD_LETTER_COLUMNS, rows, right=("failures", "replays")):
+        click.echo(line)
 
 
 @queue.command()
@@ -71,6 +88,7 @@ def replay(
     settings: Settings, dead_letter_id: str | None, replay_all: bool, queue_name: str | None
 ) -> None:
     """Send a dead letter (or all of them) to its queue again, with fresh retries."""
+    use_server_redis(settings)
     from actors.queue_admin import replay_dead_letters
     from models.db.database import with_database
     from models.errors import ObjectNotFound
@@ -100,8 +118,10 @@ def replay(
 @queue.command(name="purge")
 @click.argument("queue_name", type=QUEUE_NAME)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
-def purge_queue(queue_name: str, yes: bool) -> None:
+@pass_settings
+def purge_queue(settings: Settings, queue_name: str, yes: bool) -> None:
     """Drop every waiting, delayed and dead message of QUEUE."""
+    use_server_redis(settings)
     from actors.queue_admin import purge
 
     if not yes and not click.confirm(f"Drop every message of {queue_name}?", default=False):

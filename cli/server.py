@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from cli.database import database
-from models.settings import Settings
+from cli.server_files import use_server_redis
+from models.settings import Settings, mask_url_password
 
 
 @click.group()
@@ -41,20 +42,33 @@ def python_command(*args: str) -> list[str]:
 def start(host: str | None, port: int | None, api_processes: int, worker_processes: int,
           worker_threads: int | None, notify_pools: str) -> None:  # fmt: skip
     """Run everything: Redis (embedded unless configured), migrations, API, workers, clock."""
-    from cli.embedded_redis import EmbeddedRedis
+    from cli.embedded_redis import PRIVATE_UMASK, EmbeddedRedis
     from cli.pools import POOLS, SERVICES_AND_NOTIFY
+    from cli.server_files import claim_pid_file, remove_server_files, write_server_addresses
     from cli.supervisor import Child, Supervisor
+    from models.private_files import secure_home_folder
 
     settings = Settings()
     host, port = host or settings.api_host, port or settings.api_port
     env = dict(os.environ, SIGNALBOX_API_HOST=host, SIGNALBOX_API_PORT=str(port))
+    # What the server and its children create (database, key, AOF, logs) is theirs alone.
+    os.umask(PRIVATE_UMASK)
+    secure_home_folder(settings.home, settings.database_url)
+    claim_pid_file(settings.home, os.getpid())
     redis = None
-    if settings.redis_url is None:
-        redis = EmbeddedRedis(settings.home / "redis").start()
-        env["SIGNALBOX_REDIS_URL"] = redis.url
-        click.echo(f"Embedded Redis on {redis.url} (data in {settings.home / 'redis'})")
     supervisor = None
     try:
+        if settings.redis_url is None:
+            redis = EmbeddedRedis(settings.home / "redis").start()
+            env["SIGNALBOX_REDIS_URL"] = redis.url
+            click.echo(
+                f"Embedded Redis on {mask_url_password(redis.url)} "
+                f"(data in {settings.home / 'redis'})"
+            )
+        base = f"http://{host}:{port}"
+        write_server_addresses(
+            settings.home, redis_url=env["SIGNALBOX_REDIS_URL"], api_url=f"{base}/api"
+        )
         if settings.migrate_on_start:
             # In a child: Alembic and the models would otherwise stay in this process's
             # memory for as long as the server runs, for one use at start.
@@ -81,7 +95,6 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         supervisor = Supervisor(children, env, report=lambda line: click.echo(line, err=True))
         stop_on_signals(supervisor.stopping)
         supervisor.start_all()
-        base = f"http://{host}:{port}"
         click.echo(f"Signalbox is starting: API {base}/api, docs {base}/docs")
         click.echo(f"Prefect clients: PREFECT_API_URL={base}/api. Ctrl-C stops everything.")
         supervisor.watch()
@@ -91,6 +104,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
             supervisor.stop_all()
         if redis is not None:
             redis.stop()
+        remove_server_files(settings.home, os.getpid())
     click.echo("Signalbox stopped.")
 
 
@@ -109,9 +123,11 @@ def api(host: str | None, port: int | None) -> None:
     """Run the HTTP API alone (it queues work for the worker pools)."""
     from aiohttp import web
 
+    settings = Settings()
+    use_server_redis(settings)  # the API sends messages: before `actors` is imported
+
     from api.app import create_app
 
-    settings = Settings()
     web.run_app(
         create_app(settings),
         host=host or settings.api_host,
@@ -131,6 +147,7 @@ def clock(pool_name: str | None, threads: int | None) -> None:
     `server start` runs it beside the services pool, in one process: a Python process of its
     own would cost ~60 MB to send two messages a minute. The Procfile runs it alone.
     """
+    use_server_redis(Settings())
     from actors.clock import run_clock
 
     stopping = threading.Event()

@@ -17,6 +17,8 @@ from typing import Any
 import click
 
 from cli.pools import POOLS, QUEUES, SERVICES_AND_NOTIFY, Pool, PoolOrQueueName, pool_named
+from cli.server_files import use_server_redis
+from models.settings import Settings
 
 #: Seconds in-flight messages get to finish when the worker is asked to stop.
 SHUTDOWN_SECONDS = 10
@@ -82,6 +84,7 @@ def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,
         raise click.UsageError("Give --pool or --queues.")
     if threads:
         pool = Pool(pool.name, pool.queues, threads=threads, prefetch=pool.prefetch)
+    use_server_redis(Settings())  # for this process and the ones Dramatiq's CLI starts
     if processes == 1:
         run_in_process(pool)
         return

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from migrations.autogenerate import objects_for, render_plain_types
 from models.db.metadata import metadata
+from models.private_files import create_private_sqlite_file
 from models.settings import Settings
 
 
@@ -73,6 +74,7 @@ def migration_engine(url: str) -> AsyncEngine:
     off, SQLAlchemy's begin is ours: BEGIN IMMEDIATE, which also waits for a running server's
     writer rather than failing when the first DDL statement needs the write lock.
     """
+    create_private_sqlite_file(url)  # before SQLite creates it readable by everyone
     engine = create_async_engine(url, poolclass=pool.NullPool)
     if engine.dialect.name == "sqlite":
 

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from models.private_files import make_private_folder
 from models.settings import Settings
 
 #: The generated key's file, under the home folder; readable by its owner only.
@@ -54,7 +55,7 @@ def home_folder_key(home: Path) -> bytes:
     path = home / KEY_FILE_NAME
     if path.exists():
         return path.read_bytes().strip()
-    home.mkdir(parents=True, exist_ok=True)
+    make_private_folder(home)
     candidate = home / f".{KEY_FILE_NAME}.{os.getpid()}"
     descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as file:

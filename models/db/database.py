@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, pool, text
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from models.db.group_commit import GroupCommitWriter
 from models.db.wal_checkpoints import WRITER_AUTOCHECKPOINT_PAGES, WalCheckpointer
+from models.private_files import create_private_sqlite_file
 from models.settings import Settings
 
 T = TypeVar("T")
@@ -202,9 +202,9 @@ def create_engine(
 
 
 def ensure_sqlite_folder(url: URL) -> None:
-    """SQLite creates the file but not its folder; the home folder may not exist yet."""
-    if url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    """SQLite creates the file but not its folder (the home folder may not exist yet), and
+    creates it readable by everyone: make both first, private."""
+    create_private_sqlite_file(url.render_as_string(hide_password=False))
 
 
 def tune_sqlite(engine: AsyncEngine | Engine, busy_timeout_seconds: float) -> None:

@@ -1,0 +1,127 @@
+"""The files a running server keeps in its home folder, and how the CLI finds its server.
+
+`signalbox server start` writes them when it starts and removes them when it stops:
+`server.pid` (the supervisor's pid, for `server status` and `server stop`), `redis.url` (the
+Redis its processes use, with the embedded Redis's password: 0600) and `api.url`. The
+`queue`, `notifications` and `worker` commands read `redis.url` when SIGNALBOX_REDIS_URL is
+not set, so a second terminal talks to the server's Redis and never to another one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import click
+
+from models.private_files import make_private_folder, write_private_file
+from models.settings import Settings, mask_url_password
+
+PID_FILE: Final = "server.pid"
+REDIS_URL_FILE: Final = "redis.url"
+API_URL_FILE: Final = "api.url"
+
+
+@dataclass(frozen=True)
+class ServerFiles:
+    """What a server started from a home folder left there; `alive` if its pid still runs."""
+
+    home: Path
+    pid: int
+    alive: bool
+    redis_url: str | None
+    api_url: str | None
+
+
+def write_server_addresses(home: Path, *, redis_url: str, api_url: str) -> None:
+    """Record where the server's Redis and API are (after `claim_pid_file`)."""
+    write_private_file(home / REDIS_URL_FILE, f"{redis_url}\n")
+    write_private_file(home / API_URL_FILE, f"{api_url}\n")
+
+
+def claim_pid_file(home: Path, pid: int) -> None:
+    """Record `pid` as the home folder's server; raises ClickException if one already runs."""
+    running = read_server_files(home)
+    if running is not None and running.alive and running.pid != pid:
+        raise click.ClickException(
+            f"A Signalbox server (pid {running.pid}) is already running from {home}; "
+            "stop it first (signalbox server stop)."
+        )
+    make_private_folder(home)
+    write_private_file(home / PID_FILE, f"{pid}\n")
+
+
+def remove_server_files(home: Path, pid: int) -> None:
+    """Remove the files, unless another server (not `pid`) has written its own since."""
+    recorded = read_server_files(home)
+    if recorded is not None and recorded.pid != pid:
+        return
+    for name in (REDIS_URL_FILE, API_URL_FILE, PID_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            (home / name).unlink()
+
+
+def read_server_files(home: Path) -> ServerFiles | None:
+    """What the server of this home folder recorded; None when no pid file is there."""
+    try:
+        pid = int((home / PID_FILE).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return ServerFiles(
+        home=home,
+        pid=pid,
+        alive=process_exists(pid),
+        redis_url=read_line(home / REDIS_URL_FILE),
+        api_url=read_line(home / API_URL_FILE),
+    )
+
+
+def read_line(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def find_redis_url(settings: Settings) -> tuple[str, str]:
+    """The Redis URL the CLI should use and where it came from.
+
+    SIGNALBOX_REDIS_URL wins; otherwise the running server's `redis.url`. With neither,
+    a ClickException: falling back to 127.0.0.1:6379 would read (or purge) another Redis.
+    """
+    if settings.redis_url:
+        return settings.redis_url, "SIGNALBOX_REDIS_URL"
+    recorded = read_server_files(settings.home)
+    if recorded is not None and recorded.alive and recorded.redis_url:
+        return recorded.redis_url, str(settings.home / REDIS_URL_FILE)
+    if recorded is not None and not recorded.alive:
+        problem = f"the server recorded in {settings.home / PID_FILE} (pid {recorded.pid}) is gone"
+    else:
+        problem = f"no server is running from {settings.home}"
+    raise click.ClickException(
+        f"Which Redis? SIGNALBOX_REDIS_URL is not set and {problem}. Start one "
+        "(signalbox server start), point SIGNALBOX_HOME at its home folder, or set "
+        "SIGNALBOX_REDIS_URL."
+    )
+
+
+def use_server_redis(settings: Settings) -> str:
+    """Point this process (and its children) at the Redis `find_redis_url` chooses, and say
+    which on stderr. Call before anything imports `actors`: the broker reads the URL then."""
+    url, source = find_redis_url(settings)
+    os.environ["SIGNALBOX_REDIS_URL"] = url
+    click.echo(f"Redis: {mask_url_password(url)} (from {source})", err=True)
+    return url
