@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 
 import click
@@ -106,6 +107,105 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
             redis.stop()
         remove_server_files(settings.home, os.getpid())
     click.echo("Signalbox stopped.")
+
+
+@server.command()
+def status() -> None:
+    """Is a server running from this home folder: its processes, API, Redis, database and
+    queues. Exits 3 when no server is running."""
+    from cli.server_files import find_redis_url, read_server_files
+    from cli.server_status import (
+        api_answers,
+        database_revision,
+        describe_server,
+        server_processes,
+    )
+    from cli.tables import format_table
+
+    settings = Settings()
+    recorded = read_server_files(settings.home)
+    running, line = describe_server(recorded, str(settings.home))
+    click.echo(line)
+    if running and recorded is not None:
+        processes = [(p.pid, p.command) for p in server_processes(recorded.pid)]
+        click.echo("Processes:")
+        for row in format_table(("pid", "command"), processes, right=("pid",)):
+            click.echo(f"  {row}")
+        if recorded.api_url:
+            answer = "answering" if api_answers(recorded.api_url) else "NOT answering"
+            click.echo(f"API: {recorded.api_url} ({answer} /api/health)")
+    click.echo(f"Database: {settings.masked()['database_url']}")
+    click.echo(f"  revision {database_revision(settings)}")
+    try:
+        redis_url, source = find_redis_url(settings)
+    except click.ClickException:
+        click.echo("Redis: none (no server running and SIGNALBOX_REDIS_URL not set)")
+    else:
+        click.echo(f"Redis: {mask_url_password(redis_url)} (from {source})")
+        echo_queues(redis_url)
+    if not running:
+        raise click.exceptions.Exit(3)
+
+
+def echo_queues(redis_url: str) -> None:
+    """The depth of every queue, and the live worker processes, or why they cannot be read."""
+    import redis
+
+    from cli.queue import QUEUE_COLUMNS
+    from cli.tables import format_table
+
+    os.environ["SIGNALBOX_REDIS_URL"] = redis_url  # read by the broker when actors load
+    from actors.queue_admin import known_queues, live_worker_processes, queue_stats
+
+    try:
+        rows = [queue_stats(name) for name in known_queues()]
+        alive = live_worker_processes()
+    except redis.RedisError as failure:
+        click.echo(f"  not answering ({type(failure).__name__})")
+        return
+    click.echo("Queues:")
+    table = [(row.queue, row.ready, row.delayed, row.in_flight, row.dead) for row in rows]
+    for line in format_table(QUEUE_COLUMNS, table, right=QUEUE_COLUMNS[1:]):
+        click.echo(f"  {line}")
+    click.echo(f"Worker processes alive: {len(alive)}")
+
+
+@server.command()
+@click.option("--timeout", default=60.0, show_default=True,
+              help="Seconds to wait for the server to exit.")  # fmt: skip
+def stop(timeout: float) -> None:
+    """Stop the server running from this home folder (as Ctrl-C would) and wait for it."""
+    import psutil
+
+    from cli.server_files import PID_FILE, process_exists, read_server_files
+
+    settings = Settings()
+    recorded = read_server_files(settings.home)
+    if recorded is None or not recorded.alive:
+        click.echo(f"No Signalbox server is running from {settings.home}.")
+        return
+    try:
+        supervisor = psutil.Process(recorded.pid)
+        command = supervisor.cmdline()
+    except psutil.NoSuchProcess:
+        click.echo(f"No Signalbox server is running from {settings.home}.")
+        return
+    if "server" not in command or "start" not in command:
+        # The pid was reused since a server that died without cleaning up wrote it.
+        raise click.ClickException(
+            f"pid {recorded.pid} in {settings.home / PID_FILE} is not a Signalbox server "
+            f"({' '.join(command)[:80]}); remove the file if no server runs."
+        )
+    click.echo(f"Stopping the Signalbox server (pid {recorded.pid})...")
+    supervisor.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while process_exists(recorded.pid):
+        if time.monotonic() > deadline:
+            raise click.ClickException(
+                f"The server (pid {recorded.pid}) did not stop within {timeout:.0f} s."
+            )
+        time.sleep(0.2)  # polling another process's exit, with a deadline
+    click.echo("Signalbox server stopped.")
 
 
 def stop_on_signals(stopping: threading.Event) -> None:

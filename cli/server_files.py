@@ -87,13 +87,14 @@ def read_line(path: Path) -> str | None:
 
 
 def process_exists(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, exited and waiting for its parent to read its status,
+    does not)."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:  # someone else's process: it exists
-        return True
-    return True
 
 
 def find_redis_url(settings: Settings) -> tuple[str, str]:

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import socket
 import threading
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import dramatiq
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from actors.broker import broker
+from actors.broker import HEARTBEAT_TIMEOUT_MS, broker
 from actors.channels.registry import CHANNELS
 from actors.clock import claim_tick
 from actors.ingest import persist_logs
+from actors.queue_admin import WorkerProcess, live_worker_processes
 from actors.services import detect_crashed_flow_runs
+from actors.worker_registry import worker_processes_key
 from cli.main import signalbox
 from models.db.database import Database
 from models.messages.dead_letters import DeadLetter, record_dead_letter
@@ -133,3 +141,54 @@ def test_two_clocks_send_a_periodic_message_once_per_period(tmp_path: Path) -> N
     for clock in clocks:
         clock.join()
     assert sorted(claims) == [False, True]
+
+
+def test_live_worker_processes_are_those_consuming_queues_not_those_only_sending(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIGNALBOX_DATABASE_URL", settings.database_url)  # read at worker boot
+    monkeypatch.setenv("SIGNALBOX_HOME", str(settings.home))
+    broker.flush_all()
+    key = worker_processes_key(broker)
+    broker.client.delete(key)
+    # What a sender (an API process, a CLI replaying a dead letter) leaves: a Dramatiq
+    # heartbeat, which is no worker process.
+    broker.client.zadd("signalbox:__heartbeats__", {str(uuid.uuid4()): int(time.time() * 1000)})
+    # A worker process killed long ago, without a chance to remove itself.
+    killed = json.dumps({"host": "gone", "pid": 1, "queues": ["state"]})
+    broker.client.zadd(key, {killed: int(time.time() * 1000) - HEARTBEAT_TIMEOUT_MS - 1000})
+
+    worker = dramatiq.Worker(broker, queues={"services", "ingest"}, worker_timeout=50)
+    worker.start()
+    try:
+        assert live_worker_processes() == [
+            WorkerProcess(socket.gethostname(), os.getpid(), ("ingest", "services"))
+        ]
+        assert broker.client.zscore(key, killed) is None  # forgotten
+        stats = run_cli(settings, "queue", "stats")
+        assert stats.exit_code == 0, stats.output
+        assert "worker processes alive: 1" in stats.output
+        assert f"pid {os.getpid()} on {socket.gethostname()}: ingest, services" in stats.output
+    finally:
+        worker.stop()
+    assert live_worker_processes() == []  # a stopped worker removes itself at once
+
+
+async def test_dead_letters_are_a_table_with_column_headers(
+    database: Database, settings: Settings
+) -> None:
+    message = persist_logs.message([])
+    async with database.sessions.begin() as session:
+        await record_dead_letter(
+            session, message_id=message.message_id, queue_name="ingest",
+            actor_name="persist_logs", message=message.asdict(),
+            reason="IntegrityError: refused\nTraceback (most recent call last): ...",
+        )  # fmt: skip
+    listed = await asyncio.to_thread(run_cli, settings, "queue", "dead-letters")
+    assert listed.exit_code == 0, listed.output
+    header, row = listed.output.splitlines()
+    assert header.split() == ["id", "queue", "actor", "last", "failed", "failures", "replays",
+                              "reason"]  # fmt: skip
+    assert row.split()[1:3] == ["ingest", "persist_logs"]
+    assert row.endswith("IntegrityError: refused")
+    assert header.index("queue") == row.index("ingest")  # each value under its header

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -209,10 +210,8 @@ def modules_loaded_by(code: str, modules: list[str]) -> list[str]:
 
 
 def embedded_redis_url(log: Path) -> str:
-    """The embedded Redis that `server start` reported starting."""
-    found = re.search(r"Embedded Redis on (\S+)", log.read_text())
-    assert found is not None
-    return found.group(1)
+    """The embedded Redis that `server start` started, with its password, from its file."""
+    return (log.parent / "home" / "redis.url").read_text().strip()
 
 
 def pool_process(process: subprocess.Popen[str], pool: str) -> psutil.Process:
@@ -221,3 +220,67 @@ def pool_process(process: subprocess.Popen[str], pool: str) -> psutil.Process:
         child for child in descendants(process.pid) if f"--pool {pool}" in " ".join(child.cmdline())
     ]
     return child
+
+
+def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A `signalbox` command in another process (another terminal), for this home folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALBOX_")}
+    env["SIGNALBOX_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_another_terminal_finds_the_server_reports_its_status_and_stops_it(
+    started: tuple[subprocess.Popen[str], str, Path],
+) -> None:
+    process, base, log = started
+    home = log.parent / "home"
+    redis_url = embedded_redis_url(log)
+    password = redis_url.split("@")[0].rsplit(":", 1)[1]
+    assert len(password) >= 32 and password not in log.read_text()
+    for private in ("server.pid", "redis.url", "api.url", "signalbox.db", "signalbox.db-wal",
+                    "redis/appendonly.aof", "redis/redis.conf"):  # fmt: skip
+        assert stat.S_IMODE((home / private).stat().st_mode) == 0o600, private
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+    # `queue stats` without SIGNALBOX_REDIS_URL reads the server's Redis, and says so.
+    wait_for(lambda: "worker processes alive: 3" in run_cli(home, "queue", "stats").stdout,
+             "queue stats to count the three worker processes")  # fmt: skip
+    stats = run_cli(home, "queue", "stats")
+    assert (
+        stats.stderr == f"Redis: redis://:***@{redis_url.split('@')[1]} (from {home}/redis.url)\n"
+    )
+
+    status = run_cli(home, "server", "status")
+    assert status.returncode == 0, status.stderr
+    report = status.stdout
+    assert f"Signalbox server: running (pid {process.pid}) from {home}" in report
+    for piece in ("server api", "--pool state", "--pool ingest", "server clock", "redis-server"):
+        assert piece in report, piece
+    assert f"API: {base} (answering /api/health)" in report
+    assert f"Database: sqlite+aiosqlite:///{home}/signalbox.db" in report
+    assert re.search(r"revision \w+ \(head\)", report)
+    assert "redis://:***@127.0.0.1:" in report and password not in report
+    assert re.search(r"state\s+0\s+0\s+0\s+0", report)
+    assert "Worker processes alive: 3" in report
+
+    again = run_cli(home, "server", "start")
+    assert again.returncode == 1
+    assert f"already running from {home}" in again.stderr
+
+    children = descendants(process.pid)
+    stopped = run_cli(home, "server", "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert "Signalbox server stopped." in stopped.stdout
+    assert process.wait(timeout=5) == 0  # it had exited when `stop` returned
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == []
+    assert sorted(p.name for p in home.iterdir() if p.suffix in {".pid", ".url"}) == []
+
+    status = run_cli(home, "server", "status")
+    assert status.returncode == 3
+    assert "Signalbox server: not running" in status.stdout
+    assert "Redis: none" in status.stdout
+    refused = run_cli(home, "queue", "stats")
+    assert refused.returncode == 1 and "no server is running from" in refused.stderr
