@@ -32,6 +32,8 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup)
-@click.version_option(package_name="signalbox")
+@click.version_option(
+    package_name="signalbox", prog_name="signalbox", message="%(prog)s %(version)s"
+)
 def signalbox() -> None:
     """Signalbox: a self-hosted workflow-orchestration server that speaks Prefect's API."""
