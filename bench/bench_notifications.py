@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -491,12 +490,10 @@ async def run(
     try:
         with start_process(command, log_path, environ) as process:
             await asyncio.to_thread(wait_until_answering, f"{base}/ready", process, log_path)
-            redis_url = re.search(r"Embedded Redis on (\S+)", log_path.read_text())
-            assert redis_url is not None
+            # The embedded Redis's URL, with its password, from the server's file.
+            redis_url = (home / "redis.url").read_text().strip()
             # This process queues messages and reads the database like a worker would.
-            os.environ.update(
-                {"SIGNALBOX_REDIS_URL": redis_url.group(1), "SIGNALBOX_HOME": str(home)}
-            )
+            os.environ.update({"SIGNALBOX_REDIS_URL": redis_url, "SIGNALBOX_HOME": str(home)})
             from models.db.database import open_database
             from models.settings import Settings
 
@@ -511,7 +508,7 @@ async def run(
                     await set_up_policies(http, base, services)
                     latency = await measure_latency(http, base, services, database, args)
                 throughput = await measure_throughput(
-                    services, database, args, process.pid, database_pid, redis_url.group(1)
+                    services, database, args, process.pid, database_pid, redis_url
                 )
             finally:
                 await database.dispose()
