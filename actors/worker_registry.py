@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Final
 
 import redis
@@ -30,43 +31,55 @@ def worker_processes_key(broker: RedisBroker) -> str:
     return f"{broker.namespace}:{WORKER_PROCESSES_KEY}"
 
 
+@dataclass
+class Beating:
+    """One worker's entry in Redis and the thread that keeps it fresh."""
+
+    member: str
+    stopping: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+
 class WorkerProcessBeats(Middleware):
-    """Records this worker process in Redis while it runs, and removes it when it stops."""
+    """Records each worker of this process in Redis while it runs, and removes it when it
+    stops. (A process runs one worker; tests run several, one after another or side by
+    side.)"""
 
     def __init__(self) -> None:
-        self.stopping = threading.Event()
-        self.beating: threading.Thread | None = None
-        self.member = ""
+        self.beating: dict[int, Beating] = {}
 
     def after_worker_boot(self, broker: Broker, worker: Worker) -> None:
         if not isinstance(broker, RedisBroker):
             return
         queues = sorted(worker.consumer_whitelist or broker.get_declared_queues())
-        self.member = json.dumps(
+        member = json.dumps(
             {"host": socket.gethostname(), "pid": os.getpid(), "queues": queues},
             separators=(",", ":"),
         )
-        self.stopping.clear()
-        self.beat(broker)
-        self.beating = threading.Thread(
-            target=self.beat_until_stopped, args=(broker,), name="worker-beats", daemon=True
+        beating = self.beating[id(worker)] = Beating(member)
+        beat(broker, member)
+        beating.thread = threading.Thread(
+            target=beat_until_stopped, args=(broker, beating), name="worker-beats", daemon=True
         )
-        self.beating.start()
+        beating.thread.start()
 
     def before_worker_shutdown(self, broker: Broker, worker: Worker) -> None:
-        if not isinstance(broker, RedisBroker) or self.beating is None:
+        beating = self.beating.pop(id(worker), None)
+        if not isinstance(broker, RedisBroker) or beating is None:
             return
-        self.stopping.set()
-        self.beating.join()
-        self.beating = None
-        broker.client.zrem(worker_processes_key(broker), self.member)
+        beating.stopping.set()
+        if beating.thread is not None:
+            beating.thread.join()
+        broker.client.zrem(worker_processes_key(broker), beating.member)
 
-    def beat(self, broker: RedisBroker) -> None:
-        broker.client.zadd(worker_processes_key(broker), {self.member: int(time.time() * 1000)})
 
-    def beat_until_stopped(self, broker: RedisBroker) -> None:
-        while not self.stopping.wait(BEAT_INTERVAL_SECONDS):
-            try:
-                self.beat(broker)
-            except redis.RedisError:  # Redis away for a moment: the next beat may get through
-                continue
+def beat(broker: RedisBroker, member: str) -> None:
+    broker.client.zadd(worker_processes_key(broker), {member: int(time.time() * 1000)})
+
+
+def beat_until_stopped(broker: RedisBroker, beating: Beating) -> None:
+    while not beating.stopping.wait(BEAT_INTERVAL_SECONDS):
+        try:
+            beat(broker, beating.member)
+        except redis.RedisError:  # Redis away for a moment: the next beat may get through
+            continue

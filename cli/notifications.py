@@ -8,9 +8,11 @@ from uuid import UUID
 import click
 
 from cli.server_files import use_server_redis
+from cli.tables import format_table
 from models.settings import Settings
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
+DELIVERY_COLUMNS = ("id", "channel", "status", "attempts", "created", "last error")
 
 
 def parse_uuid(value: str, what: str) -> UUID:
@@ -81,11 +83,13 @@ def deliveries(settings: Settings, failed: bool, flow_run: str | None, limit: in
     if not rows:
         click.echo("No deliveries.")
         return
-    for row in rows:
-        click.echo(
-            f"{row.id}  {row.channel:<10} {row.status:<9} attempts={row.attempt_count:<3} "
-            f"{row.created:%Y-%m-%d %H:%M:%S}  {row.last_error or ''}".rstrip()
-        )
+    table = [
+        (row.id, row.channel, row.status, row.attempt_count,
+         f"{row.created:%Y-%m-%d %H:%M:%S}", row.last_error or "")
+        for row in rows
+    ]  # fmt: skip
+    for line in format_table(DELIVERY_COLUMNS, table, right=("attempts",)):
+        click.echo(line)
 
 
 @notifications.command()

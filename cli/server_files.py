@@ -44,14 +44,20 @@ def write_server_addresses(home: Path, *, redis_url: str, api_url: str) -> None:
 
 def claim_pid_file(home: Path, pid: int) -> None:
     """Record `pid` as the home folder's server; raises ClickException if one already runs."""
-    running = read_server_files(home)
-    if running is not None and running.alive and running.pid != pid:
-        raise click.ClickException(
-            f"A Signalbox server (pid {running.pid}) is already running from {home}; "
-            "stop it first (signalbox server stop)."
-        )
     make_private_folder(home)
-    write_private_file(home / PID_FILE, f"{pid}\n")
+    try:  # O_EXCL: of two servers starting at once, one creates the file
+        descriptor = os.open(home / PID_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        running = read_server_files(home)
+        if running is not None and running.alive and running.pid != pid:
+            raise click.ClickException(
+                f"A Signalbox server (pid {running.pid}) is already running from {home}; "
+                "stop it first (signalbox server stop)."
+            ) from None
+        write_private_file(home / PID_FILE, f"{pid}\n")  # left by a server that died
+        return
+    with os.fdopen(descriptor, "w") as file:
+        file.write(f"{pid}\n")
 
 
 def remove_server_files(home: Path, pid: int) -> None:
@@ -110,6 +116,8 @@ def find_redis_url(settings: Settings) -> tuple[str, str]:
         return recorded.redis_url, str(settings.home / REDIS_URL_FILE)
     if recorded is not None and not recorded.alive:
         problem = f"the server recorded in {settings.home / PID_FILE} (pid {recorded.pid}) is gone"
+    elif recorded is not None:
+        problem = f"the server (pid {recorded.pid}) has not started its Redis yet"
     else:
         problem = f"no server is running from {settings.home}"
     raise click.ClickException(

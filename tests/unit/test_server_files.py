@@ -122,3 +122,20 @@ def test_the_files_of_another_server_are_not_removed(running_server: Path) -> No
     remove_server_files(running_server, os.getpid())
     assert read_server_files(running_server) is None
     assert not (running_server / REDIS_URL_FILE).exists()
+
+
+def test_a_server_starting_where_one_died_takes_over_its_pid_file(
+    tmp_path: Path, gone_pid: int
+) -> None:
+    claim_pid_file(tmp_path, gone_pid)
+    claim_pid_file(tmp_path, os.getpid())
+    recorded = read_server_files(tmp_path)
+    assert recorded is not None and recorded.pid == os.getpid() and recorded.alive
+
+
+def test_a_server_still_starting_its_redis_is_named_as_such(
+    tmp_path: Path, no_redis_url: None
+) -> None:
+    claim_pid_file(tmp_path, os.getpid())
+    with pytest.raises(click.ClickException, match="has not started its Redis yet"):
+        find_redis_url(Settings(home=tmp_path))
