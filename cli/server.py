@@ -59,7 +59,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     redis = None
     supervisor = None
     try:
-        if settings.redis_url is None:
+        if not settings.redis_url:
             redis = EmbeddedRedis(settings.home / "redis").start()
             env["SIGNALBOX_REDIS_URL"] = redis.url
             click.echo(
