@@ -51,7 +51,8 @@ class WorkerProcessBeats(Middleware):
     def after_worker_boot(self, broker: Broker, worker: Worker) -> None:
         if not isinstance(broker, RedisBroker):
             return
-        queues = sorted(worker.consumer_whitelist or broker.get_declared_queues())
+        consumed = worker.consumer_whitelist or broker.get_declared_queues()
+        queues = sorted(queue for queue in consumed if not queue.endswith((".DQ", ".XQ")))
         member = json.dumps(
             {"host": socket.gethostname(), "pid": os.getpid(), "queues": queues},
             separators=(",", ":"),
