@@ -177,11 +177,13 @@ def stop(timeout: float) -> None:
     """Stop the server running from this home folder (as Ctrl-C would) and wait for it."""
     import psutil
 
-    from cli.server_files import PID_FILE, process_exists, read_server_files
+    from cli.server_files import PID_FILE, process_exists, read_server_files, remove_server_files
 
     settings = Settings()
     recorded = read_server_files(settings.home)
     if recorded is None or not recorded.alive:
+        if recorded is not None:  # left by a server that was killed: nobody else will
+            remove_server_files(settings.home, recorded.pid)
         click.echo(f"No Signalbox server is running from {settings.home}.")
         return
     try:

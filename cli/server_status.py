@@ -11,6 +11,7 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from cli.server_files import ServerFiles
@@ -49,7 +50,9 @@ def short_command(cmdline: list[str]) -> str:
     """`server api --port 4200` rather than `/venv/bin/python -m cli server api --port 4200`."""
     if "-m" in cmdline:
         return " ".join(cmdline[cmdline.index("-m") + 1 :])
-    return " ".join(cmdline)
+    if not cmdline:
+        return ""
+    return " ".join([Path(cmdline[0]).name, *cmdline[1:]])
 
 
 def api_answers(api_url: str) -> bool:

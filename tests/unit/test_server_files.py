@@ -139,3 +139,16 @@ def test_a_server_still_starting_its_redis_is_named_as_such(
     claim_pid_file(tmp_path, os.getpid())
     with pytest.raises(click.ClickException, match="has not started its Redis yet"):
         find_redis_url(Settings(home=tmp_path))
+
+
+def test_stop_without_a_running_server_says_so_and_clears_a_dead_servers_files(
+    tmp_path: Path, gone_pid: int
+) -> None:
+    claim_pid_file(tmp_path, gone_pid)
+    write_server_addresses(tmp_path, redis_url=SERVER_REDIS, api_url="http://x/api")
+    result = CliRunner().invoke(
+        signalbox, ["server", "stop"], env={"SIGNALBOX_HOME": str(tmp_path)}
+    )
+    assert result.exit_code == 0
+    assert result.output == f"No Signalbox server is running from {tmp_path}.\n"
+    assert read_server_files(tmp_path) is None and not (tmp_path / REDIS_URL_FILE).exists()
