@@ -152,3 +152,19 @@ def test_stop_without_a_running_server_says_so_and_clears_a_dead_servers_files(
     assert result.exit_code == 0
     assert result.output == f"No Signalbox server is running from {tmp_path}.\n"
     assert read_server_files(tmp_path) is None and not (tmp_path / REDIS_URL_FILE).exists()
+
+
+def test_status_without_a_server_exits_3_and_creates_nothing(
+    tmp_path: Path, no_redis_url: None
+) -> None:
+    home = tmp_path / "home"
+    env = {"SIGNALBOX_HOME": str(home), "SIGNALBOX_DATABASE_URL": None}
+    result = CliRunner().invoke(signalbox, ["server", "status"], env=env)
+    assert result.exit_code == 3, result.output
+    assert result.output.splitlines() == [
+        f"Signalbox server: not running (no server.pid in {home})",
+        f"Database: sqlite+aiosqlite:///{home}/signalbox.db",
+        "  revision no database yet (the server creates it when it starts)",
+        "Redis: none (no server running and SIGNALBOX_REDIS_URL not set)",
+    ]
+    assert not home.exists()
