@@ -20,10 +20,17 @@ def run_on_worker_loop(coroutine: Any) -> Any:
 
 
 class WorkerResources(Middleware):
-    """Opens the database and Redis client when a worker boots, closes them at shutdown."""
+    """Opens the database and Redis client when a worker boots, closes them at shutdown.
 
-    def after_worker_boot(self, broker: Broker, worker: Worker) -> None:
+    Opened *before* the boot (the AsyncIO middleware, earlier in the list, has started its
+    loop by then): the worker's threads start consuming during the boot, and a message
+    already waiting must find the resources open. Closed *after* the shutdown (the
+    `after_` hooks run in reverse order, so before AsyncIO stops its loop), once the last
+    message in flight has finished with them.
+    """
+
+    def before_worker_boot(self, broker: Broker, worker: Worker) -> None:
         run_on_worker_loop(resources.open(Settings()))  # the environment, read at boot
 
-    def before_worker_shutdown(self, broker: Broker, worker: Worker) -> None:
+    def after_worker_shutdown(self, broker: Broker, worker: Worker) -> None:
         run_on_worker_loop(resources.close())

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import pytest
@@ -135,7 +136,12 @@ def test_the_broker_talks_to_the_suites_redis() -> None:
     from tests.conftest import TEST_REDIS_URL
 
     pool = broker.client.connection_pool.connection_kwargs
-    assert TEST_REDIS_URL.startswith(f"redis://{pool['host']}:{pool['port']}/")
+    suites = urlsplit(TEST_REDIS_URL)
+    assert (pool["host"], pool["port"], pool.get("password")) == (
+        suites.hostname,
+        suites.port,
+        suites.password,
+    )
 
 
 @pytest.fixture
