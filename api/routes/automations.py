@@ -1,0 +1,23 @@
+"""Automations: only what the runner calls when it serves a deployment, for now."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.openapi import documented
+from api.responses import json_value
+
+routes = web.RouteTableDef()
+
+TAG = "Automations"
+
+
+@routes.delete("/api/automations/owned-by/{resource_id}")
+@documented(
+    "Delete the automations a resource owns (`flow.serve` calls it for its deployment); "
+    "Signalbox keeps no automations yet, so there is nothing to delete.",
+    tag=TAG,
+    status=202,
+)
+async def delete_owned_by(request: web.Request) -> web.Response:
+    return json_value(None, status=202)

@@ -1,0 +1,127 @@
+"""A deployment's schedules: list, add, change, delete, and replace them all at once.
+
+Every change removes the runs the scheduler made from the old schedules and has not started
+(models/coordination/scheduled_runs.py); the scheduler makes them again from the new ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+from uuid import UUID, uuid4
+
+from sqlalchemy import select
+
+from models.coordination.deployments import NOT_FOUND_DETAIL, Deployment, DeploymentSchedule
+from models.coordination.scheduled_runs import delete_future_auto_scheduled_runs
+from models.errors import ObjectAlreadyExists, ObjectNotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+#: What the reference answers (404) for an unknown schedule of a known deployment.
+SCHEDULE_NOT_FOUND_DETAIL: Final = "Schedule not found."
+#: The reference's 404 on its schedule routes has a full stop.
+DEPLOYMENT_NOT_FOUND_DETAIL: Final = f"{NOT_FOUND_DETAIL}."
+DUPLICATE_SLUG_DETAIL: Final = "Schedule slugs must be unique within a deployment."
+
+
+async def check_deployment(session: AsyncSession, deployment_id: UUID) -> None:
+    if await session.get(Deployment, deployment_id) is None:
+        raise ObjectNotFound(DEPLOYMENT_NOT_FOUND_DETAIL)
+
+
+async def read_schedules(session: AsyncSession, deployment_id: UUID) -> list[DeploymentSchedule]:
+    """The deployment's schedules, oldest first; raises ObjectNotFound for the deployment."""
+    await check_deployment(session, deployment_id)
+    rows = await session.scalars(
+        select(DeploymentSchedule)
+        .where(DeploymentSchedule.deployment_id == deployment_id)
+        .order_by(DeploymentSchedule.created, DeploymentSchedule.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+def check_unique_slugs(slugs: list[str | None]) -> None:
+    given = [slug for slug in slugs if slug is not None]
+    if len(given) != len(set(given)):
+        raise ObjectAlreadyExists(DUPLICATE_SLUG_DETAIL)
+
+
+def new_schedule(deployment_id: UUID, row: dict[str, Any], now: datetime) -> DeploymentSchedule:
+    return DeploymentSchedule(
+        id=uuid4(), created=now, updated=now, deployment_id=deployment_id, **row
+    )
+
+
+async def add_schedules(
+    session: AsyncSession, deployment_id: UUID, rows: list[dict[str, Any]], now: datetime
+) -> list[DeploymentSchedule]:
+    """Add schedules to a deployment; a slug it already has is a 422."""
+    existing = await read_schedules(session, deployment_id)
+    check_unique_slugs([s.slug for s in existing] + [row["slug"] for row in rows])
+    added = [new_schedule(deployment_id, row, now) for row in rows]
+    session.add_all(added)
+    await session.flush()
+    await delete_future_auto_scheduled_runs(session, deployment_id)
+    return added
+
+
+async def replace_schedules(
+    session: AsyncSession, deployment_id: UUID, rows: list[dict[str, Any]], now: datetime
+) -> None:
+    """Make the deployment's schedules those given: a schedule whose slug matches one it has
+    changes that one (keeping its id), the others are new, and the rest are deleted."""
+    check_unique_slugs([row["slug"] for row in rows])
+    existing = {s.slug: s for s in await read_schedules(session, deployment_id)}
+    kept: set[UUID] = set()
+    for row in rows:
+        match = existing.get(row["slug"]) if row["slug"] is not None else None
+        if match is None:
+            session.add(new_schedule(deployment_id, row, now))
+            continue
+        for column, value in row.items():
+            setattr(match, column, value)
+        match.updated = now
+        kept.add(match.id)
+    for schedule in existing.values():
+        if schedule.id not in kept:
+            await session.delete(schedule)
+    await session.flush()
+
+
+async def read_schedule_of(
+    session: AsyncSession, deployment_id: UUID, schedule_id: UUID
+) -> DeploymentSchedule:
+    await check_deployment(session, deployment_id)
+    schedule = await session.get(DeploymentSchedule, schedule_id)
+    if schedule is None or schedule.deployment_id != deployment_id:
+        raise ObjectNotFound(SCHEDULE_NOT_FOUND_DETAIL)
+    return schedule
+
+
+async def update_schedule(
+    session: AsyncSession,
+    deployment_id: UUID,
+    schedule_id: UUID,
+    changes: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Change the fields sent of one schedule; raises ObjectNotFound."""
+    schedule = await read_schedule_of(session, deployment_id, schedule_id)
+    if changes.get("slug") is not None:
+        others = await read_schedules(session, deployment_id)
+        if any(s.slug == changes["slug"] and s.id != schedule_id for s in others):
+            raise ObjectAlreadyExists(DUPLICATE_SLUG_DETAIL)
+    for column, value in changes.items():
+        setattr(schedule, column, value)
+    schedule.updated = now
+    await delete_future_auto_scheduled_runs(session, deployment_id)
+
+
+async def delete_schedule(session: AsyncSession, deployment_id: UUID, schedule_id: UUID) -> None:
+    """Delete one schedule of a deployment; raises ObjectNotFound."""
+    schedule = await read_schedule_of(session, deployment_id, schedule_id)
+    await session.delete(schedule)
+    await delete_future_auto_scheduled_runs(session, deployment_id)
