@@ -39,6 +39,11 @@ class DeploymentRunRequest:
     columns: dict[str, Any]
 
 
+def scheduled_now(now: datetime) -> StateCreate:
+    """The first state of a run asked for without one: SCHEDULED for now."""
+    return StateCreate(type=StateType.SCHEDULED, state_details={"scheduled_time": now.isoformat()})
+
+
 def merged_tags(deployment_tags: list[str], given: list[str]) -> list[str]:
     """The deployment's tags and the run's, each once, the deployment's first."""
     return list(dict.fromkeys([*deployment_tags, *given]))
@@ -87,7 +92,7 @@ async def prepare_deployment_flow_run(
     body = FlowRunCreate.model_validate(
         {
             **request.model_dump(exclude={"enforce_parameter_schema", "state"}),
-            "state": request.state or StateCreate(type=StateType.SCHEDULED),
+            "state": request.state or scheduled_now(now),
             "flow_id": deployment.flow_id,
             "deployment_id": deployment.id,
             "parameters": parameters,

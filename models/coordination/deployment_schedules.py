@@ -6,13 +6,18 @@ Every change removes the runs the scheduler made from the old schedules and has 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid4
 
 from sqlalchemy import select
 
-from models.coordination.deployments import NOT_FOUND_DETAIL, Deployment, DeploymentSchedule
+from models.coordination.deployments import (
+    NOT_FOUND_DETAIL,
+    SCHEDULE_ORDER,
+    Deployment,
+    DeploymentSchedule,
+)
 from models.coordination.scheduled_runs import delete_future_auto_scheduled_runs
 from models.errors import ObjectAlreadyExists, ObjectNotFound
 
@@ -37,7 +42,7 @@ async def read_schedules(session: AsyncSession, deployment_id: UUID) -> list[Dep
     rows = await session.scalars(
         select(DeploymentSchedule)
         .where(DeploymentSchedule.deployment_id == deployment_id)
-        .order_by(DeploymentSchedule.created, DeploymentSchedule.id)
+        .order_by(*SCHEDULE_ORDER)
         .execution_options(populate_existing=True)
     )
     return list(rows)
@@ -49,9 +54,14 @@ def check_unique_slugs(slugs: list[str | None]) -> None:
         raise ObjectAlreadyExists(DUPLICATE_SLUG_DETAIL)
 
 
-def new_schedule(deployment_id: UUID, row: dict[str, Any], now: datetime) -> DeploymentSchedule:
+def new_schedule(
+    deployment_id: UUID, row: dict[str, Any], now: datetime, index: int
+) -> DeploymentSchedule:
+    """A new schedule row; the `index`-th of a batch is a microsecond younger than the one
+    before, so a batch lists in a fixed order (the last given first, as the reference)."""
+    moment = now + timedelta(microseconds=index)
     return DeploymentSchedule(
-        id=uuid4(), created=now, updated=now, deployment_id=deployment_id, **row
+        id=uuid4(), created=moment, updated=moment, deployment_id=deployment_id, **row
     )
 
 
@@ -61,7 +71,7 @@ async def add_schedules(
     """Add schedules to a deployment; a slug it already has is a 422."""
     existing = await read_schedules(session, deployment_id)
     check_unique_slugs([s.slug for s in existing] + [row["slug"] for row in rows])
-    added = [new_schedule(deployment_id, row, now) for row in rows]
+    added = [new_schedule(deployment_id, row, now, i) for i, row in enumerate(rows)]
     session.add_all(added)
     await session.flush()
     await delete_future_auto_scheduled_runs(session, deployment_id)
@@ -74,18 +84,19 @@ async def replace_schedules(
     """Make the deployment's schedules those given: a schedule whose slug matches one it has
     changes that one (keeping its id), the others are new, and the rest are deleted."""
     check_unique_slugs([row["slug"] for row in rows])
-    existing = {s.slug: s for s in await read_schedules(session, deployment_id)}
+    existing = await read_schedules(session, deployment_id)
+    by_slug = {s.slug: s for s in existing if s.slug is not None}
     kept: set[UUID] = set()
-    for row in rows:
-        match = existing.get(row["slug"]) if row["slug"] is not None else None
+    for index, row in enumerate(rows):
+        match = by_slug.get(row["slug"]) if row["slug"] is not None else None
         if match is None:
-            session.add(new_schedule(deployment_id, row, now))
+            session.add(new_schedule(deployment_id, row, now, index))
             continue
         for column, value in row.items():
             setattr(match, column, value)
-        match.updated = now
+        match.updated = now + timedelta(microseconds=index)
         kept.add(match.id)
-    for schedule in existing.values():
+    for schedule in existing:
         if schedule.id not in kept:
             await session.delete(schedule)
     await session.flush()

@@ -140,7 +140,7 @@ async def update_deployment(
     or a 409 when the parameters fail the (new or current) parameter schema."""
     deployment = await session.get(Deployment, deployment_id, with_for_update=True)
     if deployment is None:
-        raise ObjectNotFound(NOT_FOUND_DETAIL)
+        raise ObjectNotFound(f"{NOT_FOUND_DETAIL}.")  # with a full stop, as the reference
     sent = body.model_fields_set
     enforce = (
         body.enforce_parameter_schema

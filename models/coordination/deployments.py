@@ -102,6 +102,9 @@ class DeploymentView:
     work_pool_name: str | None
 
 
+#: Schedules are listed most recently changed first, as the reference lists them.
+SCHEDULE_ORDER = (DeploymentSchedule.updated.desc(), DeploymentSchedule.id.desc())
+
 #: The name of a work pool of the deployment's queue, read beside it.
 POOL_NAME = (
     select(WorkPool.name)
@@ -122,7 +125,7 @@ async def view_deployments(
     for schedule in await session.scalars(
         select(DeploymentSchedule)
         .where(DeploymentSchedule.deployment_id.in_(ids))
-        .order_by(DeploymentSchedule.created, DeploymentSchedule.id)
+        .order_by(*SCHEDULE_ORDER)
         .execution_options(populate_existing=True)
     ):
         schedules[schedule.deployment_id].append(schedule)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+from jsonschema import Draft202012Validator, SchemaError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from models.filters.base import DEFAULT_LIMIT, MAX_LIMIT
 from models.schemas.concurrency_limits import ConcurrencyLimitResponse
@@ -68,6 +69,26 @@ class DeploymentFields(BaseModel):
             raise ValueError("concurrency_limit must be greater than 0")
         return value
 
+    @model_validator(mode="after")
+    def one_kind_of_limit(self) -> Self:
+        if self.concurrency_limit and self.global_concurrency_limit_id:
+            raise ValueError(
+                "A deployment cannot have both a concurrency limit and a global concurrency limit."
+            )
+        return self
+
+    @model_validator(mode="after")
+    def schema_is_a_json_schema(self) -> Self:
+        enforced = getattr(self, "enforce_parameter_schema", None)
+        if enforced and self.parameter_openapi_schema is not None:
+            try:
+                Draft202012Validator.check_schema(self.parameter_openapi_schema)
+            except SchemaError as exc:
+                raise ValueError(
+                    f"The provided schema is not a valid json schema. Schema error: {exc.message}"
+                ) from None
+        return self
+
 
 class DeploymentCreate(DeploymentFields):
     """The body of POST /api/deployments/: creates, or updates the flow's deployment of
@@ -77,6 +98,10 @@ class DeploymentCreate(DeploymentFields):
     flow_id: UUID
     schedules: list[DeploymentScheduleCreate] = Field(default_factory=list)
     enforce_parameter_schema: bool = True
+    #: Without one, any object of parameters (the reference's default).
+    parameter_openapi_schema: dict[str, Any] | None = Field(
+        default_factory=lambda: {"type": "object", "properties": {}}
+    )
     parameters: dict[str, Any] = Field(default_factory=dict)
     labels: dict[str, Any] = Field(default_factory=dict)
     job_variables: dict[str, Any] = Field(default_factory=dict)
