@@ -3,6 +3,8 @@ list, count and page; runs made from them; pausing; their schedules; the runner'
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from api import keys
@@ -54,6 +56,12 @@ routes = web.RouteTableDef()
 TAG = "Deployments"
 
 
+def publish(request: web.Request, events: list[dict[str, Any]]) -> None:
+    """Hand committed events to the subscribers of /api/events/out."""
+    for event in events:
+        request.app[keys.events_hub].publish_soon(event)
+
+
 @routes.post("/api/deployments/")
 @documented(
     "Create a deployment, or update the flow's deployment of that name (201 when created, "
@@ -66,8 +74,11 @@ TAG = "Deployments"
 async def create(request: web.Request) -> web.Response:
     body = await read_body(request, DeploymentCreate)
     async with request.app[keys.database].sessions.begin() as session:
-        view, created = await upsert_deployment(session, body, utcnow())
-    return json_model(DeploymentResponse.from_view(view), status=201 if created else 200)
+        upsert = await upsert_deployment(session, body, utcnow())
+    publish(request, upsert.events)
+    return json_model(
+        DeploymentResponse.from_view(upsert.view), status=201 if upsert.created else 200
+    )
 
 
 @routes.get(f"/api/deployments/{ID}")
@@ -93,7 +104,8 @@ async def read_by_name(request: web.Request) -> web.Response:
 async def update(request: web.Request) -> web.Response:
     body = await read_body(request, DeploymentUpdate)
     async with request.app[keys.database].sessions.begin() as session:
-        await update_deployment(session, path_uuid(request), body, utcnow())
+        events = await update_deployment(session, path_uuid(request), body, utcnow())
+    publish(request, events)
     return no_content()
 
 
@@ -101,7 +113,8 @@ async def update(request: web.Request) -> web.Response:
 @documented("Delete a deployment, its schedules and its runs not started.", tag=TAG, status=204)
 async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:
-        await delete_deployment(session, path_uuid(request))
+        event = await delete_deployment(session, path_uuid(request))
+    publish(request, [event])
     return no_content()
 
 
@@ -150,10 +163,11 @@ async def get_scheduled_flow_runs(request: web.Request) -> web.Response:
     body = await read_body(request, ScheduledRunsRequest)
     now = utcnow()
     async with request.app[keys.database].sessions.begin() as session:
-        runs = await poll_scheduled_runs(
+        poll = await poll_scheduled_runs(
             session, body.deployment_ids, body.scheduled_before, body.limit, now
         )
-    responses = [FlowRunResponse.from_row(flow_run, state, now) for flow_run, state in runs]
+    publish(request, poll.events)
+    responses = [FlowRunResponse.from_row(run, state, now) for run, state in poll.runs]
     return json_models(responses, FlowRunResponse)
 
 

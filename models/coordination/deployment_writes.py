@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
@@ -21,6 +22,11 @@ from models.coordination.parameter_schemas import check_parameters
 from models.coordination.scheduled_runs import delete_future_auto_scheduled_runs
 from models.coordination.work_queue_lookup import resolve_work_queue
 from models.errors import ObjectNotFound
+from models.events.deployment_events import (
+    record_deployment_event,
+    record_deployment_update,
+    snapshot,
+)
 from models.runs.flows import Flow
 
 if TYPE_CHECKING:
@@ -90,12 +96,21 @@ def system_labels(deployment: Deployment) -> dict[str, Any]:
     return {**(deployment.labels or {}), "prefect.flow.id": str(deployment.flow_id)}
 
 
+@dataclass(frozen=True)
+class DeploymentUpsert:
+    """What an upsert did: the deployment, whether it is new, and the event it wrote."""
+
+    view: DeploymentView
+    created: bool
+    events: list[dict[str, Any]]
+
+
 async def upsert_deployment(
     session: AsyncSession, body: DeploymentCreate, now: datetime
-) -> tuple[DeploymentView, bool]:
+) -> DeploymentUpsert:
     """Create the flow's deployment of that name, or replace the fields sent of the existing
-    one; its schedules become those given and the runs made from the old ones go. Returns the
-    deployment and whether it is new. Raises ObjectNotFound for an unknown flow or pool."""
+    one; its schedules become those given and the runs made from the old ones go. Raises
+    ObjectNotFound for an unknown flow or pool."""
     if await session.get(Flow, body.flow_id) is None:
         raise ObjectNotFound("Flow not found")
     queue_id, queue_name = await resolve_work_queue(
@@ -108,6 +123,7 @@ async def upsert_deployment(
         .with_for_update()
     )
     created = deployment is None
+    before = snapshot(deployment) if deployment is not None else {}
     if deployment is None:
         deployment = Deployment(id=uuid4(), created=now, flow_id=body.flow_id, name=body.name)
         session.add(deployment)
@@ -130,18 +146,24 @@ async def upsert_deployment(
         await set_deployment_limit(session, deployment, body.concurrency_limit, now)
     await delete_future_auto_scheduled_runs(session, deployment.id)
     await replace_schedules(session, deployment.id, [s.row() for s in body.schedules], now)
-    return await read_deployment(session, deployment.id), created
+    if created:
+        events = [await record_deployment_event(session, deployment, "created")]
+    else:
+        events = await record_deployment_update(session, deployment, before)
+    return DeploymentUpsert(await read_deployment(session, deployment.id), created, events)
 
 
 async def update_deployment(
     session: AsyncSession, deployment_id: UUID, body: DeploymentUpdate, now: datetime
-) -> None:
-    """Change the fields sent; schedules sent replace the deployment's. Raises ObjectNotFound,
-    or a 409 when the parameters fail the (new or current) parameter schema."""
+) -> list[dict[str, Any]]:
+    """Change the fields sent; schedules sent replace the deployment's. Returns the
+    `prefect.deployment.updated` event written (none when nothing changed). Raises
+    ObjectNotFound, or a 409 when the parameters fail the (new or current) schema."""
     deployment = await session.get(Deployment, deployment_id, with_for_update=True)
     if deployment is None:
         raise ObjectNotFound(f"{NOT_FOUND_DETAIL}.")  # with a full stop, as the reference
     sent = body.model_fields_set
+    before = snapshot(deployment)
     enforce = (
         body.enforce_parameter_schema
         if body.enforce_parameter_schema is not None
@@ -183,18 +205,22 @@ async def update_deployment(
     if body.schedules is not None:
         await delete_future_auto_scheduled_runs(session, deployment_id)
         await replace_schedules(session, deployment_id, [s.row() for s in body.schedules], now)
+    return await record_deployment_update(session, deployment, before)
 
 
-async def delete_deployment(session: AsyncSession, deployment_id: UUID) -> None:
-    """Delete a deployment, its schedules, its limit and its runs not started yet."""
+async def delete_deployment(session: AsyncSession, deployment_id: UUID) -> dict[str, Any]:
+    """Delete a deployment, its schedules, its limit and its runs not started; returns the
+    `prefect.deployment.deleted` event written."""
     deployment = await session.get(Deployment, deployment_id)
     if deployment is None:
         raise ObjectNotFound(NOT_FOUND_DETAIL)
+    event = await record_deployment_event(session, deployment, "deleted")
     await delete_future_auto_scheduled_runs(session, deployment_id, future_only=False)
     await session.execute(
         delete(ConcurrencyLimit).where(ConcurrencyLimit.name == limit_name(deployment_id))
     )
     await session.delete(deployment)
+    return event
 
 
 async def set_deployment_paused(

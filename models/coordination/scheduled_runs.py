@@ -4,14 +4,16 @@ scheduler made when the deployment's schedules change or it is paused."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import delete, select, update
 
 from models.coordination.deployments import Deployment
 from models.db.types import utcnow
+from models.events.deployment_events import record_deployment_event
 from models.runs.flow_runs import FlowRun, FlowRunState
 from models.states import StateType
 
@@ -70,14 +72,35 @@ async def read_scheduled_runs_of_deployments(
 
 async def mark_deployments_polled(
     session: AsyncSession, deployment_ids: Sequence[UUID], now: datetime
-) -> None:
-    """A runner polled for these deployments: they are READY, last polled now."""
+) -> list[dict[str, Any]]:
+    """A runner polled for these deployments: they are READY, last polled now. Returns the
+    `prefect.deployment.ready` events of those that were not READY before."""
+    newly_ready = list(
+        await session.scalars(
+            select(Deployment).where(
+                Deployment.id.in_(deployment_ids), Deployment.status != "READY"
+            )
+        )
+    )
+    events = [
+        await record_deployment_event(session, deployment, "ready") for deployment in newly_ready
+    ]
     await session.execute(
         update(Deployment)
         .where(Deployment.id.in_(deployment_ids))
         .values(last_polled=now, status="READY")
         .execution_options(synchronize_session=False)
     )
+    return events
+
+
+@dataclass(frozen=True)
+class Poll:
+    """What a runner's poll answers (the runs, with their current states) and the events
+    it caused."""
+
+    runs: list[tuple[FlowRun, FlowRunState | None]]
+    events: list[dict[str, Any]]
 
 
 async def poll_scheduled_runs(
@@ -86,10 +109,9 @@ async def poll_scheduled_runs(
     scheduled_before: datetime | None,
     limit: int,
     now: datetime,
-) -> list[tuple[FlowRun, FlowRunState | None]]:
+) -> Poll:
     """A runner's poll: the runs it may start, and its deployments marked READY."""
     runs = await read_scheduled_runs_of_deployments(
         session, deployment_ids, scheduled_before, limit
     )
-    await mark_deployments_polled(session, deployment_ids, now)
-    return runs
+    return Poll(runs, await mark_deployments_polled(session, deployment_ids, now))

@@ -541,3 +541,40 @@ async def test_bad_bodies_are_refused_with_a_detail_and_nothing_written(api: Tes
     assert (unknown_flow.status, await unknown_flow.json()) == (404, {"detail": "Flow not found"})
     assert await count_rows(api, Deployment) == 0
     assert await count_rows(api, DeploymentSchedule) == 0
+
+
+async def test_changes_are_recorded_as_prefect_deployment_events(api: TestClient) -> None:
+    flow_id = await create_flow(api)
+    await add_pool(api, "events-pool")
+    created = await create_deployment(api, flow_id, work_pool_name="events-pool", tags=["a"])
+    await create_deployment(api, flow_id, expect=200, tags=["a"])  # nothing changed: no event
+    await api.patch(f"/api/deployments/{created['id']}", json={"tags": ["b"], "version": "2"})
+    await api.post(
+        "/api/deployments/get_scheduled_flow_runs", json={"deployment_ids": [created["id"]]}
+    )
+    await api.post(
+        "/api/deployments/get_scheduled_flow_runs", json={"deployment_ids": [created["id"]]}
+    )
+    await api.delete(f"/api/deployments/{created['id']}")
+
+    response = await api.post(
+        "/api/events/filter",
+        json={"filter": {"event": {"prefix": ["prefect.deployment."]}, "order": "ASC"}},
+    )
+    events = (await response.json())["events"]
+    assert [e["event"] for e in events] == [
+        "prefect.deployment.created",
+        "prefect.deployment.updated",
+        "prefect.deployment.ready",
+        "prefect.deployment.deleted",
+    ]
+    assert {e["resource"]["prefect.resource.id"] for e in events} == {
+        f"prefect.deployment.{created['id']}"
+    }
+    assert {r["prefect.resource.role"] for r in events[0]["related"]} == {
+        "flow", "work-queue", "work-pool",
+    }  # fmt: skip
+    assert events[1]["payload"] == {
+        "updated_fields": ["tags", "version"],
+        "updates": {"tags": {"from": ["a"], "to": ["b"]}, "version": {"from": None, "to": "2"}},
+    }
