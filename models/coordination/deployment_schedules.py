@@ -19,7 +19,7 @@ from models.coordination.deployments import (
     DeploymentSchedule,
 )
 from models.coordination.scheduled_runs import delete_future_auto_scheduled_runs
-from models.errors import ObjectAlreadyExists, ObjectNotFound
+from models.errors import InvalidRequest, ObjectAlreadyExists, ObjectNotFound
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,3 +136,63 @@ async def delete_schedule(session: AsyncSession, deployment_id: UUID, schedule_i
     schedule = await read_schedule_of(session, deployment_id, schedule_id)
     await session.delete(schedule)
     await delete_future_auto_scheduled_runs(session, deployment_id)
+
+
+#: What the reference answers (422) when schedules sent by PATCH cannot be matched.
+SLUGS_NEEDED_DETAIL: Final = (
+    "Please provide a slug for each schedule in your request to ensure schedules are updated"
+    " correctly."
+)
+NO_SCHEDULE_DETAIL: Final = (
+    "Unable to create new deployment schedules without a schedule configuration."
+)
+
+
+async def patch_schedules(
+    session: AsyncSession,
+    deployment_id: UUID,
+    changes: list[tuple[str | None, str | None, dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """The schedules of a PATCH of the deployment, as the reference applies them. Each is
+    (slug, the slug it replaces, its columns sent). When every schedule the deployment has
+    and every one sent has a slug, those matching a slug (or the slug they replace) change
+    and the others are added, the rest kept; a deployment whose schedules all have slugs
+    needs slugs sent (422); otherwise the schedules sent replace them all."""
+    existing = await read_schedules(session, deployment_id)
+    all_sent_slugged = all(slug is not None for slug, _, _ in changes)
+    all_had_slugs = bool(existing) and all(s.slug is not None for s in existing)
+    if all_had_slugs and not all_sent_slugged:
+        raise InvalidRequest(SLUGS_NEEDED_DETAIL)
+    if any("schedule" not in columns for slug, replaces, columns in changes) and not (
+        all_had_slugs
+    ):
+        raise InvalidRequest(NO_SCHEDULE_DETAIL)
+    if not all_had_slugs:
+        await replace_schedules(session, deployment_id, [full_row(c) for _, _, c in changes], now)
+        return
+    by_slug = {s.slug: s for s in existing}
+    for index, (slug, replaces, columns) in enumerate(changes):
+        match = by_slug.get(replaces or slug)
+        if match is None:
+            if "schedule" not in columns:
+                raise InvalidRequest(NO_SCHEDULE_DETAIL)
+            session.add(
+                new_schedule(deployment_id, full_row({**columns, "slug": slug}), now, index)
+            )
+            continue
+        for column, value in {**columns, "slug": slug}.items():
+            setattr(match, column, value)
+        match.updated = now + timedelta(microseconds=index)
+    await session.flush()
+
+
+def full_row(columns: dict[str, Any]) -> dict[str, Any]:
+    """A new schedule's columns: those sent, and the defaults for the others."""
+    return {
+        "active": True,
+        "max_scheduled_runs": None,
+        "parameters": {},
+        "slug": None,
+        **columns,
+    }

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import delete, select
 
 from models.concurrency.tables import ConcurrencyLimit
-from models.coordination.deployment_schedules import replace_schedules
+from models.coordination.deployment_schedules import patch_schedules, replace_schedules
 from models.coordination.deployments import (
     NOT_FOUND_DETAIL,
     Deployment,
@@ -176,12 +176,14 @@ async def update_deployment(
             "Error updating deployment",
             ignore_required=True,
         )
-    if {"work_pool_name", "work_queue_name"} & sent and (
-        body.work_pool_name or body.work_queue_name
-    ):
+    if body.work_pool_name or body.work_queue_name:
         deployment.work_queue_id, deployment.work_queue_name = await resolve_work_queue(
             session, body.work_pool_name, body.work_queue_name, now
         )
+    elif "work_pool_name" in sent:  # a null pool: its runs go to no pool (it is served now)
+        deployment.work_queue_id = None
+        if "work_queue_name" in sent:
+            deployment.work_queue_name = None
     for name in COPIED_FIELDS:
         if name in sent and hasattr(body, name):
             value = getattr(body, name)
@@ -200,11 +202,11 @@ async def update_deployment(
     elif "concurrency_limit" in sent:
         await set_deployment_limit(session, deployment, body.concurrency_limit, now)
     deployment.updated = now
-    if body.paused is True and "paused" in sent:
-        await delete_future_auto_scheduled_runs(session, deployment_id, future_only=False)
+    # Whatever changed, the scheduler's future runs reflect the old deployment: they go.
+    await delete_future_auto_scheduled_runs(session, deployment_id)
     if body.schedules is not None:
-        await delete_future_auto_scheduled_runs(session, deployment_id)
-        await replace_schedules(session, deployment_id, [s.row() for s in body.schedules], now)
+        changes = [(s.slug, s.replaces, s.changes()) for s in body.schedules]
+        await patch_schedules(session, deployment_id, changes, now)
     return await record_deployment_update(session, deployment, before)
 
 

@@ -13,7 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator,
 from models.filters.base import DEFAULT_LIMIT, MAX_LIMIT
 from models.schemas.concurrency_limits import ConcurrencyLimitResponse
 from models.schemas.nulls import nulls_are_defaults
-from models.schemas.schedules import DeploymentScheduleCreate, DeploymentScheduleResponse
+from models.schemas.schedules import (
+    DeploymentScheduleCreate,
+    DeploymentScheduleResponse,
+    DeploymentScheduleUpdate,
+)
 
 if TYPE_CHECKING:
     from models.coordination.deployment_reads import DeploymentView
@@ -114,7 +118,7 @@ class DeploymentCreate(DeploymentFields):
 class DeploymentUpdate(DeploymentFields):
     """The body of PATCH /api/deployments/{id}: only the fields sent change."""
 
-    schedules: list[DeploymentScheduleCreate] | None = None
+    schedules: list[DeploymentScheduleUpdate] | None = None
     enforce_parameter_schema: bool | None = None
     parameters: dict[str, Any] | None = None
     job_variables: dict[str, Any] | None = None

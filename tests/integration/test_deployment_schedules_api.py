@@ -231,3 +231,51 @@ async def test_posting_a_deployment_again_keeps_schedules_matched_by_slug(
     )
     assert twice.status == 409
     assert await count_rows(api, DeploymentSchedule) == 2
+
+
+async def test_a_patch_matches_schedules_by_slug_as_the_reference(api: TestClient) -> None:
+    flow_id = await create_flow(api)
+    deployment = await create_deployment(
+        api,
+        flow_id,
+        schedules=[
+            {"schedule": {"interval": 60}, "slug": "a"},
+            {"schedule": {"interval": 90}, "slug": "b"},
+        ],
+    )
+    url = f"/api/deployments/{deployment['id']}"
+    ids = {s["slug"]: s["id"] for s in deployment["schedules"]}
+    patched = await api.patch(
+        url,
+        json={
+            "schedules": [
+                {"slug": "a", "active": False},  # changed in place, its schedule kept
+                {"slug": "renamed", "replaces": "b", "schedule": {"cron": "0 1 * * *"}},
+                {"slug": "c", "schedule": {"rrule": "FREQ=DAILY"}},
+            ]
+        },
+    )
+    assert patched.status == 204, await patched.text()
+    after = {s["slug"]: s for s in await schedules_of(api, deployment["id"])}
+    assert set(after) == {"a", "renamed", "c"}
+    assert (after["a"]["id"], after["a"]["active"]) == (ids["a"], False)
+    assert after["a"]["schedule"]["interval"] == 60.0
+    assert (after["renamed"]["id"], after["renamed"]["schedule"]["cron"]) == (ids["b"], "0 1 * * *")
+
+    for schedules, detail in (
+        ([{"schedule": {"interval": 5}}], "Please provide a slug for each schedule"),
+        ([{"slug": "new-without-schedule"}], "without a schedule configuration"),
+    ):
+        refused = await api.patch(url, json={"schedules": schedules})
+        assert refused.status == 422
+        assert detail in (await refused.json())["detail"]
+    assert len(await schedules_of(api, deployment["id"])) == 3
+
+    # Without slugs, the schedules sent replace them all.
+    bare = await create_deployment(api, flow_id, "bare", schedules=[{"schedule": {"interval": 5}}])
+    replaced = await api.patch(
+        f"/api/deployments/{bare['id']}", json={"schedules": [{"schedule": {"interval": 7}}]}
+    )
+    assert replaced.status == 204
+    [only] = await schedules_of(api, bare["id"])
+    assert only["schedule"]["interval"] == 7.0 and only["id"] != bare["schedules"][0]["id"]
