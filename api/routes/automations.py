@@ -1,4 +1,4 @@
-"""Automations: only what the runner calls when it serves a deployment, for now."""
+"""Automations: only what the runner and the CLI call about a deployment, for now."""
 
 from __future__ import annotations
 
@@ -21,3 +21,13 @@ TAG = "Automations"
 )
 async def delete_owned_by(request: web.Request) -> web.Response:
     return json_value(None, status=202)
+
+
+@routes.get("/api/automations/related-to/{resource_id}")
+@documented(
+    "The automations related to a resource (`prefect deployment inspect` lists them); "
+    "none, as Signalbox keeps no automations yet.",
+    tag=TAG,
+)
+async def read_related_to(request: web.Request) -> web.Response:
+    return json_value([])

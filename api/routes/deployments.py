@@ -20,6 +20,7 @@ from models.coordination.deployment_schedules import (
 )
 from models.coordination.deployment_writes import (
     delete_deployment,
+    delete_deployments,
     set_deployment_paused,
     update_deployment,
     upsert_deployment,
@@ -37,6 +38,8 @@ from models.filters.bodies import DeploymentCountBody, DeploymentFilterBody
 from models.messages.announcements import announcement
 from models.runs.flow_run_transitions import create_flow_run
 from models.schemas.deployments import (
+    DeploymentBulkDelete,
+    DeploymentBulkDeleteResponse,
     DeploymentCreate,
     DeploymentResponse,
     DeploymentUpdate,
@@ -148,6 +151,18 @@ async def paginate(request: web.Request) -> web.Response:
         views, total = await paginate_deployments(session, body)
     results = [DeploymentResponse.from_view(v).model_dump(mode="json") for v in views]
     return json_values(body.answer(results, total))
+
+
+@routes.post("/api/deployments/bulk_delete")
+@documented("Delete the deployments matching a filter (at most `limit`, 200); their ids.",
+            tag=TAG, body=DeploymentBulkDelete,
+            response=DeploymentBulkDeleteResponse)  # fmt: skip
+async def bulk_delete(request: web.Request) -> web.Response:
+    body = await read_body(request, DeploymentBulkDelete)
+    async with request.app[keys.database].sessions.begin() as session:
+        deleted, events = await delete_deployments(session, body)
+    publish(request, events)
+    return json_model(DeploymentBulkDeleteResponse(deleted=deleted))
 
 
 @routes.post("/api/deployments/get_scheduled_flow_runs")

@@ -27,12 +27,17 @@ from models.events.deployment_events import (
     record_deployment_update,
     snapshot,
 )
+from models.filters.base import list_matching
 from models.runs.flows import Flow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from models.schemas.deployments import DeploymentCreate, DeploymentUpdate
+    from models.schemas.deployments import (
+        DeploymentBulkDelete,
+        DeploymentCreate,
+        DeploymentUpdate,
+    )
 
 #: Columns set from the body as they are named there.
 COPIED_FIELDS: tuple[str, ...] = (
@@ -132,6 +137,8 @@ async def upsert_deployment(
         fields = tuple(name for name in COPIED_FIELDS if name in sent)
     for name in fields:
         setattr(deployment, name, getattr(body, name))
+    if created and "pull_steps" not in sent:
+        deployment.pull_steps = []  # the reference's column default
     if created or {"work_pool_name", "work_queue_name"} & sent:
         deployment.work_queue_id, deployment.work_queue_name = queue_id, queue_name
     if created or "concurrency_options" in sent:
@@ -236,3 +243,12 @@ async def set_deployment_paused(
     deployment.updated = now
     if paused:
         await delete_future_auto_scheduled_runs(session, deployment_id, future_only=False)
+
+
+async def delete_deployments(
+    session: AsyncSession, body: DeploymentBulkDelete
+) -> tuple[list[UUID], list[dict[str, Any]]]:
+    """Delete the deployments a bulk delete names; their ids and `deleted` events."""
+    matching = await list_matching(session, select(Deployment.id), body.matching())
+    events = [await delete_deployment(session, deployment_id) for deployment_id in matching]
+    return list(matching), events

@@ -11,6 +11,8 @@ from jsonschema import Draft202012Validator, SchemaError
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from models.filters.base import DEFAULT_LIMIT, MAX_LIMIT
+from models.filters.bodies import DeploymentFilterBody
+from models.filters.deployments import DeploymentFilter
 from models.schemas.concurrency_limits import ConcurrencyLimitResponse
 from models.schemas.nulls import nulls_are_defaults
 from models.schemas.schedules import (
@@ -22,8 +24,8 @@ from models.schemas.schedules import (
 if TYPE_CHECKING:
     from models.coordination.deployment_reads import DeploymentView
 
-#: The most one deployment's parameters may weigh as JSON, as Prefect counts them.
-MAX_PARAMETERS_BYTES: Final = 512 * 1024
+#: The most deployments one bulk delete removes, as the reference.
+BULK_DELETE_LIMIT: Final = 200
 
 
 class CollisionStrategy(StrEnum):
@@ -202,3 +204,22 @@ class DeploymentPage(BaseModel):
     limit: int
     pages: int
     page: int
+
+
+class DeploymentBulkDelete(BaseModel):
+    """The body of POST /api/deployments/bulk_delete: the first `limit` deployments matching
+    `deployments` (by name, as the reference reads them) are deleted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deployments: DeploymentFilter | None = None
+    limit: int = Field(default=BULK_DELETE_LIMIT, ge=1, le=BULK_DELETE_LIMIT)
+
+    def matching(self) -> DeploymentFilterBody:
+        return DeploymentFilterBody.model_construct(deployments=self.deployments, limit=self.limit)
+
+
+class DeploymentBulkDeleteResponse(BaseModel):
+    """The answer of POST /api/deployments/bulk_delete: the ids deleted."""
+
+    deleted: list[UUID]

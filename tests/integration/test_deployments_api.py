@@ -77,6 +77,7 @@ async def test_a_served_deployment_is_created_read_and_polled(api: TestClient) -
     assert created["labels"] == {"prefect.flow.id": flow_id}
     assert created["status"] == "NOT_READY" and created["last_polled"] is None
     assert (created["work_queue_id"], created["work_pool_name"]) == (None, None)
+    assert created["pull_steps"] == []  # not sent: the reference's default
     [schedule] = created["schedules"]
     assert schedule["schedule"] == {
         "interval": 3600.0,
@@ -578,3 +579,57 @@ async def test_changes_are_recorded_as_prefect_deployment_events(api: TestClient
         "updated_fields": ["tags", "version"],
         "updates": {"tags": {"from": ["a"], "to": ["b"]}, "version": {"from": None, "to": "2"}},
     }
+
+
+async def test_bulk_delete_removes_the_matching_deployments(api: TestClient) -> None:
+    flow_id = await create_flow(api)
+    for name, tags in (("a", ["old"]), ("b", ["old"]), ("c", ["old"]), ("keep", ["new"])):
+        await create_deployment(api, flow_id, name, tags=tags)
+    response = await api.post(
+        "/api/deployments/bulk_delete",
+        json={"deployments": {"tags": {"all_": ["old"]}}, "limit": 2},
+    )
+    assert response.status == 200, await response.text()
+    assert len((await response.json())["deleted"]) == 2
+    left = await (await api.post("/api/deployments/filter", json={})).json()
+    assert [d["name"] for d in left] == ["c", "keep"]
+    for body in ({"limit": 0}, {"limit": 201}, {"deployments": {"nope": 1}}):
+        refused = await api.post("/api/deployments/bulk_delete", json=body)
+        assert refused.status == 422 and "detail" in await refused.json()
+    assert await count_rows(api, Deployment) == 2
+
+
+async def test_every_deployment_route_is_in_the_api_description(api: TestClient) -> None:
+    paths = (await (await api.get("/api/openapi.json")).json())["paths"]
+    for path, method in (
+        ("/api/deployments/", "post"),
+        ("/api/deployments/{id}", "get"),
+        ("/api/deployments/{id}", "patch"),
+        ("/api/deployments/{id}", "delete"),
+        ("/api/deployments/name/{flow_name}/{deployment_name}", "get"),
+        ("/api/deployments/filter", "post"),
+        ("/api/deployments/count", "post"),
+        ("/api/deployments/paginate", "post"),
+        ("/api/deployments/bulk_delete", "post"),
+        ("/api/deployments/get_scheduled_flow_runs", "post"),
+        ("/api/deployments/{id}/create_flow_run", "post"),
+        ("/api/deployments/{id}/pause_deployment", "post"),
+        ("/api/deployments/{id}/resume_deployment", "post"),
+        ("/api/deployments/{id}/schedules", "get"),
+        ("/api/deployments/{id}/schedules", "post"),
+        ("/api/deployments/{id}/schedules/{schedule_id}", "patch"),
+        ("/api/deployments/{id}/schedules/{schedule_id}", "delete"),
+        ("/api/automations/owned-by/{resource_id}", "delete"),
+        ("/api/automations/related-to/{resource_id}", "get"),
+    ):
+        assert method in paths.get(path, {}), f"{method} {path} is not described"
+    create = paths["/api/deployments/"]["post"]["requestBody"]
+    assert create["content"]["application/json"]["schema"]["$ref"].endswith("DeploymentCreate")
+
+
+async def test_the_cli_reads_no_automations_and_the_runner_deletes_none(api: TestClient) -> None:
+    resource = f"prefect.deployment.{uuid4()}"
+    related = await api.get(f"/api/automations/related-to/{resource}")
+    assert (related.status, await related.json()) == (200, [])
+    owned = await api.delete(f"/api/automations/owned-by/{resource}")
+    assert owned.status == 202
