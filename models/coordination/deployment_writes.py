@@ -21,6 +21,7 @@ from models.coordination.deployments import (
 from models.coordination.parameter_schemas import check_parameters
 from models.coordination.scheduled_runs import delete_future_auto_scheduled_runs
 from models.coordination.work_queue_lookup import resolve_work_queue
+from models.db.dialect import insert_ignoring_duplicates
 from models.errors import ObjectNotFound
 from models.events.deployment_events import (
     record_deployment_event,
@@ -122,19 +123,22 @@ async def upsert_deployment(
         session, body.work_pool_name, body.work_queue_name, now
     )
     sent = body.model_fields_set
+    # Insert-or-nothing first, so two clients deploying one name at once make one row.
+    new_row = {"id": uuid4(), "created": now, "updated": now}
+    new_row |= {"flow_id": body.flow_id, "name": body.name}
+    created = bool(
+        await insert_ignoring_duplicates(session, Deployment, [new_row], key=["flow_id", "name"])
+    )
     deployment = await session.scalar(
         select(Deployment)
         .where(Deployment.flow_id == body.flow_id, Deployment.name == body.name)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    created = deployment is None
-    before = snapshot(deployment) if deployment is not None else {}
-    if deployment is None:
-        deployment = Deployment(id=uuid4(), created=now, flow_id=body.flow_id, name=body.name)
-        session.add(deployment)
-        fields = COPIED_FIELDS
-    else:
-        fields = tuple(name for name in COPIED_FIELDS if name in sent)
+    if deployment is None:  # deleted in the instant between: as if it never was
+        raise ObjectNotFound(NOT_FOUND_DETAIL)
+    before = {} if created else snapshot(deployment)
+    fields = COPIED_FIELDS if created else tuple(name for name in COPIED_FIELDS if name in sent)
     for name in fields:
         setattr(deployment, name, getattr(body, name))
     if created and "pull_steps" not in sent:

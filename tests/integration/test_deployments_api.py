@@ -3,6 +3,7 @@ pausing, and the runner's poll, as Prefect's client and server exchange them."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -633,3 +634,13 @@ async def test_the_cli_reads_no_automations_and_the_runner_deletes_none(api: Tes
     assert (related.status, await related.json()) == (200, [])
     owned = await api.delete(f"/api/automations/owned-by/{resource}")
     assert owned.status == 202
+
+
+async def test_clients_deploying_one_name_at_once_make_one_deployment(api: TestClient) -> None:
+    flow_id = await create_flow(api)
+    body = {"name": "raced", "flow_id": flow_id, "schedules": [{"schedule": {"interval": 60}}]}
+    responses = await asyncio.gather(*(api.post("/api/deployments/", json=body) for _ in range(8)))
+    assert sorted(r.status for r in responses) == [200] * 7 + [201]
+    assert len({(await r.json())["id"] for r in responses}) == 1
+    assert await count_rows(api, Deployment) == 1
+    assert await count_rows(api, DeploymentSchedule) == 1
