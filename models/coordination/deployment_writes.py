@@ -18,9 +18,13 @@ from models.coordination.deployments import (
     DeploymentView,
     read_deployment,
 )
-from models.coordination.parameter_schemas import check_parameters
+from models.coordination.parameter_schemas import check_job_variables, check_parameters
 from models.coordination.scheduled_runs import delete_future_auto_scheduled_runs
-from models.coordination.work_queue_lookup import resolve_work_queue
+from models.coordination.work_queue_lookup import (
+    DEFAULT_AGENT_POOL_NAME,
+    read_work_pool_named,
+    resolve_work_queue,
+)
 from models.db.dialect import insert_ignoring_duplicates
 from models.errors import ObjectNotFound
 from models.events.deployment_events import (
@@ -52,6 +56,16 @@ COPIED_FIELDS: tuple[str, ...] = (
 KEPT_ON_NULL = frozenset(
     {"parameters", "job_variables", "enforce_parameter_schema", "paused", "tags"}
 )
+
+
+async def check_pool_job_variables(
+    session: AsyncSession, pool_name: str | None, job_variables: dict[str, Any] | None, verb: str
+) -> None:
+    """The job variables against the named pool's variables schema (422); ObjectNotFound for
+    an unknown pool. Without a pool there is nothing to check against."""
+    if pool_name and pool_name != DEFAULT_AGENT_POOL_NAME:
+        pool = await read_work_pool_named(session, pool_name)
+        check_job_variables(job_variables or {}, pool.base_job_template, f"Error {verb} deployment")
 
 
 def limit_name(deployment_id: UUID) -> str:
@@ -119,6 +133,7 @@ async def upsert_deployment(
     ObjectNotFound for an unknown flow or pool."""
     if await session.get(Flow, body.flow_id) is None:
         raise ObjectNotFound("Flow not found")
+    await check_pool_job_variables(session, body.work_pool_name, body.job_variables, "creating")
     queue_id, queue_name = await resolve_work_queue(
         session, body.work_pool_name, body.work_queue_name, now
     )
@@ -180,6 +195,8 @@ async def update_deployment(
         if body.enforce_parameter_schema is not None
         else deployment.enforce_parameter_schema
     )
+    if body.job_variables:
+        await check_pool_job_variables(session, body.work_pool_name, body.job_variables, "updating")
     if enforce and body.parameters is not None:
         check_parameters(
             body.parameters,

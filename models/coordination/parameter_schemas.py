@@ -1,5 +1,6 @@
 """Checking a deployment's or a run's parameters against the deployment's parameter schema,
-as Prefect's server does (JSON Schema 2020-12; its messages name the failing field)."""
+and a deployment's job variables against its work pool's, as Prefect's server does (JSON
+Schema 2020-12; the messages name the failing field)."""
 
 from __future__ import annotations
 
@@ -50,9 +51,29 @@ def check_parameters(
     except jsonschema.SchemaError as exc:
         raise InvalidRequest(f"{prefix}: Invalid schema: {exc.message}") from None
     except jsonschema.ValidationError as exc:
-        if exc.json_path == "$":
-            message = "Validation failed."
-        else:
-            field = exc.json_path.replace("$.", "")
-            message = f"Validation failed for field {field!r}."
-        raise ParametersRefused(f"{prefix}: {message} Failure reason: {exc.message}") from None
+        raise ParametersRefused(f"{prefix}: {validation_message(exc)}") from None
+
+
+def check_job_variables(
+    job_variables: dict[str, Any], base_job_template: dict[str, Any] | None, prefix: str
+) -> None:
+    """Raise InvalidRequest (422) when a deployment's job variables fail its work pool's
+    variables schema; required ones are not checked (a run may still give them), and a pool
+    without a schema checks nothing, as the reference."""
+    schema = (base_job_template or {}).get("variables")
+    if not job_variables or not isinstance(schema, dict) or not schema:
+        return
+    try:
+        jsonschema.validate(job_variables, without_required(schema), Draft202012Validator)
+    except jsonschema.SchemaError as exc:
+        raise InvalidRequest(f"{prefix}: Invalid schema: {exc.message}") from None
+    except jsonschema.ValidationError as exc:
+        raise InvalidRequest(f"{prefix}: {validation_message(exc)}") from None
+
+
+def validation_message(exc: jsonschema.ValidationError) -> str:
+    """What failed, worded as the reference words it."""
+    if exc.json_path == "$":
+        return f"Validation failed. Failure reason: {exc.message}"
+    field = exc.json_path.replace("$.", "")
+    return f"Validation failed for field {field!r}. Failure reason: {exc.message}"

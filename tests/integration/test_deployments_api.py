@@ -644,3 +644,39 @@ async def test_clients_deploying_one_name_at_once_make_one_deployment(api: TestC
     assert len({(await r.json())["id"] for r in responses}) == 1
     assert await count_rows(api, Deployment) == 1
     assert await count_rows(api, DeploymentSchedule) == 1
+
+
+async def test_job_variables_failing_the_pools_schema_are_refused(api: TestClient) -> None:
+    flow_id = await create_flow(api)
+    pool_id = await add_pool(api, "typed-pool")
+    template = {
+        "job_configuration": {"image": "{{ image }}"},
+        "variables": {
+            "type": "object",
+            "properties": {"image": {"type": "string"}, "cpu": {"type": "integer"}},
+            "required": ["image"],
+        },
+    }
+    async with api.app[keys.database].sessions.begin() as session:
+        pool = await session.get(WorkPool, pool_id)
+        assert pool is not None
+        pool.base_job_template = template
+    body = {"name": "d", "flow_id": flow_id, "work_pool_name": "typed-pool"}
+    refused = await api.post("/api/deployments/", json={**body, "job_variables": {"cpu": "x"}})
+    assert refused.status == 422
+    assert (await refused.json())["detail"] == (
+        "Error creating deployment: Validation failed for field 'cpu'. Failure reason: 'x' is "
+        "not of type 'integer'"
+    )
+    assert await count_rows(api, Deployment) == 0
+    # Required variables are not asked of a deployment: a run may still give them.
+    created = await create_deployment(api, flow_id, "d", work_pool_name="typed-pool",
+                                      job_variables={"cpu": 2})  # fmt: skip
+    patched = await api.patch(
+        f"/api/deployments/{created['id']}",
+        json={"work_pool_name": "typed-pool", "job_variables": {"image": 3}},
+    )
+    assert patched.status == 422
+    assert (await patched.json())["detail"].startswith("Error updating deployment: Validation")
+    read = await (await api.get(f"/api/deployments/{created['id']}")).json()
+    assert read["job_variables"] == {"cpu": 2}
