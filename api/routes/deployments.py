@@ -3,6 +3,7 @@ list, count and page; runs made from them; pausing; their schedules; the runner'
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -11,7 +12,11 @@ from api import keys
 from api.openapi import documented
 from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, json_value, json_values, no_content
-from models.coordination.deployment_runs import prepare_deployment_flow_run
+from models.coordination.deployment_runs import (
+    TooManyRuns,
+    create_prepared_flow_run,
+    prepare_deployment_flow_run,
+)
 from models.coordination.deployment_schedules import (
     add_schedules,
     delete_schedule,
@@ -34,18 +39,25 @@ from models.coordination.deployments import (
 )
 from models.coordination.scheduled_runs import poll_scheduled_runs
 from models.db.types import utcnow
+from models.errors import SignalboxError
 from models.filters.bodies import DeploymentCountBody, DeploymentFilterBody
 from models.messages.announcements import announcement
-from models.runs.flow_run_transitions import create_flow_run
 from models.schemas.deployments import (
+    BULK_CREATE_LIMIT,
     DeploymentBulkDelete,
     DeploymentBulkDeleteResponse,
     DeploymentCreate,
     DeploymentResponse,
     DeploymentUpdate,
+    FlowRunBulkCreateResponse,
+    FlowRunCreateResult,
     ScheduledRunsRequest,
 )
-from models.schemas.flow_runs import DeploymentFlowRunCreate, FlowRunResponse
+from models.schemas.flow_runs import (
+    DeploymentFlowRunCreate,
+    FlowRunResponse,
+    deployment_flow_run_list,
+)
 from models.schemas.pagination import DeploymentPageBody
 from models.schemas.schedules import (
     DeploymentScheduleCreate,
@@ -202,15 +214,51 @@ async def create_run(request: web.Request) -> web.Response:
         prepared = await prepare_deployment_flow_run(
             session, path_uuid(request), body, None, utcnow()
         )
-    flow_run, state, event = await database.write(
-        lambda session: create_flow_run(session, prepared.body, prepared.columns)
-    )
+    flow_run, state, event = await database.write(partial(create_prepared_flow_run, prepared))
     response = FlowRunResponse.from_row(flow_run, state)
     if event is not None and state is not None:  # a new run: announce its first state
         request.app[keys.events_hub].publish_soon(event)
         first = announcement(flow_run.id, state.id, None, flow_run.parent_task_run_id)
         await request.app[keys.outbox].flow_run_states.add([first])
     return json_model(response, status=201 if event is not None else 200)
+
+
+@routes.post(f"/api/deployments/{ID}/create_flow_run/bulk")
+@documented(
+    f"Create up to {BULK_CREATE_LIMIT} runs of the deployment, each as create_flow_run "
+    "would; one result per run (CREATED with its id, or FAILED with the reason).",
+    tag=TAG,
+    body=DeploymentFlowRunCreate,
+    body_is_list=True,
+    response=FlowRunBulkCreateResponse,
+)
+async def create_runs(request: web.Request) -> web.Response:
+    asked = deployment_flow_run_list.validate_json(await request.read() or b"[]")
+    if len(asked) > BULK_CREATE_LIMIT:
+        raise TooManyRuns(f"Cannot create more than {BULK_CREATE_LIMIT} flow runs at once.")
+    deployment_id = path_uuid(request)
+    database = request.app[keys.database]
+    async with database.read_sessions() as session:
+        await read_deployment(session, deployment_id)  # an unknown deployment is a 404
+    results = []
+    for body in asked:
+        try:
+            async with database.sessions.begin() as session:
+                prepared = await prepare_deployment_flow_run(
+                    session, deployment_id, body, None, utcnow()
+                )
+            flow_run, state, event = await database.write(
+                partial(create_prepared_flow_run, prepared)
+            )
+        except SignalboxError as exc:
+            results.append(FlowRunCreateResult(status="FAILED", error=exc.detail))
+            continue
+        if event is not None and state is not None:
+            request.app[keys.events_hub].publish_soon(event)
+            first = announcement(flow_run.id, state.id, None, flow_run.parent_task_run_id)
+            await request.app[keys.outbox].flow_run_states.add([first])
+        results.append(FlowRunCreateResult(flow_run_id=flow_run.id, status="CREATED"))
+    return json_model(FlowRunBulkCreateResponse(results=results))
 
 
 @routes.post(f"/api/deployments/{ID}/pause_deployment")

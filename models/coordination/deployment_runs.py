@@ -17,18 +17,25 @@ from models.coordination.parameter_schemas import check_parameters
 from models.coordination.work_pools import WorkPool, WorkQueue
 from models.coordination.work_queue_lookup import ensure_work_queue
 from models.errors import ObjectNotFound, SignalboxError
+from models.runs.flow_run_transitions import create_flow_run
 from models.schemas.flow_runs import FlowRunCreate
 from models.schemas.states import StateCreate
 from models.states import StateType
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
 
+    from models.runs.flow_runs import FlowRun, FlowRunState
     from models.schemas.flow_runs import DeploymentFlowRunCreate
 
 
 class NoWorkPool(SignalboxError):
     """A work queue named for a run of a deployment that has no work pool (a 400)."""
+
+
+class TooManyRuns(SignalboxError):
+    """More runs asked of one bulk create than it makes (a 400, as the reference)."""
 
 
 @dataclass(frozen=True)
@@ -113,3 +120,10 @@ async def prepare_deployment_flow_run(
         "work_pool_id": pool.id if pool is not None else None,
     }
     return DeploymentRunRequest(body, columns)
+
+
+def create_prepared_flow_run(
+    prepared: DeploymentRunRequest, session: Session
+) -> tuple[FlowRun, FlowRunState | None, dict[str, Any] | None]:
+    """Create the run prepared (synchronous: run it with `Database.write`)."""
+    return create_flow_run(session, prepared.body, prepared.columns)

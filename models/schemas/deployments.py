@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Literal, Self
 from uuid import UUID
 
 from jsonschema import Draft202012Validator, SchemaError
@@ -223,3 +223,21 @@ class DeploymentBulkDeleteResponse(BaseModel):
     """The answer of POST /api/deployments/bulk_delete: the ids deleted."""
 
     deleted: list[UUID]
+
+
+#: The most runs one POST /api/deployments/{id}/create_flow_run/bulk makes, as the reference.
+BULK_CREATE_LIMIT: Final = 100
+
+
+class FlowRunCreateResult(BaseModel):
+    """One run of a bulk create: its id when CREATED, the reason when FAILED."""
+
+    flow_run_id: UUID | None = None
+    status: Literal["CREATED", "FAILED"]
+    error: str | None = None
+
+
+class FlowRunBulkCreateResponse(BaseModel):
+    """The answer of POST /api/deployments/{id}/create_flow_run/bulk, one result per run."""
+
+    results: list[FlowRunCreateResult]

@@ -614,6 +614,7 @@ async def test_every_deployment_route_is_in_the_api_description(api: TestClient)
         ("/api/deployments/bulk_delete", "post"),
         ("/api/deployments/get_scheduled_flow_runs", "post"),
         ("/api/deployments/{id}/create_flow_run", "post"),
+        ("/api/deployments/{id}/create_flow_run/bulk", "post"),
         ("/api/deployments/{id}/pause_deployment", "post"),
         ("/api/deployments/{id}/resume_deployment", "post"),
         ("/api/deployments/{id}/schedules", "get"),
@@ -680,3 +681,35 @@ async def test_job_variables_failing_the_pools_schema_are_refused(api: TestClien
     assert (await patched.json())["detail"].startswith("Error updating deployment: Validation")
     read = await (await api.get(f"/api/deployments/{created['id']}")).json()
     assert read["job_variables"] == {"cpu": 2}
+
+
+async def test_runs_are_created_in_bulk_each_with_its_own_result(api: TestClient) -> None:
+    flow_id = await create_flow(api)
+    deployment = await create_deployment(
+        api, flow_id, parameters={"x": 1}, parameter_openapi_schema=SCHEMA, tags=["dep"]
+    )
+    url = f"/api/deployments/{deployment['id']}/create_flow_run/bulk"
+    response = await api.post(
+        url,
+        json=[
+            {"parameters": {"name": "a"}},
+            {"parameters": {"name": "b", "x": "bad"}},
+            {"parameters": {"name": "c"}, "tags": ["mine"]},
+        ],
+    )
+    assert response.status == 200, await response.text()
+    results = (await response.json())["results"]
+    assert [r["status"] for r in results] == ["CREATED", "FAILED", "CREATED"]
+    assert "Validation failed for field 'x'" in results[1]["error"]
+    third = await (await api.get(f"/api/flow_runs/{results[2]['flow_run_id']}")).json()
+    assert (third["tags"], third["parameters"]) == (["dep", "mine"], {"x": 1, "name": "c"})
+    assert await count_rows(api, FlowRun) == 2
+
+    too_many = await api.post(url, json=[{}] * 101)
+    assert (too_many.status, await too_many.json()) == (
+        400,
+        {"detail": "Cannot create more than 100 flow runs at once."},
+    )
+    unknown = await api.post(f"/api/deployments/{uuid4()}/create_flow_run/bulk", json=[{}])
+    assert unknown.status == 404
+    assert await count_rows(api, FlowRun) == 2
