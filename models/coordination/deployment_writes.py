@@ -19,7 +19,10 @@ from models.coordination.deployments import (
     read_deployment,
 )
 from models.coordination.parameter_schemas import check_job_variables, check_parameters
-from models.coordination.scheduled_runs import delete_future_auto_scheduled_runs
+from models.coordination.scheduled_runs import (
+    delete_future_auto_scheduled_runs,
+    delete_unstarted_runs,
+)
 from models.coordination.work_queue_lookup import (
     DEFAULT_AGENT_POOL_NAME,
     read_work_pool_named,
@@ -239,13 +242,13 @@ async def update_deployment(
 
 
 async def delete_deployment(session: AsyncSession, deployment_id: UUID) -> dict[str, Any]:
-    """Delete a deployment, its schedules, its limit and its runs not started; returns the
-    `prefect.deployment.deleted` event written."""
+    """Delete a deployment, its schedules, its limit and its SCHEDULED runs not started (the
+    scheduler's and those asked for); returns the `prefect.deployment.deleted` event."""
     deployment = await session.get(Deployment, deployment_id)
     if deployment is None:
         raise ObjectNotFound(NOT_FOUND_DETAIL)
     event = await record_deployment_event(session, deployment, "deleted")
-    await delete_future_auto_scheduled_runs(session, deployment_id, future_only=False)
+    await delete_unstarted_runs(session, deployment_id)
     await session.execute(
         delete(ConcurrencyLimit).where(ConcurrencyLimit.name == limit_name(deployment_id))
     )

@@ -33,13 +33,29 @@ async def delete_future_auto_scheduled_runs(
 
     The scheduler makes them again from the deployment's schedules as they are now.
     """
+    return await delete_unstarted_runs(
+        session, deployment_id, auto_scheduled_only=True, future_only=future_only
+    )
+
+
+async def delete_unstarted_runs(
+    session: AsyncSession,
+    deployment_id: UUID,
+    *,
+    auto_scheduled_only: bool = False,
+    future_only: bool = False,
+) -> int:
+    """Delete the deployment's runs that are SCHEDULED and never ran (those waiting for its
+    concurrency limit excepted); only the scheduler's, or only those due after now, if
+    asked. Returns how many."""
     statement = delete(FlowRun).where(
         FlowRun.deployment_id == deployment_id,
-        FlowRun.auto_scheduled.is_(True),
         FlowRun.state_type == StateType.SCHEDULED,
         FlowRun.state_name != AWAITING_CONCURRENCY_SLOT,
         FlowRun.run_count == 0,
     )
+    if auto_scheduled_only:
+        statement = statement.where(FlowRun.auto_scheduled.is_(True))
     if future_only:
         statement = statement.where(FlowRun.next_scheduled_start_time > utcnow())
     result = await session.execute(statement.execution_options(synchronize_session=False))

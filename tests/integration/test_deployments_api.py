@@ -239,9 +239,15 @@ async def test_patch_changes_only_what_is_sent_and_delete_removes_it(api: TestCl
     kept = await (await api.get(f"/api/deployments/{created['id']}")).json()
     assert kept["parameters"] == {"x": 2}
 
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    auto = await add_run(api, flow_id, created["id"], soon)
+    manual = await add_run(api, flow_id, created["id"], soon, auto=False)
+    running = await add_run(api, flow_id, created["id"], soon, state="RUNNING", name="Running")
     assert (await api.delete(f"/api/deployments/{created['id']}")).status == 204
     assert (await api.get(f"/api/deployments/{created['id']}")).status == 404
     assert await count_rows(api, Deployment) == 0
+    # Its runs not started go with it, asked for or not; a running one stays.
+    assert await remaining_runs(api, [auto, manual, running]) == {running}
 
 
 async def test_filter_count_sort_and_paginate(api: TestClient) -> None:
