@@ -61,9 +61,10 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def iso_utc(moment: datetime) -> str:
-    """The anchor date as Prefect writes it: UTC, with a `Z`."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def iso_anchor(moment: datetime) -> str:
+    """The anchor date as Prefect writes it: with the offset it was given in (a `Z` for UTC;
+    a naive one was read as UTC)."""
+    return aware(moment).isoformat().replace("+00:00", "Z")
 
 
 Seconds = Annotated[
@@ -71,7 +72,7 @@ Seconds = Annotated[
     BeforeValidator(seconds_of),
     PlainSerializer(lambda value: value.total_seconds(), return_type=float),
 ]
-AnchorDate = Annotated[datetime, PlainSerializer(lambda value: iso_utc(value), return_type=str)]
+AnchorDate = Annotated[datetime, PlainSerializer(iso_anchor, return_type=str)]
 
 
 class ScheduleModel(BaseModel):

@@ -32,13 +32,13 @@ async def test_each_kind_of_schedule_is_stored_as_prefect_serialises_it(api: Tes
         (
             {"interval": 3600, "anchor_date": "2026-03-01T09:00:00-05:00",
              "timezone": "America/New_York"},
-            {"interval": 3600.0, "anchor_date": "2026-03-01T14:00:00Z",
+            {"interval": 3600.0, "anchor_date": "2026-03-01T09:00:00-05:00",
              "timezone": "America/New_York"},
         ),
-        # A duration as ISO 8601; an anchor with an offset only reads as UTC.
+        # A duration as ISO 8601; an anchor with an offset only: zone UTC, offset kept.
         (
             {"interval": "PT15M", "anchor_date": "2026-01-01T00:00:00+02:00"},
-            {"interval": 900.0, "anchor_date": "2025-12-31T22:00:00Z", "timezone": "UTC"},
+            {"interval": 900.0, "anchor_date": "2026-01-01T00:00:00+02:00", "timezone": "UTC"},
         ),
         (
             {"cron": "0 9 * * 1-5", "timezone": "Europe/Paris", "day_or": False},

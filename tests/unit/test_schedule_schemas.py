@@ -50,7 +50,11 @@ def test_an_interval_takes_its_zone_from_an_aware_anchor_else_utc() -> None:
     )
     assert offset.timezone == "UTC"
     stored = stored_schedule(offset)
-    assert stored == {"interval": 60.0, "anchor_date": "2025-12-31T19:00:00Z", "timezone": "UTC"}
+    assert stored == {
+        "interval": 60.0,
+        "anchor_date": "2026-01-01T00:00:00+05:00",
+        "timezone": "UTC",
+    }
     naive = IntervalSchedule.model_validate({"interval": 60, "anchor_date": "2026-01-01T00:00:00"})
     assert naive.anchor_date == datetime(2026, 1, 1, tzinfo=UTC)
     # Without an anchor, now.
