@@ -32,6 +32,8 @@ from models.schemas.nulls import nulls_are_defaults
 
 #: The longest recurrence rule accepted (about a year of RDATEs, as Prefect allows).
 MAX_RRULE_LENGTH: Final = 6500
+#: dateutil's implicit start of a rule without DTSTART, which Prefect writes out.
+DEFAULT_RRULE_ANCHOR: Final = datetime(2020, 1, 1)
 #: Cron fields that croniter reads as random or hashed; Prefect refuses them.
 RANDOM_OR_HASHED: Final = frozenset({"r", "h"})
 
@@ -107,6 +109,25 @@ class IntervalSchedule(ScheduleModel):
         return self
 
 
+#: The nicknames croniter reads, as the five fields cronsim reads.
+CRON_NICKNAMES: Final = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+
+def cron_for_cronsim(expression: str) -> str:
+    """A cron expression as cronsim reads it: a nickname (`@daily`) spelled out, and `?`
+    (any, as croniter reads it) as `*`. The scheduler computes times from this."""
+    spelled = CRON_NICKNAMES.get(expression.strip().lower(), expression)
+    return " ".join("*" if field == "?" else field for field in spelled.split())
+
+
 class CronSchedule(ScheduleModel):
     """The times a cron expression names, read in `timezone`; `day_or` joins day fields."""
 
@@ -120,7 +141,7 @@ class CronSchedule(ScheduleModel):
         if any(field.casefold() in RANDOM_OR_HASHED for field in value.split()):
             raise ValueError(f'Random and Hashed expressions are unsupported, received: "{value}"')
         try:
-            CronSim(value, datetime(2020, 1, 1))
+            CronSim(cron_for_cronsim(value), datetime(2020, 1, 1))
         except (CronSimError, ValueError, IndexError, KeyError):
             raise ValueError(f'Invalid cron string: "{value}"') from None
         return value
@@ -155,6 +176,32 @@ class RRuleSchedule(ScheduleModel):
     @classmethod
     def valid_zone(cls, value: str | None) -> str | None:
         return check_time_zone(value)
+
+    @model_validator(mode="after")
+    def anchored(self) -> RRuleSchedule:
+        self.rrule = with_dtstart(self.rrule, self.timezone)
+        return self
+
+
+def with_dtstart(rule: str, zone: str | None, now: datetime | None = None) -> str:
+    """The rule with an explicit DTSTART, as the reference stores it: without one, dateutil
+    counts every occurrence from its implicit 2020-01-01 anchor on each use. A minutely or
+    secondly rule without COUNT starts at the latest occurrence of that series not after
+    now (the same occurrences, read in the schedule's zone); any other keeps the 2020 anchor.
+    """
+    if "DTSTART" in rule.upper():
+        return rule
+    parsed = dateutil.rrule.rrulestr(rule, dtstart=DEFAULT_RRULE_ANCHOR, cache=False)
+    anchor = DEFAULT_RRULE_ANCHOR
+    if isinstance(parsed, dateutil.rrule.rrule):
+        step = {dateutil.rrule.SECONDLY: 1, dateutil.rrule.MINUTELY: 60}.get(parsed._freq)
+        if step is not None and parsed._count is None:
+            period = step * parsed._interval
+            local_now = (now or utcnow()).astimezone(ZoneInfo(zone or "UTC")).replace(tzinfo=None)
+            elapsed = (local_now - DEFAULT_RRULE_ANCHOR).total_seconds()
+            if elapsed > 0:
+                anchor += timedelta(seconds=elapsed // period * period)
+    return f"DTSTART:{anchor.strftime('%Y%m%dT%H%M%S')}\n{rule}"
 
 
 def read_schedule(value: Any) -> Any:

@@ -47,9 +47,13 @@ async def test_each_kind_of_schedule_is_stored_as_prefect_serialises_it(api: Tes
         ({"cron": "*/5 * * * *"}, {"cron": "*/5 * * * *", "timezone": None, "day_or": True}),
         (
             {"rrule": "FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=8", "timezone": "Asia/Tokyo"},
-            {"rrule": "FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=8", "timezone": "Asia/Tokyo"},
+            {"rrule": "DTSTART:20200101T000000\nFREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=8",
+             "timezone": "Asia/Tokyo"},
         ),
-        ({"rrule": "FREQ=DAILY"}, {"rrule": "FREQ=DAILY", "timezone": "UTC"}),
+        (
+            {"rrule": "DTSTART:20260101T080000\nRRULE:FREQ=DAILY"},
+            {"rrule": "DTSTART:20260101T080000\nRRULE:FREQ=DAILY", "timezone": "UTC"},
+        ),
     ]  # fmt: skip
     deployment = await create_deployment(
         api,

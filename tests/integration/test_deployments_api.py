@@ -186,7 +186,7 @@ async def test_posting_again_updates_the_deployment_and_replaces_its_schedules(
     assert (again["tags"], again["description"]) == (["b"], "two")
     assert again["parameters"] == {"x": 1}  # what is not sent stays, as the reference
     assert [s["schedule"] for s in again["schedules"]] == [
-        {"rrule": "FREQ=DAILY", "timezone": "UTC"}
+        {"rrule": "DTSTART:20200101T000000\nFREQ=DAILY", "timezone": "UTC"}
     ]
     assert await count_rows(api, DeploymentSchedule) == 1
     # The scheduler's future runs go; what was asked for or has started stays.

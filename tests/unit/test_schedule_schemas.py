@@ -16,7 +16,9 @@ from models.schemas.schedules import (
     IntervalSchedule,
     RRuleSchedule,
     Schedule,
+    cron_for_cronsim,
     stored_schedule,
+    with_dtstart,
 )
 
 schedule = TypeAdapter(Schedule)
@@ -93,7 +95,33 @@ def test_cron_and_rrule_are_stored_as_sent() -> None:
         "day_or": True,
     }
     rrule = schedule.validate_python({"rrule": "FREQ=MONTHLY;BYMONTHDAY=1", "timezone": None})
-    assert stored_schedule(rrule) == {"rrule": "FREQ=MONTHLY;BYMONTHDAY=1", "timezone": None}
+    # Without DTSTART, dateutil's implicit 2020 anchor is written out, as the reference.
+    assert stored_schedule(rrule) == {
+        "rrule": "DTSTART:20200101T000000\nFREQ=MONTHLY;BYMONTHDAY=1",
+        "timezone": None,
+    }
+
+
+def test_a_minutely_rule_starts_at_its_latest_occurrence_in_its_zone() -> None:
+    now = datetime(2026, 6, 1, 12, 0, 30, tzinfo=UTC)
+    # 7-minute steps from 2020-01-01 00:00 in Kolkata (UTC+5:30): 17:30 local is 12:00 UTC.
+    assert with_dtstart("FREQ=MINUTELY;INTERVAL=7", "Asia/Kolkata", now).startswith("DTSTART:2026")
+    anchored = with_dtstart("FREQ=MINUTELY;INTERVAL=7", "Asia/Kolkata", now)
+    start = datetime.strptime(anchored.split("\n")[0], "DTSTART:%Y%m%dT%H%M%S")
+    local_now = datetime(2026, 6, 1, 17, 30, 30)
+    assert timedelta(0) <= local_now - start < timedelta(minutes=7)
+    assert (start - datetime(2020, 1, 1)).total_seconds() % 420 == 0
+    # Counted rules, and rules already anchored, keep what they have.
+    assert with_dtstart("FREQ=MINUTELY;COUNT=3", None, now).startswith("DTSTART:20200101T000000")
+    assert with_dtstart("DTSTART:20260101T000000\nFREQ=MINUTELY", None, now) == (
+        "DTSTART:20260101T000000\nFREQ=MINUTELY"
+    )
+
+
+def test_cron_nicknames_and_question_marks_read_as_cronsim_reads_them() -> None:
+    assert cron_for_cronsim("@daily") == "0 0 * * *"
+    assert cron_for_cronsim("0 9 ? * MON") == "0 9 * * MON"
+    assert stored_schedule(schedule.validate_python({"cron": "@hourly"}))["cron"] == "@hourly"
 
 
 def test_a_deployment_schedule_row_and_a_partial_update() -> None:
