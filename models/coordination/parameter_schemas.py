@@ -4,6 +4,7 @@ Schema 2020-12; the messages name the failing field)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import jsonschema
@@ -31,6 +32,30 @@ def without_required(schema: Any) -> Any:
     return schema
 
 
+def as_prefect_reads(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema as Prefect's server validates with it: an optional property without a
+    default may also be null, and a tuple's `items` list is its `prefixItems` (the shapes
+    pydantic 1 wrote), in the properties and in the definitions."""
+    schema = copy.deepcopy(schema)
+    for owner in [schema, *(schema.get("definitions") or {}).values()]:
+        if isinstance(owner, dict) and isinstance(owner.get("properties"), dict):
+            loosen_properties(owner["properties"], owner.get("required") or [])
+    return schema
+
+
+def loosen_properties(properties: dict[str, Any], required: list[str]) -> None:
+    for name, field in properties.items():
+        if not isinstance(field, dict):
+            continue
+        kind = field.get("type")
+        if name not in required and kind is not None and kind != "null" and "default" not in field:
+            field["anyOf"] = [{"type": field.pop("type")}, {"type": "null"}]
+        if isinstance(field.get("items"), list) and not field.get("prefixItems"):
+            field["prefixItems"] = field.pop("items")
+        if isinstance(field.get("properties"), dict):
+            loosen_properties(field["properties"], field.get("required") or [])
+
+
 def check_parameters(
     parameters: dict[str, Any],
     schema: dict[str, Any] | None,
@@ -42,6 +67,7 @@ def check_parameters(
     with `prefix` ("Error creating flow run"), or InvalidRequest for a circular schema."""
     if not isinstance(schema, dict):
         raise ParametersRefused(NO_SCHEMA_DETAIL)
+    schema = as_prefect_reads(schema)
     if ignore_required:
         schema = without_required(schema)
     try:
