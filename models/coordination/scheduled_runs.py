@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
 from models.coordination.deployments import Deployment
 from models.db.types import utcnow
@@ -87,24 +87,44 @@ async def read_scheduled_runs_of_deployments(
 
 
 async def mark_deployments_polled(
-    session: AsyncSession, deployment_ids: Sequence[UUID], now: datetime
+    session: AsyncSession,
+    deployment_ids: Sequence[UUID],
+    now: datetime,
+    work_queue_ids: Sequence[UUID] = (),
 ) -> list[dict[str, Any]]:
-    """A runner polled for these deployments: they are READY, last polled now. Returns the
-    `prefect.deployment.ready` events of those that were not READY before."""
-    newly_ready = list(
+    """A runner polled for these deployments (or a Prefect worker for these work queues):
+    they are READY, last polled now. Returns the `prefect.deployment.ready` events of those
+    that were not READY before.
+
+    The rows are locked in id order first, so two polls at once wait for each other instead
+    of deadlocking, and `updated` is kept: a poll is no change the scheduler must look at.
+    """
+    if not deployment_ids and not work_queue_ids:
+        return []
+    polled = list(
         await session.scalars(
-            select(Deployment).where(
-                Deployment.id.in_(deployment_ids), Deployment.status != "READY"
+            select(Deployment)
+            .where(
+                or_(
+                    Deployment.id.in_(deployment_ids),
+                    Deployment.work_queue_id.in_(work_queue_ids),
+                )
             )
+            .order_by(Deployment.id)
+            .with_for_update()
         )
     )
+    if not polled:
+        return []
     events = [
-        await record_deployment_event(session, deployment, "ready") for deployment in newly_ready
+        await record_deployment_event(session, deployment, "ready")
+        for deployment in polled
+        if deployment.status != "READY"
     ]
     await session.execute(
         update(Deployment)
-        .where(Deployment.id.in_(deployment_ids))
-        .values(last_polled=now, status="READY")
+        .where(Deployment.id.in_([deployment.id for deployment in polled]))
+        .values(last_polled=now, status="READY", updated=Deployment.updated)
         .execution_options(synchronize_session=False)
     )
     return events

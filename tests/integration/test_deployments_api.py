@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from api import keys
 from models.concurrency.tables import ConcurrencyLimit
 from models.coordination.deployments import Deployment, DeploymentSchedule
+from models.coordination.scheduled_runs import mark_deployments_polled
 from models.coordination.work_pools import WorkPool, WorkQueue
 from models.runs.flow_runs import FlowRun
 
@@ -525,6 +526,8 @@ async def test_the_runners_poll_answers_due_runs_soonest_first_and_marks_ready(
     for deployment in (one, two):
         read = await (await api.get(f"/api/deployments/{deployment['id']}")).json()
         assert read["status"] == "READY"
+        # A poll is no change of the deployment: the scheduler's "recently updated" skips it.
+        assert read["updated"] == deployment["updated"]
         polled = datetime.fromisoformat(read["last_polled"])
         assert datetime.now(UTC) - polled < timedelta(seconds=30)
     untouched = await (await api.get(f"/api/deployments/{other['id']}")).json()
@@ -719,3 +722,20 @@ async def test_runs_are_created_in_bulk_each_with_its_own_result(api: TestClient
     unknown = await api.post(f"/api/deployments/{uuid4()}/create_flow_run/bulk", json=[{}])
     assert unknown.status == 404
     assert await count_rows(api, FlowRun) == 2
+
+
+async def test_a_workers_poll_of_a_queue_marks_its_deployments_ready(api: TestClient) -> None:
+    flow_id = await create_flow(api)
+    await add_pool(api, "polled-pool", ("default", "other"))
+    in_default = await create_deployment(api, flow_id, "a", work_pool_name="polled-pool")
+    elsewhere = await create_deployment(
+        api, flow_id, "b", work_pool_name="polled-pool", work_queue_name="other"
+    )
+    async with api.app[keys.database].sessions.begin() as session:
+        events = await mark_deployments_polled(
+            session, [], datetime.now(UTC), work_queue_ids=[UUID(in_default["work_queue_id"])]
+        )
+    assert [e["event"] for e in events] == ["prefect.deployment.ready"]
+    ready = await (await api.get(f"/api/deployments/{in_default['id']}")).json()
+    other = await (await api.get(f"/api/deployments/{elsewhere['id']}")).json()
+    assert (ready["status"], other["status"]) == ("READY", "NOT_READY")
