@@ -321,5 +321,5 @@ async def update_deployment_schedule(request: web.Request) -> web.Response:
 async def delete_deployment_schedule(request: web.Request) -> web.Response:
     deployment_id, schedule_id = path_uuid(request), path_uuid(request, "schedule_id")
     async with request.app[keys.database].sessions.begin() as session:
-        await delete_schedule(session, deployment_id, schedule_id)
+        await delete_schedule(session, deployment_id, schedule_id, utcnow())
     return no_content()

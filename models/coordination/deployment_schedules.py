@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models.coordination.deployments import (
     NOT_FOUND_DETAIL,
@@ -34,6 +34,17 @@ DUPLICATE_SLUG_DETAIL: Final = "Schedule slugs must be unique within a deploymen
 async def check_deployment(session: AsyncSession, deployment_id: UUID) -> None:
     if await session.get(Deployment, deployment_id) is None:
         raise ObjectNotFound(DEPLOYMENT_NOT_FOUND_DETAIL)
+
+
+async def touch_deployment(session: AsyncSession, deployment_id: UUID, now: datetime) -> None:
+    """Mark the deployment changed now: the scheduler fills in the runs of recently changed
+    deployments within seconds, and its schedules just changed."""
+    await session.execute(
+        update(Deployment)
+        .where(Deployment.id == deployment_id)
+        .values(updated=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def read_schedules(session: AsyncSession, deployment_id: UUID) -> list[DeploymentSchedule]:
@@ -75,6 +86,7 @@ async def add_schedules(
     session.add_all(added)
     await session.flush()
     await delete_future_auto_scheduled_runs(session, deployment_id)
+    await touch_deployment(session, deployment_id, now)
     return added
 
 
@@ -129,13 +141,17 @@ async def update_schedule(
         setattr(schedule, column, value)
     schedule.updated = now
     await delete_future_auto_scheduled_runs(session, deployment_id)
+    await touch_deployment(session, deployment_id, now)
 
 
-async def delete_schedule(session: AsyncSession, deployment_id: UUID, schedule_id: UUID) -> None:
+async def delete_schedule(
+    session: AsyncSession, deployment_id: UUID, schedule_id: UUID, now: datetime
+) -> None:
     """Delete one schedule of a deployment; raises ObjectNotFound."""
     schedule = await read_schedule_of(session, deployment_id, schedule_id)
     await session.delete(schedule)
     await delete_future_auto_scheduled_runs(session, deployment_id)
+    await touch_deployment(session, deployment_id, now)
 
 
 #: What the reference answers (422) when schedules sent by PATCH cannot be matched.

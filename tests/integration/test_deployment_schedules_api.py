@@ -181,7 +181,15 @@ async def test_every_schedule_change_removes_the_future_auto_scheduled_runs(
         assert response.status in (200, 201, 204), await response.text()
         assert await remaining_runs(api, [future, overdue, manual]) == {overdue, manual}
 
+    async def updated() -> str:
+        return str(
+            (await (await api.get(f"/api/deployments/{deployment['id']}")).json())["updated"]
+        )
+
+    before = await updated()
     await change_removes_runs(lambda: api.patch(f"{url}/{schedule['id']}", json={"active": False}))
+    # The deployment reads as changed, so the scheduler fills its runs in again at once.
+    assert await updated() > before
     await change_removes_runs(lambda: api.post(url, json=[{"schedule": {"interval": 30}}]))
     [second, _] = await schedules_of(api, deployment["id"])  # the new one first
     await change_removes_runs(lambda: api.delete(f"{url}/{second['id']}"))
