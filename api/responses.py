@@ -23,11 +23,13 @@ def json_model(model: BaseModel, status: int = 200) -> web.Response:
     return web.Response(body=model.model_dump_json(), status=status, content_type=JSON)
 
 
-def json_models(models: Sequence[BaseModel], model_type: type[BaseModel]) -> web.Response:
+def json_models(
+    models: Sequence[BaseModel], model_type: type[BaseModel], status: int = 200
+) -> web.Response:
     adapter = _list_adapters.get(model_type)
     if adapter is None:
         adapter = _list_adapters[model_type] = TypeAdapter(list[model_type])  # type: ignore[valid-type]
-    return web.Response(body=adapter.dump_json(list(models)), content_type=JSON)
+    return web.Response(body=adapter.dump_json(list(models)), status=status, content_type=JSON)
 
 
 def json_values(values: Sequence[Any] | Mapping[str, Any]) -> web.Response:

@@ -13,6 +13,7 @@ one after the other.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
@@ -202,9 +203,12 @@ def propose_flow_run_state(
 
 
 def create_flow_run(
-    session: Session, body: FlowRunCreate
+    session: Session, body: FlowRunCreate, columns: Mapping[str, Any] | None = None
 ) -> tuple[FlowRun, FlowRunState | None, dict[str, Any] | None]:
     """A new flow run in its first state (PENDING unless the body says), or the existing one.
+
+    `columns` sets what the body cannot say (a run made from a deployment: its version,
+    work queue and work pool ids).
 
     Returns the run, its current state, and the event of its first state (None when the
     run existed already: an idempotency key names a run once per flow, so a retried
@@ -252,6 +256,7 @@ def create_flow_run(
         "run_count": 0,
         "total_run_time_seconds": 0.0,
         "auto_scheduled": False,
+        **(columns or {}),
     }
     flow_run = FlowRun(**values)  # not added to the session: write_state inserts the row
     stored, columns, event = write_state(

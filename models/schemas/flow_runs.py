@@ -98,6 +98,10 @@ class DeploymentFlowRunCreate(NewFlowRun):
     enforce_parameter_schema: bool | None = None
 
 
+#: The body of POST /api/deployments/{id}/create_flow_run/bulk: the runs to create.
+deployment_flow_run_list: Final = TypeAdapter(list[DeploymentFlowRunCreate])
+
+
 class FlowRunUpdate(BaseModel):
     """The body of PATCH /api/flow_runs/{id}: only the fields sent are changed.
 

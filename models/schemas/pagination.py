@@ -12,7 +12,12 @@ from pydantic import Field, model_validator
 from sqlalchemy import Select
 
 from models.filters.base import MAX_OFFSET, PagedFilterBody
-from models.filters.bodies import FlowFilterBody, FlowRunFilterBody, TaskRunFilterBody
+from models.filters.bodies import (
+    DeploymentFilterBody,
+    FlowFilterBody,
+    FlowRunFilterBody,
+    TaskRunFilterBody,
+)
 
 
 class PageRequest(PagedFilterBody):
@@ -54,3 +59,7 @@ class TaskRunPageBody(PageRequest, TaskRunFilterBody):
 
 class FlowPageBody(PageRequest, FlowFilterBody):
     """The body of POST /api/flows/paginate."""
+
+
+class DeploymentPageBody(PageRequest, DeploymentFilterBody):
+    """The body of POST /api/deployments/paginate."""
