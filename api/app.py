@@ -32,6 +32,9 @@ from api.routes import (
     task_runs,
     task_workers,
     variables,
+    work_pools,
+    work_queues,
+    workers,
 )
 from models.blocks.registration import register_block_catalog
 from models.db.database import open_database
@@ -69,6 +72,9 @@ def create_app(settings: Settings) -> web.Application:
         notification_policies,
         deliveries,
         saved_searches,
+        work_pools,
+        work_queues,
+        workers,
     ):
         app.add_routes(resource.routes)
     app.add_routes(openapi_routes)
