@@ -269,7 +269,9 @@ async def filter_pool_queues(
     pool = await read_work_pool(session, pool_name)
     dialect = session.get_bind().dialect.name
     statement = body.apply(with_pool_name().where(WorkQueue.work_pool_id == pool.id), dialect)
-    return await listed(session, [(queue, pool_name) for queue, pool_name in await session.execute(statement)])
+    return await listed(
+        session, [(queue, pool_name) for queue, pool_name in await session.execute(statement)]
+    )
 
 
 async def filter_work_queues(session: AsyncSession, body: WorkQueueFilterBody) -> list[ListedQueue]:
@@ -278,7 +280,9 @@ async def filter_work_queues(session: AsyncSession, body: WorkQueueFilterBody) -
     statement = body.page(
         with_pool_name().where(body.where(dialect)).order_by(WorkQueue.name, WorkQueue.id)
     )
-    return await listed(session, [(queue, pool_name) for queue, pool_name in await session.execute(statement)])
+    return await listed(
+        session, [(queue, pool_name) for queue, pool_name in await session.execute(statement)]
+    )
 
 
 async def read_queue_health(session: AsyncSession, queue_id: UUID, now: datetime) -> QueueHealth:
