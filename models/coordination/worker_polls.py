@@ -20,7 +20,6 @@ from models.coordination.deployments import Deployment
 from models.coordination.work_pools import (
     WorkQueue,
     WorkQueueStatus,
-    count_pool_active_slots,
     count_queue_active_slots,
     read_work_pool,
 )
@@ -142,14 +141,12 @@ async def get_scheduled_flow_runs(
     if pool.is_paused or not open_queues:
         return Poll([], queues)
 
-    pool_free: int | None = None
-    if pool.concurrency_limit is not None:
-        # As the reference: the pool's runs in its open queues hold the pool's slots.
-        taken = await count_pool_active_slots(session, [pool.id], POOL_POLL_OCCUPYING_STATES)
-        pool_free = free_slots(pool.concurrency_limit, taken.get(pool.id, 0))
-    limited = [queue.id for queue in open_queues if queue.concurrency_limit is not None]
-    queue_taken = await count_queue_active_slots(session, limited, POOL_POLL_OCCUPYING_STATES)
-
+    # Slots are held by the PENDING and RUNNING runs of the open queues (as the reference
+    # counts them for the pool too: a paused queue's runs do not hold the pool's slots).
+    queue_taken = await count_queue_active_slots(
+        session, [queue.id for queue in open_queues], POOL_POLL_OCCUPYING_STATES
+    )
+    pool_free = free_slots(pool.concurrency_limit, sum(queue_taken.values()))
     wanted = at_most(limit, pool_free)
     window = due(scheduled_before, scheduled_after)
     picked: list[tuple[WorkQueue, FlowRun]] = []
