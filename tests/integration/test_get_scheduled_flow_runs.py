@@ -4,9 +4,12 @@ pool or queue, no more than the pool's and queues' free slots; and what a poll r
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import insert, select
 
+from models.coordination.deployments import Deployment
 from models.db.database import Database
 from tests.integration.work_pool_runs import (
     create_pool,
@@ -131,3 +134,33 @@ async def test_unknown_queues_and_bad_bodies_are_refused(api: TestClient) -> Non
         assert response.status == 422, body
         assert "detail" in await response.json()
     assert (await read_queue(api, "p1", "default"))["last_polled"] is None
+
+
+async def test_a_poll_makes_the_queues_deployments_ready_without_touching_updated(
+    api: TestClient, database: Database
+) -> None:
+    await create_pool(api, "p1")
+    queue = await read_queue(api, "p1", "default")
+    flow = await (await api.post("/api/flows/", json={"name": "f"})).json()
+    deployment_id = uuid4()
+    async with database.sessions.begin() as session:
+        await session.execute(
+            insert(Deployment).values(
+                id=deployment_id,
+                name="d",
+                flow_id=UUID(flow["id"]),
+                work_queue_id=UUID(queue["id"]),
+            )
+        )
+    async with database.read_sessions() as session:
+        before = (
+            await session.execute(select(Deployment).where(Deployment.id == deployment_id))
+        ).scalar_one()
+    assert (before.status, before.last_polled) == ("NOT_READY", None)
+    await poll(api, "p1")
+    async with database.read_sessions() as session:
+        after = (
+            await session.execute(select(Deployment).where(Deployment.id == deployment_id))
+        ).scalar_one()
+    assert after.status == "READY" and after.last_polled is not None
+    assert after.updated == before.updated
