@@ -34,6 +34,7 @@ from api.routes import (
     variables,
     work_pools,
     work_queues,
+    worker_channel,
     workers,
 )
 from models.blocks.registration import register_block_catalog
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> web.Application:
         saved_searches,
         work_pools,
         work_queues,
+        worker_channel,
         workers,
     ):
         app.add_routes(resource.routes)
