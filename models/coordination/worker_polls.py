@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 from uuid import UUID
 
@@ -37,6 +37,8 @@ POOL_POLL_OCCUPYING_STATES: Final = (StateType.PENDING, StateType.RUNNING)
 QUEUE_POLL_OCCUPYING_STATES: Final = (StateType.PENDING, StateType.RUNNING, StateType.CANCELLING)
 #: Runs one poll hands out at most when it does not say (the reference's default limit).
 DEFAULT_POLL_LIMIT: Final = 200
+#: Where a run without a scheduled start time sorts: after every other.
+LAST: Final = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ async def get_scheduled_flow_runs(
             level += [
                 (queue, run) for run in await due_runs_of_queue(session, queue.id, window, room)
             ]
-        level.sort(key=lambda pair: pair[1].next_scheduled_start_time or datetime.max)
+        level.sort(key=lambda pair: pair[1].next_scheduled_start_time or LAST)
         picked += level[: wanted - len(picked)]
 
     states = await current_states(session, [run for _, run in picked])
