@@ -10,6 +10,7 @@ from api.openapi import documented
 from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, json_values, no_content
 from models.coordination.work_queues import (
+    create_agent_pool_queue,
     create_work_queue,
     delete_pool_queue,
     delete_work_queue,
@@ -91,6 +92,16 @@ async def read_matching_in_pool(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
         queues = await filter_pool_queues(session, request.match_info["pool"], body)
     return json_models([WorkQueueResponse.from_listed(q) for q in queues], WorkQueueResponse)
+
+
+@routes.post("/api/work_queues/")
+@documented("Create a work queue in the agents' default pool (Prefect 2's route).", tag=TAG,
+            body=WorkQueueCreate, response=WorkQueueResponse, status=201)  # fmt: skip
+async def create_without_pool(request: web.Request) -> web.Response:
+    body = await read_body(request, WorkQueueCreate)
+    async with request.app[keys.database].sessions.begin() as session:
+        queue = await create_agent_pool_queue(session, body.columns(), utcnow())
+    return json_model(WorkQueueResponse.from_listed(queue), status=201)
 
 
 @routes.get(f"/api/work_queues/{ID}")

@@ -12,10 +12,13 @@ from uuid import UUID, uuid4
 from sqlalchemy import ColumnElement, Select, delete, func, select, update
 
 from models.coordination.work_pools import (
+    AGENT_POOL_TYPE,
+    DEFAULT_QUEUE_NAME,
     WorkPool,
     WorkQueue,
     WorkQueueStatus,
     count_queue_active_slots,
+    create_work_pool,
     read_work_pool,
 )
 from models.db.dialect import insert_ignoring_duplicates
@@ -163,6 +166,24 @@ async def create_work_queue(
     if priority is not None:
         await make_priorities_distinct(session, pool.id, {row["id"]: priority})
     return await read_work_queue(session, row["id"])
+
+
+async def create_agent_pool_queue(
+    session: AsyncSession, values: dict[str, Any], now: datetime
+) -> ListedQueue:
+    """A queue created without a pool (Prefect 2's route): it goes in the agents' default
+    pool, which is created the first time (with its "default" queue)."""
+    try:
+        await read_work_pool(session, DEFAULT_AGENT_POOL_NAME)
+    except ObjectNotFound:
+        agents = {"name": DEFAULT_AGENT_POOL_NAME, "type": AGENT_POOL_TYPE}
+        pool = await create_work_pool(session, agents, now)
+        if values["name"] == DEFAULT_QUEUE_NAME and pool.default_queue_id is not None:
+            return await read_work_queue(session, pool.default_queue_id)
+    try:
+        return await create_work_queue(session, DEFAULT_AGENT_POOL_NAME, values, now)
+    except ObjectAlreadyExists:
+        raise ObjectAlreadyExists("A work queue with this name already exists.") from None
 
 
 async def make_priorities_distinct(

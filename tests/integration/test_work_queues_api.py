@@ -171,3 +171,16 @@ async def test_get_runs_of_a_queue_respects_its_limit_and_records_the_poll(
     assert (
         await api.post(f"/api/work_queues/{queue['id']}/get_runs", json={"limit": 500})
     ).status == 422
+
+
+async def test_a_queue_created_without_a_pool_goes_in_the_agents_pool(api: TestClient) -> None:
+    response = await api.post("/api/work_queues/", json={"name": "legacy"})
+    assert response.status == 201, await response.text()
+    queue = await response.json()
+    assert (queue["work_pool_name"], queue["priority"]) == ("default-agent-pool", 2)
+    pool = await (await api.get("/api/work_pools/default-agent-pool")).json()
+    assert (pool["type"], pool["status"]) == ("prefect-agent", None)
+    assert (await (await api.get("/api/work_queues/name/legacy")).json())["id"] == queue["id"]
+    again = await api.post("/api/work_queues/", json={"name": "legacy"})
+    assert again.status == 409
+    assert await again.json() == {"detail": "A work queue with this name already exists."}
