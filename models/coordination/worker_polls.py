@@ -145,8 +145,14 @@ async def get_scheduled_flow_runs(
 
     # Slots are held by the PENDING and RUNNING runs of the open queues (as the reference
     # counts them for the pool too: a paused queue's runs do not hold the pool's slots).
+    # Without limits there is nothing to count.
+    counted = (
+        open_queues
+        if pool.concurrency_limit is not None
+        else [queue for queue in open_queues if queue.concurrency_limit is not None]
+    )
     queue_taken = await count_queue_active_slots(
-        session, [queue.id for queue in open_queues], POOL_POLL_OCCUPYING_STATES
+        session, [queue.id for queue in counted], POOL_POLL_OCCUPYING_STATES
     )
     pool_free = free_slots(pool.concurrency_limit, sum(queue_taken.values()))
     wanted = at_most(limit, pool_free)
