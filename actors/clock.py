@@ -23,6 +23,7 @@ from actors.services import (
     cancel_stuck_cancelling_flow_runs,
     detect_crashed_flow_runs,
     fail_expired_pauses_of_flow_runs,
+    watch_worker_health,
 )
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ EVERY: dict[Actor[..., Any], timedelta] = {
     fail_expired_pauses_of_flow_runs: timedelta(seconds=5),
     cancel_stuck_cancelling_flow_runs: timedelta(seconds=10),
     expire_concurrency_leases: timedelta(seconds=LEASE_SWEEP_PERIOD_SECONDS),
+    # As often as Prefect's foreman looks.
+    watch_worker_health: timedelta(seconds=15),
 }
 
 #: Seconds between two looks at what is due.

@@ -10,6 +10,12 @@ import dramatiq
 
 from actors import resources
 from actors.persistence import announce_flow_run_states
+from models.coordination.foreman import (
+    mark_pools_without_workers_not_ready,
+    mark_silent_workers_offline,
+    mark_unpolled_deployments_not_ready,
+    mark_unpolled_queues_not_ready,
+)
 from models.db.types import utcnow
 from models.events.tables import EVENTS_CHANNEL
 from models.messages.announcements import announcement
@@ -76,6 +82,38 @@ async def cancel_stuck_cancelling_flow_runs(batch_size: int = CANCELLING_BATCH) 
     await announce_forced_states(cancelled)
     if len(cancelled) == batch_size:  # more to do: a fresh message, not a longer loop
         cancel_stuck_cancelling_flow_runs.send(batch_size)
+
+
+@dramatiq.actor(queue_name="services", max_retries=3, time_limit=60_000)
+async def watch_worker_health() -> None:
+    """The foreman's round: silent Prefect workers OFFLINE, pools without an online worker
+    NOT_READY, queues and deployments nobody polls NOT_READY.
+
+    Safe to run twice at once: each step only moves rows still in the status it leaves.
+    """
+    settings = resources.settings()
+    database = resources.database()
+    now = utcnow()
+    await database.write(
+        lambda session: mark_silent_workers_offline(
+            session,
+            now,
+            settings.worker_fallback_heartbeat_interval_seconds,
+            settings.worker_inactivity_heartbeat_multiple,
+        )
+    )
+    # After the workers: a pool whose last worker just went silent is NOT_READY this round.
+    await database.write(lambda session: mark_pools_without_workers_not_ready(session, now))
+    await database.write(
+        lambda session: mark_unpolled_deployments_not_ready(
+            session, now, settings.deployment_last_polled_timeout_seconds
+        )
+    )
+    await database.write(
+        lambda session: mark_unpolled_queues_not_ready(
+            session, now, settings.work_queue_last_polled_timeout_seconds
+        )
+    )
 
 
 async def announce_forced_states(outcomes: list[tuple[UUID, Outcome]]) -> None:

@@ -34,6 +34,10 @@ from api.routes import (
     task_runs,
     task_workers,
     variables,
+    work_pools,
+    work_queues,
+    worker_channel,
+    workers,
 )
 from models.blocks.registration import register_block_catalog
 from models.db.database import open_database
@@ -73,6 +77,10 @@ def create_app(settings: Settings) -> web.Application:
         notification_policies,
         deliveries,
         saved_searches,
+        work_pools,
+        work_queues,
+        worker_channel,
+        workers,
     ):
         app.add_routes(resource.routes)
     app.add_routes(openapi_routes)

@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     flow_run_heartbeat_timeout_seconds: float = 540.0
     #: Seconds a flow run may stay CANCELLING before it is marked CANCELLED (nothing stopped it).
     cancelling_timeout_seconds: float = 300.0
+    #: Heartbeat intervals a Prefect worker may miss before the foreman marks it OFFLINE.
+    worker_inactivity_heartbeat_multiple: int = 3
+    #: The heartbeat interval assumed for a Prefect worker that did not say its own.
+    worker_fallback_heartbeat_interval_seconds: int = 30
+    #: Seconds without a poll before the foreman marks a work queue NOT_READY.
+    work_queue_last_polled_timeout_seconds: int = 60
+    #: Seconds without a poll (of it or its queue) before a deployment is marked NOT_READY.
+    deployment_last_polled_timeout_seconds: int = 60
     #: Seconds a task worker has, once it acknowledged a background task run, to move it out
     #: of SCHEDULED before the run is sent to a task worker again.
     background_task_pickup_seconds: float = 30.0

@@ -42,7 +42,14 @@ class FlowRun(Base):
         Index(
             "ix_flow_run_deployment_id_expected_start_time", "deployment_id", "expected_start_time"
         ),
-        Index("ix_flow_run_work_queue_id_state_type", "work_queue_id", "state_type"),
+        # A Prefect worker's poll reads a queue's SCHEDULED runs soonest first from it, and
+        # counts the queue's PENDING and RUNNING runs with its first two columns.
+        Index(
+            "ix_flow_run_work_queue_id_state_type_next_scheduled_start_time",
+            "work_queue_id",
+            "state_type",
+            "next_scheduled_start_time",
+        ),
         # The default listing order (EXPECTED_START_TIME_DESC, ties by id): without it
         # PostgreSQL sorts the whole table for every list. SQLite cannot index NULLS LAST.
         Index(
