@@ -1,0 +1,316 @@
+"""The scheduler: flow runs created ahead for deployments' active schedules.
+
+Each active schedule of a deployment that is not paused gets SCHEDULED flow runs ahead of
+time, as Prefect's server makes them: until at least `min_runs` are planned and the last
+is at least `min_time` ahead, never more than `max_runs` (nor the schedule's
+`max_scheduled_runs`) and never past `max_time` ahead. A run's idempotency key names its
+deployment, schedule and time, and (flow, idempotency key) is unique in the database: two
+schedulers, or one message delivered twice, never make a second run for one time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+from uuid import UUID, uuid4
+
+from sqlalchemy import JSON, and_, case, exists, func, literal, or_, select, true, type_coerce
+
+from models.coordination.deployments import Deployment, DeploymentSchedule
+from models.coordination.schedule_times import upcoming_times
+from models.coordination.work_pools import WorkPool, WorkQueue
+from models.db.dialect import ignore_duplicates, table_of, uuid_text
+from models.orchestration.bookkeeping import enter_state
+from models.orchestration.transitions import State, iso_utc
+from models.runs.flow_run_transitions import snapshot_of
+from models.runs.flow_runs import FlowRun, FlowRunState
+from models.runs.flows import Flow
+from models.runs.names import make_run_name
+from models.schemas.flow_runs import FlowRunPolicy
+from models.states import StateType
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
+
+    from models.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: The tag every run the scheduler makes carries, before the deployment's own.
+AUTO_SCHEDULED_TAG: Final = "auto-scheduled"
+#: The message of an auto-scheduled run's first state.
+SCHEDULED_MESSAGE: Final = "Flow run scheduled"
+#: How a schedule is named in `created_by` when it has no slug, by its kind.
+SCHEDULE_CLASS_NAMES: Final = {
+    "interval": "IntervalSchedule",
+    "cron": "CronSchedule",
+    "rrule": "RRuleSchedule",
+}
+
+
+@dataclass(frozen=True)
+class SchedulingHorizon:
+    """How far ahead, and how many runs, each active schedule is given."""
+
+    min_runs: int = 3
+    max_runs: int = 100
+    min_time: timedelta = timedelta(hours=1)
+    max_time: timedelta = timedelta(days=100)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SchedulingHorizon:
+        return cls(
+            min_runs=settings.scheduler_min_runs,
+            max_runs=settings.scheduler_max_runs,
+            min_time=timedelta(seconds=settings.scheduler_min_scheduled_time_seconds),
+            max_time=timedelta(seconds=settings.scheduler_max_scheduled_time_seconds),
+        )
+
+
+# Which deployments need runs.
+
+
+def has_active_schedule() -> Any:
+    return exists(
+        select(literal(1)).where(
+            DeploymentSchedule.deployment_id == Deployment.id,
+            DeploymentSchedule.active.is_(True),
+        )
+    )
+
+
+def upcoming_runs_of_schedule(now: datetime) -> Any:
+    """Where-clauses of the future auto-scheduled runs of the correlated schedule."""
+    return and_(
+        FlowRun.deployment_id == DeploymentSchedule.deployment_id,
+        FlowRun.state_type == StateType.SCHEDULED,
+        FlowRun.next_scheduled_start_time >= now,
+        FlowRun.auto_scheduled == true(),
+        type_coerce(FlowRun.created_by, JSON)["id"].as_string() == uuid_text(DeploymentSchedule.id),
+    )
+
+
+async def deployments_to_schedule(
+    session: AsyncSession,
+    horizon: SchedulingHorizon,
+    *,
+    now: datetime,
+    after: UUID | None = None,
+    limit: int = 100,
+) -> list[UUID]:
+    """Deployments, in id order after `after`, with an active schedule short of runs.
+
+    A schedule is short when it has fewer upcoming runs than the minimum (its own
+    `max_scheduled_runs` if lower), or when its last one is less than the minimum time
+    ahead. Paused deployments are left out.
+    """
+    upcoming = (
+        select(func.count())
+        .select_from(FlowRun)
+        .where(upcoming_runs_of_schedule(now))
+        .correlate(DeploymentSchedule)
+        .scalar_subquery()
+    )
+    last = (
+        select(func.max(FlowRun.next_scheduled_start_time))
+        .where(upcoming_runs_of_schedule(now))
+        .correlate(DeploymentSchedule)
+        .scalar_subquery()
+    )
+    wanted = case(
+        (
+            DeploymentSchedule.max_scheduled_runs < horizon.min_runs,
+            DeploymentSchedule.max_scheduled_runs,
+        ),
+        else_=horizon.min_runs,
+    )
+    short_of_runs = exists(
+        select(literal(1)).where(
+            DeploymentSchedule.deployment_id == Deployment.id,
+            DeploymentSchedule.active.is_(True),
+            or_(upcoming < wanted, last < now + horizon.min_time),
+        )
+    ).correlate(Deployment)
+    query = select(Deployment.id).where(Deployment.paused.is_not(True), short_of_runs)
+    if after is not None:
+        query = query.where(Deployment.id > after)
+    return list(await session.scalars(query.order_by(Deployment.id).limit(limit)))
+
+
+async def recently_updated_deployments(
+    session: AsyncSession, *, since: datetime, after: UUID | None = None, limit: int = 100
+) -> list[UUID]:
+    """Deployments changed at or after `since` that are not paused and have an active
+    schedule, in id order after `after`."""
+    query = select(Deployment.id).where(
+        Deployment.paused.is_not(True), Deployment.updated >= since, has_active_schedule()
+    )
+    if after is not None:
+        query = query.where(Deployment.id > after)
+    return list(await session.scalars(query.order_by(Deployment.id).limit(limit)))
+
+
+# Which runs to create.
+
+
+@dataclass(frozen=True)
+class ScheduledRun:
+    """A flow run the scheduler wants, as the values of its row (state columns apart)."""
+
+    values: dict[str, Any]
+    scheduled_time: datetime
+
+
+def schedule_dates(
+    schedule: DeploymentSchedule, horizon: SchedulingHorizon, now: datetime
+) -> list[datetime]:
+    """The times `schedule` should have runs at, from `now` on."""
+    most = horizon.max_runs
+    if schedule.max_scheduled_runs is not None:
+        most = min(most, schedule.max_scheduled_runs)
+    if most <= 0:
+        return []
+    dates: list[datetime] = []
+    for moment in upcoming_times(schedule.schedule, now, now + horizon.max_time, most):
+        dates.append(moment)
+        # Both minimums met: enough runs, and far enough ahead.
+        if len(dates) >= horizon.min_runs and moment >= now + horizon.min_time:
+            break
+    return dates
+
+
+async def plan_scheduled_runs(
+    session: AsyncSession,
+    deployment_ids: Sequence[UUID],
+    horizon: SchedulingHorizon,
+    *,
+    now: datetime,
+) -> list[ScheduledRun]:
+    """The runs the deployments' active schedules want from `now` on, existing ones included
+    (inserting them skips those). Deployments that are paused or whose flow is gone get
+    none; a schedule that cannot be read is logged and skipped."""
+    if not deployment_ids:
+        return []
+    rows = await session.execute(
+        select(Deployment, WorkQueue.work_pool_id, WorkPool.name)
+        .join(Flow, Flow.id == Deployment.flow_id)
+        .outerjoin(WorkQueue, WorkQueue.id == Deployment.work_queue_id)
+        .outerjoin(WorkPool, WorkPool.id == WorkQueue.work_pool_id)
+        .where(Deployment.id.in_(deployment_ids), Deployment.paused.is_not(True))
+    )
+    deployments = {row[0].id: row for row in rows}
+    schedules = await session.scalars(
+        select(DeploymentSchedule)
+        .where(
+            DeploymentSchedule.deployment_id.in_(list(deployments)),
+            DeploymentSchedule.active.is_(True),
+        )
+        .order_by(DeploymentSchedule.deployment_id, DeploymentSchedule.created)
+    )
+    runs: list[ScheduledRun] = []
+    for schedule in schedules:
+        deployment, work_pool_id, work_pool_name = deployments[schedule.deployment_id]
+        try:
+            dates = schedule_dates(schedule, horizon, now)
+        except Exception:  # one bad schedule must not stop the others being scheduled
+            logger.exception("Cannot read schedule %s of deployment %s", schedule.id, deployment.id)
+            continue
+        common = run_values(deployment, schedule, work_pool_id, work_pool_name)
+        for moment in dates:
+            key = f"scheduled {deployment.id} {schedule.id} {moment.isoformat()}"
+            at = moment.astimezone(UTC)
+            values = {
+                **common,
+                "idempotency_key": key,
+                "expected_start_time": at,
+                "next_scheduled_start_time": at,
+            }
+            runs.append(ScheduledRun(values, at))
+    return runs
+
+
+def run_values(
+    deployment: Deployment,
+    schedule: DeploymentSchedule,
+    work_pool_id: UUID | None,
+    work_pool_name: str | None,
+) -> dict[str, Any]:
+    """The columns every run of one schedule shares, as Prefect's scheduler fills them."""
+    kind = next((name for name in SCHEDULE_CLASS_NAMES if name in schedule.schedule), "")
+    return {
+        "flow_id": deployment.flow_id,
+        "flow_version": None,
+        "deployment_id": deployment.id,
+        "deployment_version": deployment.version,
+        "parameters": {**(deployment.parameters or {}), **(schedule.parameters or {})},
+        "context": {},
+        "tags": [AUTO_SCHEDULED_TAG, *(deployment.tags or [])],
+        "labels": {
+            **(deployment.labels or {}),
+            "prefect.flow.id": str(deployment.flow_id),
+            "prefect.deployment.id": str(deployment.id),
+        },
+        "empirical_policy": FlowRunPolicy().model_dump(mode="json"),
+        # Left empty as on Prefect's server: the Prefect worker merges the deployment's job
+        # variables when it starts the run, so a later change to them still applies.
+        "job_variables": {},
+        "parent_task_run_id": None,
+        "work_queue_id": deployment.work_queue_id,
+        "work_queue_name": deployment.work_queue_name,
+        "work_pool_id": work_pool_id,
+        "work_pool_name": work_pool_name,
+        "infrastructure_document_id": deployment.infrastructure_document_id,
+        "created_by": {
+            "id": str(schedule.id),
+            "display_value": schedule.slug or SCHEDULE_CLASS_NAMES.get(kind, "Schedule"),
+            "type": "SCHEDULE",
+        },
+        "run_count": 0,
+        "total_run_time_seconds": 0.0,
+        "auto_scheduled": True,
+    }
+
+
+# Creating them.
+
+
+def insert_scheduled_runs(session: Session, runs: Sequence[ScheduledRun]) -> list[UUID]:
+    """Insert the runs in their SCHEDULED state, skipping any whose key exists; the new ids.
+
+    Each row is written as `create_flow_run` writes one (its state copied in, one history
+    row). The unique (flow, idempotency key) decides which runs are new, so a concurrent
+    or repeated call inserts nothing twice. Synchronous: run it with `Database.write`.
+    """
+    if not runs:
+        return []
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    states: dict[UUID, dict[str, Any]] = {}
+    for run in runs:
+        values = {**run.values, "id": uuid4(), "created": now, "updated": now}
+        values["name"] = make_run_name()
+        flow_run = FlowRun(**values)  # never added to the session: the snapshot's source
+        state = State(
+            type=StateType.SCHEDULED,
+            name="Scheduled",
+            timestamp=now,
+            message=SCHEDULED_MESSAGE,
+            state_details={
+                "scheduled_time": iso_utc(run.scheduled_time),
+                "flow_run_id": str(values["id"]),
+            },
+        )
+        changes = enter_state(snapshot_of(flow_run, None), state)
+        rows.append({**values, **changes.columns()})
+        states[values["id"]] = {"flow_run_id": values["id"], "created": now}
+        states[values["id"]].update(changes.state.columns())
+    dialect = session.get_bind().dialect.name
+    insert = ignore_duplicates(dialect, FlowRun, ("flow_id", "idempotency_key"))
+    inserted = list(session.execute(insert.returning(FlowRun.id), rows).scalars())
+    if inserted:
+        session.execute(table_of(FlowRunState).insert(), [states[id_] for id_ in inserted])
+    return inserted
