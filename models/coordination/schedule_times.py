@@ -209,6 +209,27 @@ def distinct_until(
 # Cron.
 
 
+#: Cron's nicknames, which Prefect's cron schedules accept, as the expressions they stand for.
+CRON_NICKNAMES: Final = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+
+def cronsim_fields(expression: str) -> list[str]:
+    """The six fields cronsim reads (seconds first) of a cron expression as Prefect reads
+    it: five fields, a nickname, or six with the seconds last."""
+    fields = CRON_NICKNAMES.get(expression.strip().lower(), expression).split()
+    if len(fields) == 6:
+        return [fields[5], *fields[:5]]
+    return ["0", *fields]
+
+
 def cron_times(
     schedule: dict[str, Any], start: datetime, end: datetime | None, n: int
 ) -> Iterator[datetime]:
@@ -220,11 +241,10 @@ def cron_times(
     # in the zone on its own (a skipped time lands after the gap, a repeated one at its
     # first occurrence), so a later call from a later start never repeats a time.
     wall_start = start.replace(tzinfo=None) - timedelta(seconds=0 if start.microsecond else 1)
-    clock = CronSim(schedule["cron"], wall_start)
-    fields = schedule["cron"].split()
-    day_fields = (fields[2], fields[4]) if len(fields) == 5 else (fields[3], fields[5])
+    fields = cronsim_fields(schedule["cron"])
+    clock = CronSim(" ".join(fields), wall_start)
     # Prefect's `day_or`: both day fields restricted match either (True) or both (False).
-    clock.day_and = not schedule.get("day_or", True) or "*" in day_fields
+    clock.day_and = not schedule.get("day_or", True) or "*" in (fields[3], fields[5])
     seen: set[datetime] = set()
     for _, wall in zip(range(MAX_ITERATIONS + 2), clock, strict=False):
         moment = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
@@ -284,6 +304,8 @@ def rrule_times(
     seen: set[datetime] = set()
     for _, moment in zip(range(MAX_ITERATIONS + 2), rule.xafter(start, inc=True), strict=False):
         local = place_rrule_time(moment.replace(tzinfo=None), zone)
+        if local < start:  # a skipped time dateutil placed after the gap, and we before
+            continue
         if local_end is not None and local > local_end:
             return
         if local not in seen:
