@@ -24,8 +24,7 @@ from models.coordination.schedule_times import upcoming_times
 from models.coordination.work_pools import WorkPool, WorkQueue
 from models.db.dialect import ignore_duplicates, table_of, uuid_text
 from models.orchestration.bookkeeping import enter_state
-from models.orchestration.transitions import State, iso_utc
-from models.runs.flow_run_transitions import snapshot_of
+from models.orchestration.transitions import RunSnapshot, State, iso_utc
 from models.runs.flow_runs import FlowRun, FlowRunState
 from models.runs.flows import Flow
 from models.runs.names import make_run_name
@@ -83,14 +82,26 @@ def has_active_schedule() -> Any:
     )
 
 
-def upcoming_runs_of_schedule(now: datetime) -> Any:
-    """Where-clauses of the future auto-scheduled runs of the correlated schedule."""
-    return and_(
-        FlowRun.deployment_id == DeploymentSchedule.deployment_id,
-        FlowRun.state_type == StateType.SCHEDULED,
-        FlowRun.next_scheduled_start_time >= now,
-        FlowRun.auto_scheduled == true(),
-        type_coerce(FlowRun.created_by, JSON)["id"].as_string() == uuid_text(DeploymentSchedule.id),
+def upcoming_runs_by_schedule(now: datetime) -> Any:
+    """Per (deployment, schedule id as text): how many auto-scheduled runs wait from `now`
+    on, and the time of the last. One pass over the SCHEDULED runs, grouped, rather than
+    a count per schedule: the runs are found by state and time, which are indexed."""
+    schedule_id = type_coerce(FlowRun.created_by, JSON)["id"].as_string()
+    return (
+        select(
+            FlowRun.deployment_id,
+            schedule_id.label("schedule_id"),
+            func.count().label("runs"),
+            func.max(FlowRun.next_scheduled_start_time).label("last"),
+        )
+        .where(
+            FlowRun.state_type == StateType.SCHEDULED,
+            FlowRun.next_scheduled_start_time >= now,
+            FlowRun.auto_scheduled == true(),
+            FlowRun.deployment_id.is_not(None),
+        )
+        .group_by(FlowRun.deployment_id, schedule_id)
+        .subquery("upcoming")
     )
 
 
@@ -108,19 +119,7 @@ async def deployments_to_schedule(
     `max_scheduled_runs` if lower), or when its last one is less than the minimum time
     ahead. Paused deployments are left out.
     """
-    upcoming = (
-        select(func.count())
-        .select_from(FlowRun)
-        .where(upcoming_runs_of_schedule(now))
-        .correlate(DeploymentSchedule)
-        .scalar_subquery()
-    )
-    last = (
-        select(func.max(FlowRun.next_scheduled_start_time))
-        .where(upcoming_runs_of_schedule(now))
-        .correlate(DeploymentSchedule)
-        .scalar_subquery()
-    )
+    upcoming = upcoming_runs_by_schedule(now)
     wanted = case(
         (
             DeploymentSchedule.max_scheduled_runs < horizon.min_runs,
@@ -128,14 +127,27 @@ async def deployments_to_schedule(
         ),
         else_=horizon.min_runs,
     )
-    short_of_runs = exists(
-        select(literal(1)).where(
-            DeploymentSchedule.deployment_id == Deployment.id,
-            DeploymentSchedule.active.is_(True),
-            or_(upcoming < wanted, last < now + horizon.min_time),
+    query = (
+        select(Deployment.id)
+        .join(DeploymentSchedule, DeploymentSchedule.deployment_id == Deployment.id)
+        .outerjoin(
+            upcoming,
+            and_(
+                upcoming.c.deployment_id == Deployment.id,
+                upcoming.c.schedule_id == uuid_text(DeploymentSchedule.id),
+            ),
         )
-    ).correlate(Deployment)
-    query = select(Deployment.id).where(Deployment.paused.is_not(True), short_of_runs)
+        .where(
+            Deployment.paused.is_not(True),
+            DeploymentSchedule.active.is_(True),
+            or_(
+                func.coalesce(upcoming.c.runs, 0) < wanted,
+                upcoming.c.last.is_(None),
+                upcoming.c.last < now + horizon.min_time,
+            ),
+        )
+        .group_by(Deployment.id)
+    )
     if after is not None:
         query = query.where(Deployment.id > after)
     return list(await session.scalars(query.order_by(Deployment.id).limit(limit)))
@@ -293,7 +305,6 @@ def insert_scheduled_runs(session: Session, runs: Sequence[ScheduledRun]) -> lis
     for run in runs:
         values = {**run.values, "id": uuid4(), "created": now, "updated": now}
         values["name"] = make_run_name()
-        flow_run = FlowRun(**values)  # never added to the session: the snapshot's source
         state = State(
             type=StateType.SCHEDULED,
             name="Scheduled",
@@ -304,13 +315,23 @@ def insert_scheduled_runs(session: Session, runs: Sequence[ScheduledRun]) -> lis
                 "flow_run_id": str(values["id"]),
             },
         )
-        changes = enter_state(snapshot_of(flow_run, None), state)
+        new_run = RunSnapshot(
+            id=values["id"],
+            kind="flow_run",
+            state=None,
+            empirical_policy=dict(values["empirical_policy"]),
+            deployment_id=values["deployment_id"],
+        )
+        changes = enter_state(new_run, state)
         rows.append({**values, **changes.columns()})
         states[values["id"]] = {"flow_run_id": values["id"], "created": now}
         states[values["id"]].update(changes.state.columns())
     dialect = session.get_bind().dialect.name
-    insert = ignore_duplicates(dialect, FlowRun, ("flow_id", "idempotency_key"))
-    inserted = list(session.execute(insert.returning(FlowRun.id), rows).scalars())
+    # A plain executemany (RETURNING would make one statement of thousands of parameters,
+    # which psycopg spends longer parsing than PostgreSQL takes to insert). The ids are
+    # fresh, so the rows found by them afterwards are the ones this call inserted.
+    session.execute(ignore_duplicates(dialect, FlowRun, ("flow_id", "idempotency_key")), rows)
+    inserted = list(session.scalars(select(FlowRun.id).where(FlowRun.id.in_(list(states)))))
     if inserted:
         session.execute(table_of(FlowRunState).insert(), [states[id_] for id_ in inserted])
     return inserted
