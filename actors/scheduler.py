@@ -8,9 +8,7 @@ again under its lock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
-from functools import partial
 from typing import Final
 from uuid import UUID
 
@@ -19,11 +17,9 @@ import dramatiq
 from actors import resources
 from actors.services import announce_forced_states
 from models.coordination.scheduler import (
-    ScheduledRun,
     SchedulingHorizon,
+    create_scheduled_runs,
     deployments_to_schedule,
-    insert_scheduled_runs,
-    plan_scheduled_runs,
     recently_updated_deployments,
 )
 from models.db.types import utcnow
@@ -43,12 +39,14 @@ async def schedule_deployments(after: str | None = None) -> None:
     horizon = SchedulingHorizon.from_settings(settings)
     limit = settings.scheduler_deployment_batch_size
     now = utcnow()
-    async with resources.database().read_sessions() as session:
+    database = resources.database()
+    async with database.read_sessions() as session:
         deployment_ids = await deployments_to_schedule(
             session, horizon, now=now, after=UUID(after) if after else None, limit=limit
         )
-        runs = await plan_scheduled_runs(session, deployment_ids, horizon, now=now)
-    await insert_in_batches(runs, settings.scheduler_insert_batch_size)
+    await create_scheduled_runs(
+        database, deployment_ids, horizon, now=now, batch_size=settings.scheduler_insert_batch_size
+    )
     if len(deployment_ids) == limit:  # more to do: a fresh message, not a longer loop
         schedule_deployments.send(str(deployment_ids[-1]))
 
@@ -63,24 +61,16 @@ async def schedule_recent_deployments(after: str | None = None) -> None:
     now = utcnow()
     # A second more than the period, for a deployment changed while the last pass ran.
     since = now - timedelta(seconds=settings.scheduler_recent_deployments_seconds + 1)
-    async with resources.database().read_sessions() as session:
+    database = resources.database()
+    async with database.read_sessions() as session:
         deployment_ids = await recently_updated_deployments(
             session, since=since, after=UUID(after) if after else None, limit=limit
         )
-        runs = await plan_scheduled_runs(session, deployment_ids, horizon, now=now)
-    await insert_in_batches(runs, settings.scheduler_insert_batch_size)
+    await create_scheduled_runs(
+        database, deployment_ids, horizon, now=now, batch_size=settings.scheduler_insert_batch_size
+    )
     if len(deployment_ids) == limit:
         schedule_recent_deployments.send(str(deployment_ids[-1]))
-
-
-async def insert_in_batches(runs: Sequence[ScheduledRun], size: int) -> int:
-    """Insert the runs, `size` to a transaction; how many were new."""
-    inserted = 0
-    for start in range(0, len(runs), size):
-        batch = runs[start : start + size]
-        new = await resources.database().write(partial(insert_scheduled_runs, runs=batch))
-        inserted += len(new)
-    return inserted
 
 
 @dramatiq.actor(queue_name="services", max_retries=3, time_limit=60_000)

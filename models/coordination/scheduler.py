@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid4
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
 
+    from models.db.database import Database
     from models.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -335,3 +337,23 @@ def insert_scheduled_runs(session: Session, runs: Sequence[ScheduledRun]) -> lis
     if inserted:
         session.execute(table_of(FlowRunState).insert(), [states[id_] for id_ in inserted])
     return inserted
+
+
+async def create_scheduled_runs(
+    database: Database,
+    deployment_ids: Sequence[UUID],
+    horizon: SchedulingHorizon,
+    *,
+    now: datetime,
+    batch_size: int = 500,
+) -> list[UUID]:
+    """Plan the deployments' runs from `now` on and insert the missing ones, `batch_size`
+    to a transaction; the ids of the runs created. The scheduler's services use it, and so
+    can an API route scheduling one deployment at once."""
+    async with database.read_sessions() as session:
+        runs = await plan_scheduled_runs(session, deployment_ids, horizon, now=now)
+    created: list[UUID] = []
+    for start in range(0, len(runs), batch_size):
+        batch = runs[start : start + batch_size]
+        created += await database.write(partial(insert_scheduled_runs, runs=batch))
+    return created
