@@ -26,11 +26,14 @@ from zoneinfo import ZoneInfo
 import dateutil.rrule
 import dateutil.tz
 from cronsim import CronSim
+from pydantic import TypeAdapter
 
 #: Candidate times a generator looks at, beyond which it stops (as Prefect's server).
 MAX_ITERATIONS: Final = 1000
 #: The dtstart an rrule without one is read from (Prefect's default anchor).
 RRULE_DEFAULT_START: Final = date(2020, 1, 1)
+#: An interval as stored: seconds (as Prefect's client sends it) or an ISO 8601 duration.
+INTERVAL: Final = TypeAdapter(timedelta)
 #: The step used to look for a time zone's next offset change (none are closer together).
 TRANSITION_PROBE: Final = timedelta(days=7)
 
@@ -148,7 +151,7 @@ def interval_times(
     schedule: dict[str, Any], start: datetime, end: datetime | None, n: int
 ) -> Iterator[datetime]:
     zone = zone_of(schedule)
-    every = timedelta(seconds=float(schedule["interval"]))
+    every = INTERVAL.validate_python(schedule["interval"])
     days = every.days
     seconds = every.total_seconds() - days * 86_400
     anchor_text = schedule.get("anchor_date")

@@ -623,3 +623,13 @@ def test_a_generator_stops_after_about_a_thousand_candidates_as_the_reference() 
 def test_an_unknown_kind_of_schedule_is_refused() -> None:
     with pytest.raises(ValueError, match="Unknown schedule"):
         list(upcoming_times({"every": "day"}, datetime(2026, 1, 1, tzinfo=UTC)))
+
+
+def test_an_interval_may_be_stored_as_an_iso_duration() -> None:
+    start = datetime(2026, 5, 1, 12, 0, 1, tzinfo=UTC)
+    anchor = "2026-01-01T00:00:00+00:00"
+    as_seconds = {"interval": 5400.0, "anchor_date": anchor, "timezone": "UTC"}
+    as_duration = {"interval": "PT1H30M", "anchor_date": anchor, "timezone": "UTC"}
+    expected = schedule_times(as_seconds, start, n=3)
+    assert schedule_times(as_duration, start, n=3) == expected
+    assert expected[0] == datetime(2026, 5, 1, 13, 30, tzinfo=UTC)
