@@ -24,6 +24,7 @@ from models.coordination.deployments import Deployment, DeploymentSchedule
 from models.coordination.schedule_times import upcoming_times
 from models.coordination.work_pools import WorkPool, WorkQueue
 from models.db.dialect import ignore_duplicates, table_of, uuid_text
+from models.db.types import utcnow
 from models.orchestration.bookkeeping import enter_state
 from models.orchestration.transitions import RunSnapshot, State, iso_utc
 from models.runs.flow_runs import FlowRun, FlowRunState
@@ -301,7 +302,7 @@ def insert_scheduled_runs(session: Session, runs: Sequence[ScheduledRun]) -> lis
     """
     if not runs:
         return []
-    now = datetime.now(UTC)
+    now = utcnow()
     rows: list[dict[str, Any]] = []
     states: dict[UUID, dict[str, Any]] = {}
     for run in runs:
@@ -326,8 +327,11 @@ def insert_scheduled_runs(session: Session, runs: Sequence[ScheduledRun]) -> lis
         )
         changes = enter_state(new_run, state)
         rows.append({**values, **changes.columns()})
-        states[values["id"]] = {"flow_run_id": values["id"], "created": now}
-        states[values["id"]].update(changes.state.columns())
+        states[values["id"]] = {
+            "flow_run_id": values["id"],
+            "created": now,
+            **changes.state.columns(),
+        }
     dialect = session.get_bind().dialect.name
     # A plain executemany (RETURNING would make one statement of thousands of parameters,
     # which psycopg spends longer parsing than PostgreSQL takes to insert). The ids are
