@@ -41,14 +41,18 @@ async def schedule_deployments(after: str | None = None) -> None:
     now = utcnow()
     database = resources.database()
     async with database.read_sessions() as session:
-        deployment_ids = await deployments_to_schedule(
+        page = await deployments_to_schedule(
             session, horizon, now=now, after=UUID(after) if after else None, limit=limit
         )
     await create_scheduled_runs(
-        database, deployment_ids, horizon, now=now, batch_size=settings.scheduler_insert_batch_size
+        database,
+        page.short_of_runs,
+        horizon,
+        now=now,
+        batch_size=settings.scheduler_insert_batch_size,
     )
-    if len(deployment_ids) == limit:  # more to do: a fresh message, not a longer loop
-        schedule_deployments.send(str(deployment_ids[-1]))
+    if page.next_after is not None:  # more to do: a fresh message, not a longer loop
+        schedule_deployments.send(str(page.next_after))
 
 
 @dramatiq.actor(queue_name="services", max_retries=3, time_limit=300_000)

@@ -85,10 +85,10 @@ def has_active_schedule() -> Any:
     )
 
 
-def upcoming_runs_by_schedule(now: datetime) -> Any:
-    """Per (deployment, schedule id as text): how many auto-scheduled runs wait from `now`
-    on, and the time of the last. One pass over the SCHEDULED runs, grouped, rather than
-    a count per schedule: the runs are found by state and time, which are indexed."""
+def upcoming_runs_by_schedule(deployment_ids: Sequence[UUID], now: datetime) -> Any:
+    """Per (deployment, schedule id as text), for the given deployments: how many
+    auto-scheduled runs wait from `now` on, and the time of the last. The runs are found
+    by deployment and grouped, rather than counted once per schedule."""
     schedule_id = type_coerce(FlowRun.created_by, JSON)["id"].as_string()
     return (
         select(
@@ -98,14 +98,23 @@ def upcoming_runs_by_schedule(now: datetime) -> Any:
             func.max(FlowRun.next_scheduled_start_time).label("last"),
         )
         .where(
+            FlowRun.deployment_id.in_(deployment_ids),
             FlowRun.state_type == StateType.SCHEDULED,
             FlowRun.next_scheduled_start_time >= now,
             FlowRun.auto_scheduled == true(),
-            FlowRun.deployment_id.is_not(None),
         )
         .group_by(FlowRun.deployment_id, schedule_id)
         .subquery("upcoming")
     )
+
+
+@dataclass(frozen=True)
+class DeploymentPage:
+    """One page of deployments looked at: those short of runs, and where the next starts."""
+
+    short_of_runs: list[UUID]
+    #: The last deployment looked at when the page was full (more may follow), else None.
+    next_after: UUID | None
 
 
 async def deployments_to_schedule(
@@ -115,14 +124,21 @@ async def deployments_to_schedule(
     now: datetime,
     after: UUID | None = None,
     limit: int = 100,
-) -> list[UUID]:
-    """Deployments, in id order after `after`, with an active schedule short of runs.
+) -> DeploymentPage:
+    """Of the next `limit` deployments (id order, after `after`) that are not paused and
+    have an active schedule, those with an active schedule short of runs.
 
     A schedule is short when it has fewer upcoming runs than the minimum (its own
     `max_scheduled_runs` if lower), or when its last one is less than the minimum time
-    ahead. Paused deployments are left out.
+    ahead. A page is looked at as a whole, so a pass costs the same however few need runs.
     """
-    upcoming = upcoming_runs_by_schedule(now)
+    candidates = select(Deployment.id).where(Deployment.paused.is_not(True), has_active_schedule())
+    if after is not None:
+        candidates = candidates.where(Deployment.id > after)
+    page = list(await session.scalars(candidates.order_by(Deployment.id).limit(limit)))
+    if not page:
+        return DeploymentPage([], None)
+    upcoming = upcoming_runs_by_schedule(page, now)
     wanted = case(
         (
             DeploymentSchedule.max_scheduled_runs < horizon.min_runs,
@@ -130,18 +146,17 @@ async def deployments_to_schedule(
         ),
         else_=horizon.min_runs,
     )
-    query = (
-        select(Deployment.id)
-        .join(DeploymentSchedule, DeploymentSchedule.deployment_id == Deployment.id)
+    short = (
+        select(DeploymentSchedule.deployment_id)
         .outerjoin(
             upcoming,
             and_(
-                upcoming.c.deployment_id == Deployment.id,
+                upcoming.c.deployment_id == DeploymentSchedule.deployment_id,
                 upcoming.c.schedule_id == uuid_text(DeploymentSchedule.id),
             ),
         )
         .where(
-            Deployment.paused.is_not(True),
+            DeploymentSchedule.deployment_id.in_(page),
             DeploymentSchedule.active.is_(True),
             or_(
                 func.coalesce(upcoming.c.runs, 0) < wanted,
@@ -149,11 +164,12 @@ async def deployments_to_schedule(
                 upcoming.c.last < now + horizon.min_time,
             ),
         )
-        .group_by(Deployment.id)
+        .group_by(DeploymentSchedule.deployment_id)
+        .order_by(DeploymentSchedule.deployment_id)
     )
-    if after is not None:
-        query = query.where(Deployment.id > after)
-    return list(await session.scalars(query.order_by(Deployment.id).limit(limit)))
+    return DeploymentPage(
+        list(await session.scalars(short)), page[-1] if len(page) == limit else None
+    )
 
 
 async def recently_updated_deployments(

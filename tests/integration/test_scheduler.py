@@ -154,14 +154,19 @@ async def test_a_deployment_with_its_runs_is_not_picked_again(
     horizon = SchedulingHorizon.from_settings(settings)
     now = utcnow()
     async with database.read_sessions() as session:
-        assert await deployments_to_schedule(session, horizon, now=now) == [deployment.id]
+        page = await deployments_to_schedule(session, horizon, now=now)
+        assert page.short_of_runs == [deployment.id] and page.next_after is None
         runs = await plan_scheduled_runs(session, [deployment.id], horizon, now=now)
     await database.write(lambda session: insert_scheduled_runs(session, runs))
     async with database.read_sessions() as session:
-        assert await deployments_to_schedule(session, horizon, now=now) == []
-        # A higher minimum makes it short of runs again.
+        assert (await deployments_to_schedule(session, horizon, now=now)).short_of_runs == []
+        # A higher minimum, or a later time, makes it short of runs again.
         more = SchedulingHorizon(min_runs=5)
-        assert await deployments_to_schedule(session, more, now=now) == [deployment.id]
+        page = await deployments_to_schedule(session, more, now=now)
+        assert page.short_of_runs == [deployment.id]
+        later = now + timedelta(hours=2)
+        page = await deployments_to_schedule(session, horizon, now=later)
+        assert page.short_of_runs == [deployment.id]
 
 
 async def test_scheduling_twice_at_once_and_again_creates_each_run_once(
@@ -362,3 +367,21 @@ async def test_the_grace_period_is_a_setting(
     await drain()
     answer = await (await api.get(f"/api/flow_runs/{recent}")).json()
     assert answer["state_name"] == "Late"
+
+
+async def test_deployments_are_looked_at_a_page_at_a_time(
+    database: Database, settings: Settings
+) -> None:
+    deployments = sorted(
+        [(await add_deployment(database, {"schedule": HOURLY})).id for _ in range(3)]
+    )
+    await add_deployment(database, {"schedule": HOURLY}, paused=True)  # never looked at
+    horizon = SchedulingHorizon.from_settings(settings)
+    now = utcnow()
+    async with database.read_sessions() as session:
+        first = await deployments_to_schedule(session, horizon, now=now, limit=2)
+        assert (first.short_of_runs, first.next_after) == (deployments[:2], deployments[1])
+        second = await deployments_to_schedule(
+            session, horizon, now=now, after=first.next_after, limit=2
+        )
+        assert (second.short_of_runs, second.next_after) == (deployments[2:], None)
