@@ -10,6 +10,7 @@ from actors import (  # noqa: F401
     ingest,
     notifications,
     persistence,
+    scheduler,
     services,
 )
 from actors.channels import registry  # noqa: F401

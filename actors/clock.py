@@ -19,6 +19,11 @@ from dramatiq import Actor
 
 from actors.broker import broker
 from actors.counters import LEASE_SWEEP_PERIOD_SECONDS, expire_concurrency_leases
+from actors.scheduler import (
+    mark_late_flow_runs,
+    schedule_deployments,
+    schedule_recent_deployments,
+)
 from actors.services import (
     cancel_stuck_cancelling_flow_runs,
     detect_crashed_flow_runs,
@@ -37,6 +42,10 @@ EVERY: dict[Actor[..., Any], timedelta] = {
     expire_concurrency_leases: timedelta(seconds=LEASE_SWEEP_PERIOD_SECONDS),
     # As often as Prefect's foreman looks.
     watch_worker_health: timedelta(seconds=15),
+    # Prefect's scheduler loops: every deployment each minute, changed ones every 5 s.
+    schedule_deployments: timedelta(seconds=60),
+    schedule_recent_deployments: timedelta(seconds=5),
+    mark_late_flow_runs: timedelta(seconds=5),
 }
 
 #: Seconds between two looks at what is due.

@@ -51,6 +51,22 @@ class Settings(BaseSettings):
     work_queue_last_polled_timeout_seconds: int = 60
     #: Seconds without a poll (of it or its queue) before a deployment is marked NOT_READY.
     deployment_last_polled_timeout_seconds: int = 60
+    #: The scheduler (as Prefect's PREFECT_SERVER_SERVICES_SCHEDULER_*): each active
+    #: schedule gets runs until both minimums are met (at least `min_runs`, and runs up to
+    #: `min_scheduled_time_seconds` ahead), never more than `max_runs` of them nor past
+    #: `max_scheduled_time_seconds` ahead.
+    scheduler_min_runs: int = Field(default=3, ge=0)
+    scheduler_max_runs: int = Field(default=100, ge=1)
+    scheduler_min_scheduled_time_seconds: float = Field(default=3600.0, ge=0)
+    scheduler_max_scheduled_time_seconds: float = Field(default=100 * 86400.0, gt=0)
+    #: Deployments one scheduling message looks at; more left means another message.
+    scheduler_deployment_batch_size: int = Field(default=100, ge=1)
+    #: Scheduled runs inserted per transaction.
+    scheduler_insert_batch_size: int = Field(default=500, ge=1)
+    #: A deployment changed this recently (plus a second) is scheduled by the quick pass.
+    scheduler_recent_deployments_seconds: float = Field(default=5.0, gt=0)
+    #: Seconds after its scheduled time that a SCHEDULED flow run is marked Late.
+    late_runs_after_seconds: float = Field(default=15.0, ge=0)
     #: Seconds a task worker has, once it acknowledged a background task run, to move it out
     #: of SCHEDULED before the run is sent to a task worker again.
     background_task_pickup_seconds: float = 30.0

@@ -13,7 +13,7 @@ one after the other.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
@@ -26,7 +26,8 @@ from models.errors import ObjectNotFound
 from models.events.flow_run_events import flow_run_state_event
 from models.events.tables import EventRow  # noqa: F401  (declares the `event` table used below)
 from models.orchestration.bookkeeping import enter_state
-from models.orchestration.flow_run_policy import orchestrate
+from models.orchestration.flow_run_policy import FLOW_RUN_RULES, orchestrate
+from models.orchestration.rules import Rule
 from models.orchestration.transitions import Decision, RunSnapshot, State, Transition
 from models.runs.flow_run_inputs import forget_flow_run_inputs
 from models.runs.flow_runs import FlowRun, FlowRunState
@@ -165,11 +166,17 @@ def event_row(event: dict[str, Any], state: State, received: Any) -> dict[str, A
 
 
 def propose_flow_run_state(
-    session: Session, flow_run_id: UUID, proposed: State, *, force: bool = False
+    session: Session,
+    flow_run_id: UUID,
+    proposed: State,
+    *,
+    force: bool = False,
+    rules: Sequence[Rule] = FLOW_RUN_RULES,
 ) -> Outcome:
     """Decide `proposed` for the run and write what the decision enters; raises ObjectNotFound.
 
-    Synchronous: run it with `Database.write`.
+    `rules` is the orchestration policy deciding it (a service may use a narrower one, as
+    marking runs late does). Synchronous: run it with `Database.write`.
     """
     flow_run = session.connection().execute(READ_RUN, {"flow_run_id": flow_run_id}).one_or_none()
     if flow_run is None:
@@ -187,7 +194,8 @@ def propose_flow_run_state(
         )
     run = snapshot_of(flow_run, current)
     initial = None if current is None else {"type": current.type, "name": current.name}
-    decision = orchestrate(Transition(run=run, proposed=proposed, now=utcnow(), force=force))
+    transition = Transition(run=run, proposed=proposed, now=utcnow(), force=force)
+    decision = orchestrate(transition, rules)
     entered = decision.entered_state(run)
     if entered is None:
         return Outcome(decision, decision.state, entered=False, initial=initial)
