@@ -51,6 +51,8 @@ CREATE_AT_ONCE: Final = 8
 #: Seconds between two counts of the scheduled runs.
 COUNT_EVERY_SECONDS: Final = 1.0
 REQUEST_TIMEOUT_SECONDS: Final = 60.0
+#: Below uvicorn's 5 s: a connection the reference server closed is never reused.
+KEEPALIVE_SECONDS: Final = 4.0
 
 
 @dataclass
@@ -124,7 +126,8 @@ def deployment_body(flow_id: str, number: int, interval: float) -> dict[str, Any
 async def measure(api_url: str, measurement: Measurement, args: argparse.Namespace) -> None:
     """Create the deployments, then count the runs until done or out of time."""
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    async with aiohttp.ClientSession(timeout=timeout) as http:
+    connector = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
         flow_name = f"bench-scheduled-{uuid4().hex[:8]}"
         async with http.post(f"{api_url}/flows/", json={"name": flow_name}) as response:
             flow_id = str((await response.json())["id"])
@@ -134,7 +137,14 @@ async def measure(api_url: str, measurement: Measurement, args: argparse.Namespa
         async def creator() -> None:
             for number in numbers:
                 body = deployment_body(flow_id, number, args.interval)
-                async with http.post(f"{api_url}/deployments/", json=body) as response:
+                for attempt in range(3):  # an upsert by flow and name: safe to send again
+                    try:
+                        response = await http.post(f"{api_url}/deployments/", json=body)
+                        break
+                    except aiohttp.ClientConnectionError:
+                        if attempt == 2:
+                            raise
+                async with response:
                     if response.status not in (200, 201):
                         key = f"create {response.status}"
                         measurement.errors[key] = measurement.errors.get(key, 0) + 1

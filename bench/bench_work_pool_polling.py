@@ -71,6 +71,8 @@ DUE_LEAD_SECONDS: Final = 5.0
 #: Claims one simulated worker proposes at once.
 CLAIMS_AT_ONCE: Final = 4
 REQUEST_TIMEOUT_SECONDS: Final = 60.0
+#: Below uvicorn's 5 s: a connection the reference server closed is never reused.
+KEEPALIVE_SECONDS: Final = 4.0
 CHUNK_ROWS: Final = 10_000
 
 
@@ -256,7 +258,9 @@ async def poll_as_workers(api_url: str, measurement: Measurement, start: datetim
     await asyncio.sleep(max((start - datetime.now(UTC)).total_seconds(), 0))
     deadline = time.monotonic() + measurement.seconds
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    connector = aiohttp.TCPConnector(limit=measurement.workers * (CLAIMS_AT_ONCE + 1))
+    connector = aiohttp.TCPConnector(
+        limit=measurement.workers * (CLAIMS_AT_ONCE + 1), keepalive_timeout=KEEPALIVE_SECONDS
+    )
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
 
         async def claim(run_id: str) -> None:
