@@ -46,8 +46,8 @@ from bench.servers import REPOSITORY, signalbox_server, throwaway_postgres
 from models.settings import mask_url_password
 from tests.compat.prefect_client import free_port, start_reference_prefect_server
 
-#: Deployments created at once.
-CREATE_AT_ONCE: Final = 8
+#: Times one deployment is sent before it counts as not created.
+CREATE_ATTEMPTS: Final = 5
 #: Seconds between two counts of the scheduled runs.
 COUNT_EVERY_SECONDS: Final = 1.0
 REQUEST_TIMEOUT_SECONDS: Final = 60.0
@@ -62,6 +62,7 @@ class Measurement:
     deployments: int
     interval_seconds: float
     expected_runs: int
+    created: int = 0
     create_seconds: float = 0.0
     first_run_seconds: float | None = None
     target_seconds: float | None = None
@@ -77,6 +78,7 @@ class Measurement:
             "target": self.target,
             "database": self.database,
             "deployments": self.deployments,
+            "deployments_created": self.created,
             "interval_seconds": self.interval_seconds,
             "expected_runs": self.expected_runs,
             "create_seconds": round(self.create_seconds, 2),
@@ -134,22 +136,28 @@ async def measure(api_url: str, measurement: Measurement, args: argparse.Namespa
         started = time.monotonic()
         numbers = iter(range(args.deployments))
 
+        async def create(body: dict[str, Any]) -> bool:
+            """One deployment; an upsert by flow and name, so a failure is sent again."""
+            for attempt in range(CREATE_ATTEMPTS):
+                try:
+                    async with http.post(f"{api_url}/deployments/", json=body) as response:
+                        status = response.status
+                        if status == 404:
+                            raise SystemExit(f"POST /deployments/: {await response.text()}")
+                except (aiohttp.ClientConnectionError, TimeoutError) as error:
+                    status, key = 0, f"create {type(error).__name__}"
+                else:
+                    if status in (200, 201):
+                        return True
+                    key = f"create {status}"
+                measurement.errors[key] = measurement.errors.get(key, 0) + 1
+                await asyncio.sleep(0.5 * (attempt + 1))  # the reference's SQLite was busy
+            return False
+
         async def creator() -> None:
             for number in numbers:
-                body = deployment_body(flow_id, number, args.interval)
-                for attempt in range(3):  # an upsert by flow and name: safe to send again
-                    try:
-                        response = await http.post(f"{api_url}/deployments/", json=body)
-                        break
-                    except aiohttp.ClientConnectionError:
-                        if attempt == 2:
-                            raise
-                async with response:
-                    if response.status not in (200, 201):
-                        key = f"create {response.status}"
-                        measurement.errors[key] = measurement.errors.get(key, 0) + 1
-                        if response.status == 404:
-                            raise SystemExit(f"POST /deployments/: {await response.text()}")
+                if await create(deployment_body(flow_id, number, args.interval)):
+                    measurement.created += 1
 
         count_body = {
             "flows": {"id": {"any_": [flow_id]}},
@@ -180,8 +188,10 @@ async def measure(api_url: str, measurement: Measurement, args: argparse.Namespa
                 await asyncio.sleep(COUNT_EVERY_SECONDS)
 
         watcher = asyncio.create_task(watch())
-        await asyncio.gather(*(creator() for _ in range(CREATE_AT_ONCE)))
+        await asyncio.gather(*(creator() for _ in range(args.create_concurrency)))
         measurement.create_seconds = time.monotonic() - started
+        # The target is the runs of the deployments that exist.
+        measurement.expected_runs = measurement.created * args.runs_per_deployment
         await watcher
 
 
@@ -206,10 +216,16 @@ def measure_target(
     say(f"Creating {args.deployments} deployments on {target} and counting their runs...")
     asyncio.run(measure(server.api_url, measurement, args))
     summary = measurement.summary()
-    cpu = process_usage.cpu_percent_by_role(before, process_usage.snapshot(server.pid))
+    after = process_usage.snapshot(server.pid)
+    cpu = process_usage.cpu_percent_by_role(before, after)
     if target == "prefect":  # one server process (uvicorn with its services in it)
         cpu = {"prefect server": round(sum(cpu.values()), 1)}
     summary["cpu_percent"] = cpu | {"total": round(sum(cpu.values()), 1)}
+    # CPU seconds in all, and per thousand runs made: the cost of the scheduling itself.
+    cpu_seconds = sum(cpu.values()) / 100 * (after.taken - before.taken)
+    summary["cpu_seconds"] = round(cpu_seconds, 2)
+    if measurement.runs:
+        summary["cpu_seconds_per_1000_runs"] = round(cpu_seconds / measurement.runs * 1000, 3)
     if database_before is not None and db_pid is not None:
         used = process_usage.cpu_percent_by_role(database_before, process_usage.snapshot(db_pid))
         summary["database_cpu_percent"] = round(sum(used.values()), 1)
@@ -226,6 +242,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--interval", type=float, default=60.0, help="schedule, in seconds")
     parser.add_argument("--runs-per-deployment", type=int, default=60,
                         help="runs each deployment should get (an hour of them)")  # fmt: skip
+    parser.add_argument("--create-concurrency", type=int, default=4,
+                        help="deployments created at once")  # fmt: skip
     parser.add_argument("--settle-seconds", type=float, default=15.0)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds, per target")
     parser.add_argument(
