@@ -346,8 +346,8 @@ def measure_target(
             database_url, database = throwaway.url, "postgresql"
             db_pid = throwaway.postmaster_pid
         say("Starting Signalbox...")
-        server = stack.enter_context(signalbox_server(workdir / target, database_url))
-        database_url = signalbox_database_url(workdir / target, database_url)
+        server = stack.enter_context(signalbox_server(workdir, database_url))
+        database_url = signalbox_database_url(workdir, database_url)
     pool, queue, flow_id = asyncio.run(create_pool_and_flow(server.api_url))
     start = seed(target, server, database_url, args, flow_id, pool, queue)
     measurement = Measurement(target, database, args.workers, args.interval, args.seconds,
