@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -33,7 +34,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 from uuid import uuid4
 
 import aiohttp
@@ -259,6 +260,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    signal.signal(signal.SIGTERM, stop_on_sigterm)  # stop the servers as on Ctrl-C
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out or REPOSITORY / "bench" / "results" / f"scheduler-{stamp}.jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +274,10 @@ def main() -> None:
         with out.open("a") as output:
             output.write(json.dumps(summary) + "\n")
     say(f"Results: {out}")
+
+
+def stop_on_sigterm(signum: int, frame: Any) -> NoReturn:
+    raise KeyboardInterrupt
 
 
 def say(line: str) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -39,7 +40,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 from uuid import UUID
 
 import aiohttp
@@ -394,6 +395,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    signal.signal(signal.SIGTERM, stop_on_sigterm)  # stop the servers as on Ctrl-C
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out or REPOSITORY / "bench" / "results" / f"polling-{stamp}.jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -407,6 +409,10 @@ def main() -> None:
         with out.open("a") as output:
             output.write(json.dumps(summary) + "\n")
     say(f"Results: {out}")
+
+
+def stop_on_sigterm(signum: int, frame: Any) -> NoReturn:
+    raise KeyboardInterrupt
 
 
 def say(line: str) -> None:
