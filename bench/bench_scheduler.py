@@ -172,7 +172,13 @@ async def measure(api_url: str, measurement: Measurement, args: argparse.Namespa
         async def watch() -> None:
             changed_at, last = time.monotonic(), -1
             while (now := time.monotonic()) - started < args.timeout:
-                runs = await count()
+                try:
+                    runs = await count()
+                except (aiohttp.ClientConnectionError, TimeoutError) as error:
+                    key = f"count {type(error).__name__}"  # a read: asked again next time
+                    measurement.errors[key] = measurement.errors.get(key, 0) + 1
+                    await asyncio.sleep(COUNT_EVERY_SECONDS)
+                    continue
                 elapsed = round(now - started, 2)
                 measurement.counts.append((elapsed, runs))
                 if runs and measurement.first_run_seconds is None:
