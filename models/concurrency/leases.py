@@ -132,11 +132,27 @@ async def release_task_run_leases(
     session: AsyncSession, task_run_ids: Iterable[UUID], now: datetime
 ) -> int:
     """Give back what these task runs still hold (they reached a terminal state)."""
-    ids = sorted({str(task_run_id) for task_run_id in task_run_ids})
+    return await release_held_leases(session, "task_run", task_run_ids, now)
+
+
+async def release_flow_run_leases(
+    session: AsyncSession, flow_run_ids: Iterable[UUID], now: datetime
+) -> int:
+    """Give back the deployment slots these flow runs still hold (they are being deleted)."""
+    return await release_held_leases(session, "flow_run", flow_run_ids, now)
+
+
+async def release_held_leases(
+    session: AsyncSession, holder_type: str, holder_ids: Iterable[UUID], now: datetime
+) -> int:
+    """Give back every lease held by one of these holders of one type."""
+    ids = sorted({str(holder_id) for holder_id in holder_ids})
     if not ids:
         return 0
     holder = ConcurrencyLease.holder
-    held_by_them = and_(holder["type"].as_string() == "task_run", holder["id"].as_string().in_(ids))
+    held_by_them = and_(
+        holder["type"].as_string() == holder_type, holder["id"].as_string().in_(ids)
+    )
     return await release_leases(session, held_by_them, now)
 
 

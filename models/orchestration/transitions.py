@@ -84,6 +84,22 @@ class State:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeploymentSlot:
+    """A flow run's slot on its deployment's concurrency limit, as tried for one transition.
+
+    The slot is taken (or renewed) before the rules run, as Prefect's server does, and given
+    back afterwards if the run does not enter the state that holds it.
+    """
+
+    #: The size of the deployment's limit (0 means no run could ever start).
+    limit: int
+    #: The lease holding the slot; None when no slot was free (or the limit is 0).
+    lease_id: UUID | None
+    #: What to do with a run that finds no free slot: "ENQUEUE" or "CANCEL_NEW".
+    collision_strategy: str = "ENQUEUE"
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunSnapshot:
     """What orchestration rules may read of a flow run or task run, loaded by the caller."""
 
@@ -102,6 +118,9 @@ class RunSnapshot:
     deployment_id: UUID | None = None
     #: The task run a subflow's run stands for in its parent (None for a top-level run).
     parent_task_run_id: UUID | None = None
+    #: The slot this transition took or renewed on the deployment's concurrency limit, if it
+    #: asked for one (a flow run of a deployment with a limit, going PENDING or RUNNING).
+    deployment_slot: DeploymentSlot | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import delete, select
 
+from models.concurrency.leases import release_flow_run_leases
 from models.db.types import utcnow
 from models.runs.flow_run_transitions import Outcome, propose_flow_run_state
 from models.runs.flow_runs import FlowRun
@@ -34,6 +35,7 @@ async def delete_flow_runs(session: AsyncSession, body: FlowRunBulkDelete) -> li
             .where(FlowRun.id.in_(flow_run_ids))
             .execution_options(synchronize_session=False)
         )
+        await release_flow_run_leases(session, flow_run_ids, utcnow())  # deployment slots
     return flow_run_ids
 
 

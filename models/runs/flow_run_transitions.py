@@ -28,7 +28,14 @@ from models.events.tables import EventRow  # noqa: F401  (declares the `event` t
 from models.orchestration.bookkeeping import enter_state
 from models.orchestration.flow_run_policy import FLOW_RUN_RULES, orchestrate
 from models.orchestration.rules import Rule
-from models.orchestration.transitions import Decision, RunSnapshot, State, Transition
+from models.orchestration.transitions import (
+    Decision,
+    DeploymentSlot,
+    RunSnapshot,
+    State,
+    Transition,
+)
+from models.runs.deployment_slots import settle_deployment_slot, try_deployment_slot
 from models.runs.flow_run_inputs import forget_flow_run_inputs
 from models.runs.flow_runs import FlowRun, FlowRunState
 from models.runs.flows import Flow
@@ -86,7 +93,9 @@ INSERT_STATE = Base.metadata.tables["flow_run_state"].insert()
 INSERT_EVENT = Base.metadata.tables["event"].insert()
 
 
-def snapshot_of(flow_run: Any, current: State | None) -> RunSnapshot:
+def snapshot_of(
+    flow_run: Any, current: State | None, deployment_slot: DeploymentSlot | None = None
+) -> RunSnapshot:
     return RunSnapshot(
         id=flow_run.id,
         kind="flow_run",
@@ -99,6 +108,7 @@ def snapshot_of(flow_run: Any, current: State | None) -> RunSnapshot:
         infrastructure_pid=flow_run.infrastructure_pid,
         deployment_id=flow_run.deployment_id,
         parent_task_run_id=flow_run.parent_task_run_id,
+        deployment_slot=deployment_slot,
     )
 
 
@@ -192,11 +202,16 @@ def propose_flow_run_state(
             state_details=dict(flow_run.state_state_details or {}),
             data=flow_run.state_data,
         )
-    run = snapshot_of(flow_run, current)
+    now = utcnow()
+    # The deployment's concurrency slot is taken before the rules decide, settled after.
+    tried = try_deployment_slot(session, flow_run, current, proposed, now, force=force)
+    run = snapshot_of(flow_run, current, tried.slot)
     initial = None if current is None else {"type": current.type, "name": current.name}
-    transition = Transition(run=run, proposed=proposed, now=utcnow(), force=force)
+    transition = Transition(run=run, proposed=tried.proposed, now=now, force=force)
     decision = orchestrate(transition, rules)
-    entered = decision.entered_state(run)
+    entered = settle_deployment_slot(
+        session, current, decision, decision.entered_state(run), tried, now
+    )
     if entered is None:
         return Outcome(decision, decision.state, entered=False, initial=initial)
     stored, _, event = write_state(session, flow_run, flow_run.flow_name, run, entered, initial)

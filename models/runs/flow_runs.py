@@ -11,7 +11,9 @@ from uuid import UUID
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid, delete, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.concurrency.leases import release_flow_run_leases
 from models.db.base import Base, Created, Id, Name, Updated, search_index
+from models.db.types import utcnow
 from models.errors import ObjectNotFound
 from models.filters.base import count_matching
 from models.orchestration.transitions import State
@@ -171,10 +173,14 @@ async def update_flow_run_labels(
 
 
 async def delete_flow_run(session: AsyncSession, flow_run_id: UUID) -> None:
-    """Delete a flow run and (by cascade) its state history; raises ObjectNotFound."""
+    """Delete a flow run and (by cascade) its state history; raises ObjectNotFound.
+
+    A deployment concurrency slot the run still holds is given back.
+    """
     result = await session.execute(delete(FlowRun).where(FlowRun.id == flow_run_id))
     if not result.rowcount:  # type: ignore[attr-defined]  # a DELETE's result has one
         raise ObjectNotFound(NOT_FOUND_DETAIL)
+    await release_flow_run_leases(session, [flow_run_id], utcnow())
 
 
 async def count_flow_runs(session: AsyncSession, body: FlowRunCountBody) -> int:

@@ -13,6 +13,7 @@ from models.orchestration.rules import retry_delay_seconds
 from models.orchestration.transitions import (
     Decision,
     DecisionStatus,
+    DeploymentSlot,
     RunSnapshot,
     State,
     Transition,
@@ -457,3 +458,64 @@ def test_a_finished_run_without_a_deployment_cannot_be_scheduled_again() -> None
     assert propose(failed, state(StateType.SCHEDULED)).status is DecisionStatus.ABORT
     again = propose(failed, state(StateType.SCHEDULED), deployment_id=uuid4())
     assert again.status is DecisionStatus.ACCEPT
+
+
+# Deployment concurrency (the slot is tried by the caller; the rules read the outcome)
+
+
+def slot(lease: bool, limit: int = 1, strategy: str = "ENQUEUE") -> DeploymentSlot:
+    return DeploymentSlot(
+        limit=limit, lease_id=uuid4() if lease else None, collision_strategy=strategy
+    )
+
+
+def test_a_run_that_got_its_deployment_slot_goes_pending() -> None:
+    proposed = state(StateType.PENDING)
+    decision = propose(state(StateType.SCHEDULED), proposed, deployment_slot=slot(True))
+    assert decision.status is DecisionStatus.ACCEPT
+
+
+def test_a_run_without_a_slot_waits_in_awaiting_concurrency_slot_when_enqueued() -> None:
+    decision = propose(
+        state(StateType.SCHEDULED), state(StateType.PENDING), deployment_slot=slot(False)
+    )
+    assert decision.status is DecisionStatus.REJECT
+    assert decision.state is not None
+    assert (decision.state.type, decision.state.name) == (
+        StateType.SCHEDULED,
+        "AwaitingConcurrencySlot",
+    )
+    assert decision.state.scheduled_time == NOW + timedelta(seconds=30)
+    assert decision.details["reason"] == "Deployment concurrency limit reached."
+
+
+def test_a_run_without_a_slot_is_cancelled_under_cancel_new() -> None:
+    decision = propose(
+        None, state(StateType.PENDING), deployment_slot=slot(False, strategy="CANCEL_NEW")
+    )
+    assert decision.status is DecisionStatus.REJECT
+    assert decision.state is not None and decision.state.type is StateType.CANCELLED
+    assert decision.state.message == "Deployment concurrency limit reached."
+
+
+def test_a_deployment_limit_of_zero_aborts_rather_than_waiting_forever() -> None:
+    decision = propose(
+        state(StateType.SCHEDULED), state(StateType.PENDING), deployment_slot=slot(False, 0)
+    )
+    assert decision.status is DecisionStatus.ABORT
+
+
+def test_a_pending_run_that_lost_its_slot_is_cancelled_at_running() -> None:
+    decision = propose(
+        state(StateType.PENDING), state(StateType.RUNNING), deployment_slot=slot(False)
+    )
+    assert decision.status is DecisionStatus.REJECT
+    assert decision.state is not None and decision.state.type is StateType.CANCELLED
+    kept = propose(state(StateType.PENDING), state(StateType.RUNNING), deployment_slot=slot(True))
+    assert kept.status is DecisionStatus.ACCEPT
+
+
+def test_a_paused_run_is_not_let_pending_even_with_a_slot() -> None:
+    current = state(StateType.PAUSED)
+    decision = propose(current, state(StateType.PENDING), deployment_slot=slot(True))
+    assert decision.status is DecisionStatus.REJECT and decision.state == current
