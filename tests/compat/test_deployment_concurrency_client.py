@@ -72,7 +72,9 @@ def test_a_limit_of_one_with_enqueue_runs_the_runs_one_after_another(
     deployment = served(
         client, "append_run_id", {"parameters": {"marker": str(marker)}, "concurrency": limit}
     )
-    assert deployment["concurrency_limit"] == 1
+    assert deployment["concurrency_limit"] is None  # deprecated: always None, as in Prefect
+    assert deployment["global_concurrency_limit"]["limit"] == 1
+    assert deployment["global_concurrency_limit"]["name"] == f"deployment:{deployment['id']}"
     assert deployment["concurrency_options"]["collision_strategy"] == "ENQUEUE"
 
     flow_run_ids = start_runs(client, deployment, 3, seconds=2)

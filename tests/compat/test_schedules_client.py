@@ -2,9 +2,9 @@
 
 `prefect deployment schedule create --cron "0 9 * * *" --timezone America/New_York` makes the
 scheduler create the next runs at 09:00 New York time (as many as Prefect's defaults ask
-for: three, for a daily schedule); `prefect deployment pause` removes them and `resume` brings
-them back. Against a live `signalbox server start`, and with SIGNALBOX_TEST_REFERENCE_PREFECT=1
-against Prefect's own server too.
+for: three, for a daily schedule); pausing the deployment with the client's
+`pause_deployment` removes them and resuming brings them back. Against a live `signalbox
+server start`, and with SIGNALBOX_TEST_REFERENCE_PREFECT=1 against Prefect's own server too.
 """
 
 from __future__ import annotations
@@ -84,11 +84,10 @@ def test_a_cron_schedule_in_a_time_zone_creates_its_runs_and_pausing_removes_the
     assert all(when(run["expected_start_time"]).astimezone(ZoneInfo(TIME_ZONE)).hour == 9
                for run in runs)  # fmt: skip
 
-    client.cli("deployment", "pause", f"{FLOW}/{name}")
-    assert read_deployment(server.api_url, FLOW, name)["paused"] is True
+    assert client.script("pause_deployment", f"{FLOW}/{name}", "pause") == {"paused": True}
     assert deployment_runs(server.api_url, deployment["id"]) == []
 
-    client.cli("deployment", "resume", f"{FLOW}/{name}")
+    assert client.script("pause_deployment", f"{FLOW}/{name}", "resume") == {"paused": False}
     wait_for(
         lambda: scheduled_times(server.api_url, deployment["id"]),
         lambda times: times == upcoming_cron_times(datetime.now(UTC), RUNS_AHEAD),
