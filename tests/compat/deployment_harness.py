@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -56,6 +57,9 @@ REFERENCE_SERVICE_SETTINGS: Final = {
     "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1",
     "PREFECT_SERVER_SERVICES_LATE_RUNS_LOOP_SECONDS": "2",
     "PREFECT_SERVER_SERVICES_FOREMAN_LOOP_SECONDS": "2",
+    # Deployments and work queues nobody polled for this long are NOT_READY.
+    "PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS": "10",
+    "PREFECT_SERVER_SERVICES_FOREMAN_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS": "10",
     "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_LOOP_SECONDS": "2",
     # A run refused a deployment's concurrency slot (ENQUEUE) comes back this much later.
     "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "1",
@@ -69,6 +73,7 @@ CLIENT_SETTINGS: Final = {
     "PREFECT_RUNNER_POLL_FREQUENCY": "1",
     "PREFECT_WORKER_QUERY_SECONDS": "1",
     "PREFECT_WORKER_PREFETCH_SECONDS": "5",
+    # A worker silent for three heartbeats is OFFLINE.
     "PREFECT_WORKER_HEARTBEAT_SECONDS": "5",
     # Wide enough that the CLI's tables do not cut names short.
     "COLUMNS": "250",
@@ -127,6 +132,7 @@ class ClientProcess:
 
     process: subprocess.Popen[str]
     log_path: Path
+    killed: bool = False
 
     def log(self) -> str:
         """Its output so far, for assertion messages."""
@@ -214,9 +220,24 @@ class PrefectClient:
         self.processes.append(started)
         return started
 
+    def kill(self, started: ClientProcess) -> None:
+        """Kill a process and its children at once, as a lost machine would stop."""
+        started.killed = True
+        os.killpg(started.process.pid, signal.SIGKILL)
+        started.process.wait()
+
     def stop_all(self) -> None:
         for started in self.processes:
             stop_process_group(started.process)
+
+    def assert_running(self) -> None:
+        """Fail with its output when a process started here (and not killed) has exited."""
+        for started in self.processes:
+            if not started.killed and not started.alive():
+                raise AssertionError(
+                    f"{started.log_path.stem} exited {started.process.returncode}:\n"
+                    + started.log()
+                )
 
     def logs(self) -> str:
         """The output of every long-lived process, for assertion messages."""
@@ -247,16 +268,18 @@ def wait_for(
     *,
     what: str,
     timeout: float,
-    context: Callable[[], str] = lambda: "",
+    watch: PrefectClient | None = None,
 ) -> T:
     """Observe until `done(observation)`; fail after `timeout` s with the last observation.
 
-    `observe` may raise NotYetThere while the server has not caught up; `context` adds to
-    the failure (the clients' logs).
+    `observe` may raise NotYetThere while the server has not caught up. With `watch`, fail
+    at once when one of its long-lived processes has exited, and show their output.
     """
     deadline = time.monotonic() + timeout
     observed: Any = None
     while True:
+        if watch is not None:
+            watch.assert_running()
         try:
             observed = observe()
             if done(observed):
@@ -266,7 +289,8 @@ def wait_for(
         if time.monotonic() >= deadline:
             break
         time.sleep(POLL_INTERVAL_SECONDS)  # polling interval, bounded by the deadline
-    raise AssertionError(f"{what}: not so within {timeout}s; last seen:\n{observed}\n{context()}")
+    logs = watch.logs() if watch is not None else ""
+    raise AssertionError(f"{what}: not so within {timeout}s; last seen:\n{observed}\n{logs}")
 
 
 def served(client: PrefectClient, function: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -279,7 +303,7 @@ def served(client: PrefectClient, function: str, options: dict[str, Any]) -> dic
         lambda _: True,
         what=f"the served deployment {flow_name}/{name}",
         timeout=90,
-        context=client.logs,
+        watch=client,
     )
 
 

@@ -44,7 +44,7 @@ def cancel_running_run(client: PrefectClient, flow_run_id: str, marker: Path) ->
         lambda text: f"started {flow_run_id}" in text,
         what="the flow started",
         timeout=120,
-        context=client.logs,
+        watch=client,
     )
     assert read_flow_run(client.api_url, flow_run_id)["state"]["type"] == "RUNNING"
     client.cli("flow-run", "cancel", flow_run_id)
@@ -53,7 +53,7 @@ def cancel_running_run(client: PrefectClient, flow_run_id: str, marker: Path) ->
         lambda run: run["state"]["type"] == "CANCELLED",
         what="the run cancelled",
         timeout=CANCELLED_WITHIN_SECONDS,
-        context=client.logs,
+        watch=client,
     )
     types = [state["type"] for state in state_history(client.api_url, flow_run_id)]
     assert types[-3:] == ["RUNNING", "CANCELLING", "CANCELLED"], types

@@ -49,7 +49,7 @@ def final_runs(client: PrefectClient, flow_run_ids: list[str]) -> list[dict[str,
         lambda runs: all(run["state"]["type"] in TERMINAL for run in runs),
         what="every run ended",
         timeout=150,
-        context=client.logs,
+        watch=client,
     )
 
 

@@ -51,7 +51,7 @@ def test_a_served_flow_with_an_interval_schedule_runs_on_time(
         lambda runs: sum(run["state"]["type"] == "COMPLETED" for run in runs) >= 2,
         what="two scheduled runs completed",
         timeout=120,
-        context=client.logs,
+        watch=client,
     )
     anchor = when(schedule["schedule"]["anchor_date"])
     completed = [run for run in runs if run["state"]["type"] == "COMPLETED"]

@@ -110,7 +110,7 @@ def test_two_process_workers_run_a_batch_of_runs_each_exactly_once(
         lambda names: names == ["worker-a", "worker-b"],
         what="both workers online",
         timeout=90,
-        context=client.logs,
+        watch=client,
     )
     count = str(RUNS_PER_DEPLOYMENT)
     flow_run_ids = [
@@ -126,7 +126,7 @@ def test_two_process_workers_run_a_batch_of_runs_each_exactly_once(
         lambda runs: all(run["state"]["type"] in ENDED for run in runs),
         what="every run ended",
         timeout=240,
-        context=client.logs,
+        watch=client,
     )
     assert [run["state"]["type"] for run in runs] == ["COMPLETED"] * len(runs), client.logs()
     assert [run["run_count"] for run in runs] == [1] * len(runs)
@@ -171,3 +171,40 @@ def test_the_cli_lists_and_inspects_deployments_work_pools_and_queues(
     assert "process" in inspected_pool
     queues = client.cli("work-queue", "ls", "--pool", pool)
     assert "default" in queues
+
+
+def test_a_worker_that_stops_heartbeating_goes_offline_and_its_pool_not_ready(
+    server: RunningServer, client: PrefectClient
+) -> None:
+    pool = create_process_pool(client)
+    name = deploy_from_source(client, pool, {"marker": str(client.project / "runs.txt")})
+    assert call_api(server.api_url, "GET", f"/work_pools/{pool}")["status"] == "NOT_READY"
+    worker = client.start("worker", "worker", "start", "--pool", pool, "--name", "lost")
+
+    def statuses() -> dict[str, Any]:
+        workers = call_api(server.api_url, "POST", f"/work_pools/{pool}/workers/filter", {})
+        return {
+            "workers": [(worker["name"], worker["status"]) for worker in workers],
+            "pool": call_api(server.api_url, "GET", f"/work_pools/{pool}")["status"],
+            "queue": call_api(server.api_url, "GET", f"/work_pools/{pool}/queues/default")[
+                "status"
+            ],
+            "deployment": read_deployment(server.api_url, FLOW, name)["status"],
+        }
+
+    ready = {
+        "workers": [("lost", "ONLINE")],
+        "pool": "READY",
+        "queue": "READY",
+        "deployment": "READY",
+    }
+    wait_for(statuses, lambda seen: seen == ready, what="all ready", timeout=90,
+             watch=client)  # fmt: skip
+    client.kill(worker)
+    gone = {
+        "workers": [("lost", "OFFLINE")],
+        "pool": "NOT_READY",
+        "queue": "NOT_READY",
+        "deployment": "NOT_READY",
+    }
+    wait_for(statuses, lambda seen: seen == gone, what="all not ready", timeout=90)
