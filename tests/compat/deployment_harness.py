@@ -65,8 +65,11 @@ REFERENCE_SERVICE_SETTINGS: Final = {
     "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "1",
 }
 
-#: Signalbox's services, as often (SIGNALBOX_* variables of `signalbox server start`).
-SIGNALBOX_SERVICE_SETTINGS: Final[dict[str, str]] = {}
+#: Signalbox's services likewise (SIGNALBOX_* variables of `signalbox server start`).
+SIGNALBOX_SERVICE_SETTINGS: Final = {
+    "SIGNALBOX_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS": "10",
+    "SIGNALBOX_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS": "10",
+}
 
 #: The client side: runners and Prefect workers poll every second.
 CLIENT_SETTINGS: Final = {
