@@ -14,22 +14,18 @@ from typing import Any
 
 import pytest
 
-from tests.compat.deployment_harness import (
+from tests.compat.deployments.harness import (
     PrefectClient,
-    client,
     deployment_runs,
     json_arg,
     read_deployment,
     read_flow_run,
-    server,
     state_history,
     unique,
     wait_for,
 )
 from tests.compat.expectations import call_api
 from tests.compat.prefect_client import RunningServer
-
-__all__ = ["client", "server"]  # fixtures
 
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(400)]
 

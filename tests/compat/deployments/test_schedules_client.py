@@ -17,20 +17,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from cronsim import CronSim
 
-from tests.compat.deployment_harness import (
+from tests.compat.deployments.harness import (
     PrefectClient,
-    client,
     deployment_runs,
     json_arg,
     read_deployment,
-    server,
     unique,
     wait_for,
     when,
 )
 from tests.compat.prefect_client import RunningServer
-
-__all__ = ["client", "server"]  # fixtures
 
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(300)]
 

@@ -14,19 +14,15 @@ from typing import Any
 
 import pytest
 
-from tests.compat.deployment_harness import (
+from tests.compat.deployments.harness import (
     PrefectClient,
-    client,
     json_arg,
     read_flow_run,
     served,
-    server,
     state_history,
     wait_for,
 )
 from tests.compat.prefect_client import RunningServer
-
-__all__ = ["client", "server"]  # fixtures
 
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(300)]
 

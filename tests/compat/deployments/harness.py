@@ -2,8 +2,8 @@
 
 Those tests need the server's periodic services (the scheduler, late runs, the foreman that
 marks silent workers offline), so Signalbox runs whole, as `signalbox server start` with its
-clock, on the suite's database; with SIGNALBOX_TEST_REFERENCE_PREFECT=1 the same tests also
-run against Prefect 3.9.1's server, with its services looking every second or two.
+clock (conftest.py); with SIGNALBOX_TEST_REFERENCE_PREFECT=1 the same tests also run against
+Prefect 3.9.1's server, with its services looking every second or two.
 
 Each test gets a project folder holding `flows/deployed_flows.py` (the flows its deployments
 run, loaded by entrypoint) and a `PrefectClient` that runs the Prefect CLI, scripts and
@@ -12,33 +12,23 @@ long-lived processes (`flow.serve`, `prefect worker start`) from the Prefect vir
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 from uuid import uuid4
 
-import pytest
-from sqlalchemy import delete
-from sqlalchemy.engine import make_url
-
-from bench.servers import signalbox_server
 from tests.compat.expectations import NotYetThere, call_api
 from tests.compat.prefect_client import (
-    RunningServer,
     client_environ,
-    free_port,
     parse_result,
     prefect_python,
-    start_reference_prefect_server,
     stop_process_group,
 )
 
@@ -47,7 +37,7 @@ T = TypeVar("T")
 #: Set to "1" to run these tests against Prefect's own server as well as Signalbox.
 REFERENCE: Final = os.environ.get("SIGNALBOX_TEST_REFERENCE_PREFECT") == "1"
 
-COMPAT: Final = Path(__file__).parent
+COMPAT: Final = Path(__file__).parent.parent
 SCRIPTS: Final = COMPAT / "scripts"
 DEPLOYED_FLOWS: Final = COMPAT / "flows" / "deployed_flows.py"
 
@@ -86,47 +76,6 @@ CLIENT_SETTINGS: Final = {
 COMMAND_TIMEOUT_SECONDS: Final = 120.0
 #: Seconds between two looks at the API while waiting.
 POLL_INTERVAL_SECONDS: Final = 0.25
-
-
-@pytest.fixture(scope="module", params=["signalbox", "reference"])
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    """The server under test, whole with its services, for one test module.
-
-    Signalbox on the suite's database (PostgreSQL emptied first, SQLite fresh in its home);
-    the reference server only when SIGNALBOX_TEST_REFERENCE_PREFECT=1.
-    """
-    prefect_python()  # build the client's virtualenv before any start-up deadline begins
-    if request.param == "reference":
-        if not REFERENCE:
-            pytest.skip("set SIGNALBOX_TEST_REFERENCE_PREFECT=1 to check against the reference")
-        with start_reference_prefect_server(free_port(), REFERENCE_SERVICE_SETTINGS) as running:
-            yield running
-        return
-    url = os.environ.get("SIGNALBOX_TEST_DATABASE_URL")
-    database = None
-    if url and make_url(url).get_backend_name() == "postgresql":
-        database = str(request.getfixturevalue("migrated_url"))
-        asyncio.run(empty_database(database))
-    workdir = tmp_path_factory.mktemp("signalbox")
-    with signalbox_server(workdir, database, settings=SIGNALBOX_SERVICE_SETTINGS) as running:
-        yield running
-
-
-async def empty_database(database_url: str) -> None:
-    """Delete every row, so that what earlier tests left is not scheduled or counted."""
-    from models.db.database import open_database
-    from models.db.metadata import metadata
-    from models.settings import Settings
-
-    db = open_database(Settings(database_url=database_url))
-    try:
-        async with db.sessions.begin() as session:
-            for table in reversed(metadata.sorted_tables):
-                await session.execute(delete(table))
-    finally:
-        await db.dispose()
 
 
 @dataclass
@@ -247,21 +196,6 @@ class PrefectClient:
         return "\n".join(f"--- {p.log_path.name} ---\n{p.log()}" for p in self.processes)
 
 
-@pytest.fixture
-def client(server: RunningServer, tmp_path: Path) -> Iterator[PrefectClient]:
-    """A project folder with the deployed flows, and the Prefect client to run in it."""
-    project = tmp_path / "project"
-    project.mkdir()
-    shutil.copy(DEPLOYED_FLOWS, project / DEPLOYED_FLOWS.name)
-    home = tmp_path / "prefect-home"
-    home.mkdir()
-    prefect = PrefectClient(server.api_url, project, home)
-    try:
-        yield prefect
-    finally:
-        prefect.stop_all()
-
-
 # --- reading the server ---------------------------------------------------------------------
 
 
@@ -318,6 +252,12 @@ def unique(prefix: str) -> str:
 def when(text: str) -> datetime:
     """A timestamp of the API as an aware datetime."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def delete_deployments(api_url: str) -> None:
+    """Delete every deployment on the server."""
+    for deployment in call_api(api_url, "POST", "/deployments/filter", {"limit": 200}):
+        call_api(api_url, "DELETE", f"/deployments/{deployment['id']}")
 
 
 def read_deployment(api_url: str, flow_name: str, deployment_name: str) -> dict[str, Any]:

@@ -13,19 +13,15 @@ from typing import Final
 
 import pytest
 
-from tests.compat.deployment_harness import (
+from tests.compat.deployments.harness import (
     PrefectClient,
-    client,
     deployment_runs,
     json_arg,
     served,
-    server,
     wait_for,
     when,
 )
 from tests.compat.prefect_client import RunningServer
-
-__all__ = ["client", "server"]  # fixtures
 
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(300)]
 

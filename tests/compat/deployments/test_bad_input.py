@@ -16,11 +16,9 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from tests.compat.deployment_harness import server, unique
+from tests.compat.deployments.harness import unique
 from tests.compat.expectations import call_api
 from tests.compat.prefect_client import RunningServer
-
-__all__ = ["server"]  # fixtures
 
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(300)]
 
