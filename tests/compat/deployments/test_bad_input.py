@@ -20,7 +20,8 @@ from tests.compat.deployments.harness import unique
 from tests.compat.expectations import call_api
 from tests.compat.prefect_client import RunningServer
 
-pytestmark = [pytest.mark.compat, pytest.mark.timeout(300)]
+# The first test of the package may build the Prefect virtualenv and start the server.
+pytestmark = [pytest.mark.compat, pytest.mark.timeout(900)]
 
 #: The parameter schema the deployment under test enforces.
 SCHEMA = {

@@ -23,7 +23,8 @@ from tests.compat.deployments.harness import (
 )
 from tests.compat.prefect_client import RunningServer
 
-pytestmark = [pytest.mark.compat, pytest.mark.timeout(300)]
+# The first test of the package may build the Prefect virtualenv and start the server.
+pytestmark = [pytest.mark.compat, pytest.mark.timeout(900)]
 
 #: The served interval, in seconds.
 INTERVAL_SECONDS: Final = 5

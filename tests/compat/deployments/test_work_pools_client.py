@@ -27,7 +27,8 @@ from tests.compat.deployments.harness import (
 from tests.compat.expectations import call_api
 from tests.compat.prefect_client import RunningServer
 
-pytestmark = [pytest.mark.compat, pytest.mark.timeout(400)]
+# The first test of the package may build the Prefect virtualenv and start the server.
+pytestmark = [pytest.mark.compat, pytest.mark.timeout(900)]
 
 FLOW: str = "compat-append-run-id"
 #: Runs made of each of the two deployments.
