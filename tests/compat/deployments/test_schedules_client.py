@@ -1,10 +1,11 @@
-"""A cron schedule in a time zone, made with the unmodified Prefect 3.9.1 CLI.
+"""Schedules and the scheduler, as the unmodified Prefect 3.9.1 CLI and client see them.
 
 `prefect deployment schedule create --cron "0 9 * * *" --timezone America/New_York` makes the
 scheduler create the next runs at 09:00 New York time (as many as Prefect's defaults ask
 for: three, for a daily schedule); pausing the deployment with the client's
-`pause_deployment` removes them and resuming brings them back. Against a live `signalbox
-server start`, and with SIGNALBOX_TEST_REFERENCE_PREFECT=1 against Prefect's own server too.
+`pause_deployment` removes them and resuming brings them back. A run no worker picks up is
+marked Late. Against a live `signalbox server start`, and with
+SIGNALBOX_TEST_REFERENCE_PREFECT=1 against Prefect's own server too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from tests.compat.deployments.harness import (
     deployment_runs,
     json_arg,
     read_deployment,
+    read_flow_run,
+    state_history,
     unique,
     wait_for,
     when,
@@ -91,3 +94,27 @@ def test_a_cron_schedule_in_a_time_zone_creates_its_runs_and_pausing_removes_the
         what="the scheduled runs back once resumed",
         timeout=60,
     )
+
+
+def test_a_run_no_worker_picks_up_is_marked_late(
+    server: RunningServer, client: PrefectClient
+) -> None:
+    pool = unique("process-pool")
+    client.cli("work-pool", "create", pool, "--type", "process")
+    name = unique("unattended")
+    options = json_arg({"parameters": {"marker": str(client.project / "runs.txt")}})
+    entrypoint = "deployed_flows.py:append_run_id"
+    client.script("deploy_from_source", str(client.project), entrypoint, pool, name, options)
+    (flow_run_id,) = client.script("create_deployment_runs", f"{FLOW}/{name}", "1", "{}")[
+        "flow_run_ids"
+    ]
+    # Prefect's grace period is 15 s; the late-runs service looks every few seconds.
+    run = wait_for(
+        lambda: read_flow_run(server.api_url, flow_run_id),
+        lambda run: run["state"]["name"] == "Late",
+        what="the run marked Late",
+        timeout=60,
+    )
+    assert run["state"]["type"] == "SCHEDULED"
+    names = [state["name"] for state in state_history(server.api_url, flow_run_id)]
+    assert names == ["Scheduled", "Late"]

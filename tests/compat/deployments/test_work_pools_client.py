@@ -44,16 +44,26 @@ def create_process_pool(client: PrefectClient) -> str:
     return pool
 
 
-def deploy_from_source(client: PrefectClient, pool: str, parameters: dict[str, Any]) -> str:
+def deploy_from_source(
+    client: PrefectClient,
+    pool: str,
+    parameters: dict[str, Any],
+    job_variables: dict[str, Any] | None = None,
+) -> str:
     """A deployment of append_run_id made by `flow.from_source(<project>).deploy(...)`."""
     name = unique("from-source")
-    options = json_arg({"parameters": parameters})
+    options = json_arg({"parameters": parameters, "job_variables": job_variables})
     entrypoint = "deployed_flows.py:append_run_id"
     client.script("deploy_from_source", str(client.project), entrypoint, pool, name, options)
     return name
 
 
-def deploy_with_prefect_yaml(client: PrefectClient, pool: str, parameters: dict[str, Any]) -> str:
+def deploy_with_prefect_yaml(
+    client: PrefectClient,
+    pool: str,
+    parameters: dict[str, Any],
+    job_variables: dict[str, Any],
+) -> str:
     """A deployment of append_run_id made by `prefect deploy` from the project's prefect.yaml."""
     name = unique("prefect-yaml")
     project = {
@@ -69,7 +79,7 @@ def deploy_with_prefect_yaml(client: PrefectClient, pool: str, parameters: dict[
                 "name": name,
                 "entrypoint": "deployed_flows.py:append_run_id",
                 "parameters": parameters,
-                "work_pool": {"name": pool},
+                "work_pool": {"name": pool, "job_variables": job_variables},
             }
         ],
     }
@@ -90,15 +100,18 @@ def test_two_process_workers_run_a_batch_of_runs_each_exactly_once(
     pool = create_process_pool(client)
     marker = client.project / "runs.txt"
     parameters = {"marker": str(marker), "label": ""}
+    # Each deployment passes the runs' process an environment variable: a job variable.
+    origins = ["from-source", "prefect-yaml"]
     names = [
-        deploy_from_source(client, pool, parameters),
-        deploy_with_prefect_yaml(client, pool, parameters),
+        deploy_from_source(client, pool, parameters, {"env": {"COMPAT_ORIGIN": origins[0]}}),
+        deploy_with_prefect_yaml(client, pool, parameters, {"env": {"COMPAT_ORIGIN": origins[1]}}),
     ]
-    for name in names:
+    for name, origin in zip(names, origins, strict=True):
         deployment = read_deployment(server.api_url, FLOW, name)
         assert deployment["work_pool_name"] == pool
         assert deployment["work_queue_name"] == "default"
         assert deployment["parameters"] == parameters
+        assert deployment["job_variables"] == {"env": {"COMPAT_ORIGIN": origin}}
 
     for worker in ("worker-a", "worker-b"):
         client.start(worker, "worker", "start", "--pool", pool, "--name", worker)
@@ -132,8 +145,10 @@ def test_two_process_workers_run_a_batch_of_runs_each_exactly_once(
         assert history.count("RUNNING") == 1, (run["id"], history)
         assert run["work_pool_name"] == pool
     written = sorted(marker.read_text().splitlines())
-    labels = [str(index % RUNS_PER_DEPLOYMENT) for index in range(len(runs))]
-    expected = sorted(f"{run['id']} {label}" for run, label in zip(runs, labels, strict=True))
+    expected = sorted(
+        f"{run['id']} {index % RUNS_PER_DEPLOYMENT} {origins[index // RUNS_PER_DEPLOYMENT]}"
+        for index, run in enumerate(runs)
+    )
     assert written == expected
     picked_by = {run["labels"].get("prefect.worker.name") for run in runs}
     assert picked_by <= {"worker-a", "worker-b"}

@@ -5,6 +5,7 @@ its flow run id (so a run that executes twice shows twice), `sleep_then_mark` a 
 starts and one when it finishes (so a cancelled run shows only the first).
 """
 
+import os
 import time
 
 from prefect import flow, runtime
@@ -18,9 +19,14 @@ def write_line(marker: str, line: str) -> None:
 
 @flow(name="compat-append-run-id")
 def append_run_id(marker: str, label: str = "", seconds: float = 0) -> str:
-    """Wait `seconds`, append `<flow run id> <label>` to the marker file, return the label."""
+    """Wait `seconds`, append `<flow run id> <label>` to the marker file, return the label.
+
+    When the run's environment has COMPAT_ORIGIN (a job variable of its deployment), the
+    line ends with ` <its value>`.
+    """
     time.sleep(seconds)
-    write_line(marker, f"{runtime.flow_run.id} {label}")
+    origin = os.environ.get("COMPAT_ORIGIN")
+    write_line(marker, f"{runtime.flow_run.id} {label}" + (f" {origin}" if origin else ""))
     return label
 
 

@@ -1,7 +1,8 @@
 """Compat script: deploy a flow from a local folder to a work pool with `flow.from_source`.
 
 `python deploy_from_source.py <folder> <entrypoint> <work pool> <deployment name> <options>`
-with options as JSON: `parameters`, `concurrency` ({"limit", "collision_strategy"}).
+with options as JSON: `parameters`, `job_variables`, `concurrency` ({"limit",
+"collision_strategy"}).
 Prints `RESULT {json}` with the deployment's id.
 """
 
@@ -21,6 +22,7 @@ def main() -> None:
         name=name,
         work_pool_name=pool,
         parameters=options.get("parameters"),
+        job_variables=options.get("job_variables"),
         concurrency_limit=ConcurrencyLimitConfig(**concurrency) if concurrency else None,
         print_next_steps=False,
     )
