@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Final, TypeVar
 from uuid import uuid4
@@ -255,9 +256,19 @@ def when(text: str) -> datetime:
 
 
 def delete_deployments(api_url: str) -> None:
-    """Delete every deployment on the server."""
+    """Delete every deployment on the server (asking again while it answers 503)."""
     for deployment in call_api(api_url, "POST", "/deployments/filter", {"limit": 200}):
-        call_api(api_url, "DELETE", f"/deployments/{deployment['id']}")
+        path = f"/deployments/{deployment['id']}"
+        wait_for(partial(deleted, api_url, path), bool, what=f"DELETE {path}", timeout=30)
+
+
+def deleted(api_url: str, path: str) -> bool:
+    """Whether DELETE `path` is done (or was already); False when the server is busy."""
+    try:
+        call_api(api_url, "DELETE", path)
+    except NotYetThere as refused:
+        return "answered 404" in str(refused)
+    return True
 
 
 def read_deployment(api_url: str, flow_name: str, deployment_name: str) -> dict[str, Any]:
