@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +51,17 @@ def ceiling_probe(workdir: Path) -> Iterator[RunningServer]:
 
 @contextmanager
 def signalbox_server(
-    workdir: Path, database_url: str | None, api_processes: int = 1, worker_processes: int = 1
+    workdir: Path,
+    database_url: str | None,
+    api_processes: int = 1,
+    worker_processes: int = 1,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[RunningServer]:
     """`signalbox server start` with a fresh home (SQLite there unless `database_url` is given).
 
-    The embedded Redis lives in the home too. Yields once /api/ready answers; the pid is the
-    supervisor's, whose process tree holds the API, the worker pools, the clock and Redis.
+    `settings` are further SIGNALBOX_* variables. The embedded Redis lives in the home too.
+    Yields once /api/ready answers; the pid is the supervisor's, whose process tree holds the
+    API, the worker pools, the clock and Redis.
     """
     port = free_port()
     home = workdir / "signalbox-home"
@@ -66,6 +71,7 @@ def signalbox_server(
     environ |= {"SIGNALBOX_HOME": str(home), "SIGNALBOX_API_PORT": str(port)}
     if database_url is not None:
         environ["SIGNALBOX_DATABASE_URL"] = database_url
+    environ |= settings or {}
     log_path = workdir / "signalbox.log"
     command = [sys.executable, "-m", "cli", "server", "start", "--host", "127.0.0.1",
                "--api-processes", str(api_processes),

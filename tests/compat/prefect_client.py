@@ -201,7 +201,7 @@ def run_flow_script(
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _stop_process_group(process)
+            stop_process_group(process)
             stdout, stderr = process.communicate()
             raise PrefectHarnessError(
                 f"{script.name} did not finish within {timeout}s\n--- stdout ---\n"
@@ -214,7 +214,7 @@ def run_flow_script(
         stderr=stderr,
         duration_seconds=time.monotonic() - started,
     )
-    result = _parse_result(stdout)
+    result = parse_result(stdout)
     if result is None:
         raise PrefectHarnessError(f"No RESULT line from the script.\n{run.describe()}")
     return replace(run, result=result)
@@ -248,7 +248,7 @@ def started_script(
             process.wait()
 
 
-def _parse_result(stdout: str) -> dict[str, Any] | None:
+def parse_result(stdout: str) -> dict[str, Any] | None:
     """The JSON object on the last `RESULT ` line of a script's stdout, if any."""
     for line in reversed(stdout.splitlines()):
         if line.startswith(RESULT_PREFIX):
@@ -267,9 +267,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def start_reference_prefect_server(port: int) -> Iterator[RunningServer]:
+def start_reference_prefect_server(
+    port: int, settings: Mapping[str, str] | None = None
+) -> Iterator[RunningServer]:
     """Run `prefect server start` on 127.0.0.1:`port` with a fresh SQLite home, until exit.
 
+    `settings` are PREFECT_* variables for the server (its services' loop periods, say).
     Waits (polling GET /api/health against a deadline) until the server answers, and on exit
     stops its whole process group, so no process is left behind.
     """
@@ -278,6 +281,7 @@ def start_reference_prefect_server(port: int) -> Iterator[RunningServer]:
         environ = {
             **client_environ(f"http://127.0.0.1:{port}/api", Path(home)),
             "PREFECT_UI_ENABLED": "false",  # nothing to serve; starts faster
+            **(settings or {}),
         }
         log_path = Path(home) / "server.log"
         with open(log_path, "wb") as log:
@@ -295,7 +299,7 @@ def start_reference_prefect_server(port: int) -> Iterator[RunningServer]:
             _wait_until_healthy(f"http://127.0.0.1:{port}/api/health", process, log_path)
             yield RunningServer(f"http://127.0.0.1:{port}/api", log_path, process.pid)
         finally:
-            _stop_process_group(process)
+            stop_process_group(process)
 
 
 def _wait_until_healthy(health_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -324,7 +328,7 @@ def _tail(path: Path, chars: int = 6000) -> str:
     return path.read_text(errors="replace")[-chars:]
 
 
-def _stop_process_group(process: subprocess.Popen[Any]) -> None:
+def stop_process_group(process: subprocess.Popen[Any]) -> None:
     """SIGTERM the process's group, SIGKILL it after a grace period, and reap the process.
 
     Returns once no process of the group is left (or only unreaped zombies are).
