@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     scheduler_recent_deployments_seconds: float = Field(default=5.0, gt=0)
     #: Seconds after its scheduled time that a SCHEDULED flow run is marked Late.
     late_runs_after_seconds: float = Field(default=15.0, ge=0)
+    #: Seconds a flow run refused its deployment's concurrency slot (ENQUEUE) waits, as
+    #: AwaitingConcurrencySlot, before it is offered to workers again (Prefect's default).
+    deployment_concurrency_slot_wait_seconds: float = Field(default=30.0, gt=0)
     #: Seconds a task worker has, once it acknowledged a background task run, to move it out
     #: of SCHEDULED before the run is sent to a task worker again.
     background_task_pickup_seconds: float = 30.0

@@ -161,8 +161,11 @@ async def count(request: web.Request) -> web.Response:
 async def set_state(request: web.Request) -> web.Response:
     proposed, force = await read_proposal(request)
     flow_run_id = path_uuid(request)
+    wait = request.app[keys.settings].deployment_concurrency_slot_wait_seconds
     outcome = await request.app[keys.database].write(
-        lambda session: propose_flow_run_state(session, flow_run_id, proposed, force=force)
+        lambda session: propose_flow_run_state(
+            session, flow_run_id, proposed, force=force, slot_wait_seconds=wait
+        )
     )
     await announce_entered_states(request, [(flow_run_id, outcome)])
     return orchestration_result(outcome)

@@ -16,9 +16,6 @@ from models.orchestration.rules import ALL_STATE_TYPES, Rule
 from models.orchestration.transitions import Decision, State, Transition, iso_utc
 from models.states import StateType
 
-#: How long a run that found no free slot waits before it is offered again (Prefect's
-#: `server.deployments.concurrency_slot_wait_seconds`).
-SLOT_WAIT_SECONDS: Final = 30.0
 #: The reason given, and the message of the CANCELLED state of CANCEL_NEW, as Prefect's.
 LIMIT_REACHED: Final = "Deployment concurrency limit reached."
 
@@ -60,7 +57,7 @@ class SecureDeploymentConcurrencySlot(Rule):
             name="AwaitingConcurrencySlot",
             timestamp=transition.now,
             state_details={
-                "scheduled_time": iso_utc(transition.now + timedelta(seconds=SLOT_WAIT_SECONDS))
+                "scheduled_time": iso_utc(transition.now + timedelta(seconds=slot.wait_seconds))
             },
         )
         return Decision.reject(awaiting, LIMIT_REACHED)

@@ -97,6 +97,8 @@ class DeploymentSlot:
     lease_id: UUID | None
     #: What to do with a run that finds no free slot: "ENQUEUE" or "CANCEL_NEW".
     collision_strategy: str = "ENQUEUE"
+    #: How long a run that found no free slot waits before it is offered again.
+    wait_seconds: float = 30.0
 
 
 @dataclass(frozen=True, kw_only=True)

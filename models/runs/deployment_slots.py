@@ -85,6 +85,7 @@ def try_deployment_slot(
     now: datetime,
     *,
     force: bool = False,
+    wait_seconds: float = 30.0,
 ) -> SlotTry:
     """Take a slot for a run going PENDING, or renew it for one going RUNNING.
 
@@ -124,7 +125,13 @@ def try_deployment_slot(
         if renew_leased_slot(session, held, duration, now):
             return SlotTry(proposed, DeploymentSlot(limit=row.limit, lease_id=held))
     refused = SlotTry(
-        proposed, DeploymentSlot(limit=row.limit, lease_id=None, collision_strategy=strategy)
+        proposed,
+        DeploymentSlot(
+            limit=row.limit,
+            lease_id=None,
+            collision_strategy=strategy,
+            wait_seconds=wait_seconds,
+        ),
     )
     if row.limit == 0:
         return refused

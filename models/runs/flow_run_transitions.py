@@ -182,11 +182,13 @@ def propose_flow_run_state(
     *,
     force: bool = False,
     rules: Sequence[Rule] = FLOW_RUN_RULES,
+    slot_wait_seconds: float = 30.0,
 ) -> Outcome:
     """Decide `proposed` for the run and write what the decision enters; raises ObjectNotFound.
 
     `rules` is the orchestration policy deciding it (a service may use a narrower one, as
-    marking runs late does). Synchronous: run it with `Database.write`.
+    marking runs late does). A run refused its deployment's concurrency slot is offered again
+    `slot_wait_seconds` later. Synchronous: run it with `Database.write`.
     """
     flow_run = session.connection().execute(READ_RUN, {"flow_run_id": flow_run_id}).one_or_none()
     if flow_run is None:
@@ -204,7 +206,9 @@ def propose_flow_run_state(
         )
     now = utcnow()
     # The deployment's concurrency slot is taken before the rules decide, settled after.
-    tried = try_deployment_slot(session, flow_run, current, proposed, now, force=force)
+    tried = try_deployment_slot(
+        session, flow_run, current, proposed, now, force=force, wait_seconds=slot_wait_seconds
+    )
     run = snapshot_of(flow_run, current, tried.slot)
     initial = None if current is None else {"type": current.type, "name": current.name}
     transition = Transition(run=run, proposed=tried.proposed, now=now, force=force)

@@ -150,7 +150,9 @@ class DeploymentResponse(BaseModel):
     flow_id: UUID
     paused: bool
     schedules: list[DeploymentScheduleResponse]
-    concurrency_limit: int | None
+    #: Always None, as Prefect's server answers it since 3.0: the limit is read from
+    #: `global_concurrency_limit`.
+    concurrency_limit: int | None = None
     global_concurrency_limit: ConcurrencyLimitResponse | None
     concurrency_options: dict[str, Any] | None
     job_variables: dict[str, Any]
@@ -186,7 +188,6 @@ class DeploymentResponse(BaseModel):
         return cls(
             **columns,
             schedules=[DeploymentScheduleResponse.model_validate(s) for s in view.schedules],
-            concurrency_limit=limit.limit if limit is not None else None,
             global_concurrency_limit=(
                 ConcurrencyLimitResponse.from_row(limit, view.occupancy)
                 if limit is not None and view.occupancy is not None
