@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     delivery_backoff_seconds: float = 5.0
     #: The longest wait between two attempts when the receiver named no delay.
     delivery_max_backoff_seconds: float = 600.0
+    #: Refuse private addresses (loopback, private, link-local, metadata...) for every
+    #: notification, whatever its block's `allow_private_urls` says.
+    block_private_urls: bool = False
     #: Base URLs of the channels whose host is fixed (None: the vendor's, by region); tests
     #: and self-hosted gateways point them elsewhere.
     discord_base_url: str | None = None

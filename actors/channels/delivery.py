@@ -17,14 +17,19 @@ from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID, uuid4
 
-import aiohttp
 import dramatiq
 from cryptography.fernet import Fernet
 from dramatiq import Actor, Retry
 from dramatiq.middleware import CurrentMessage
 
 from actors import resources
-from actors.channels.http import RECEIVER_SESSIONS, ChannelRequest, open_http_session, send
+from actors.channels.http import (
+    RECEIVER_SESSIONS,
+    ChannelRequest,
+    ReceiverSessions,
+    open_http_session,
+    send,
+)
 from actors.retrying import database_unavailable
 from models.blocks.documents import BlockData, read_block_data
 from models.blocks.encryption import UnreadableBlockData, fernet_for
@@ -38,6 +43,7 @@ from models.notifications.claims import (
     open_block,
     record_attempt,
 )
+from models.notifications.destinations import refuses_private_addresses
 from models.notifications.outcomes import (
     Answer,
     AttemptOutcome,
@@ -135,13 +141,14 @@ async def attempt_notification(
     notification: Notification,
     settings: Settings,
     finished_targets: frozenset[str] = frozenset(),
-    http: aiohttp.ClientSession | None = None,
+    sessions: ReceiverSessions | None = None,
 ) -> tuple[list[AttemptResult], tuple[str, ...]]:
     """Build the channel's requests, send those not finished yet (concurrently), read the
     answers; returns the results and every secret the requests carried.
 
-    Sent through `http`, or through a session opened for this attempt alone (`signalbox
-    notifications test`, which makes one attempt and exits).
+    Sent through the worker's `sessions`, or through a session opened for this attempt
+    alone (`signalbox notifications test`, which makes one attempt and exits). When the
+    block or the server refuses private addresses, through a session that checks them.
     """
     try:
         requests = channel.build(notification, settings)
@@ -151,11 +158,19 @@ async def attempt_notification(
         return unusable_block(str(error)), ()
     pending = [request for request in requests if request.target not in finished_targets]
     secrets = tuple(secret for request in requests for secret in request.secrets)
-    if http is None:
-        async with open_http_session() as own:
-            answers = await asyncio.gather(*(send(request, own) for request in pending))
+    public_only = refuses_private_addresses(
+        notification.data, server_wide=settings.block_private_urls
+    )
+    if sessions is None:
+        async with open_http_session(public_only=public_only) as own:
+            answers = await asyncio.gather(
+                *(send(request, own, public_only=public_only) for request in pending)
+            )
     else:
-        answers = await asyncio.gather(*(send(request, http) for request in pending))
+        http = sessions.current(public_only=public_only)
+        answers = await asyncio.gather(
+            *(send(request, http, public_only=public_only) for request in pending)
+        )
     results = [
         AttemptResult(request.target, answer, channel.read(answer))
         for request, answer in zip(pending, answers, strict=True)
@@ -234,7 +249,7 @@ async def attempt_claimed(
         notification_of(claim, block),
         settings,
         claim.finished_targets,
-        RECEIVER_SESSIONS.current(),
+        RECEIVER_SESSIONS,
     )
     return results, (*block.secrets, *secrets)
 

@@ -28,6 +28,7 @@ from models.db.types import utcnow
 from models.errors import InvalidRequest, ObjectAlreadyExists, ObjectNotFound
 from models.filters.base import count_matching
 from models.filters.blocks import BlockDocumentSort
+from models.notifications.destinations import check_block_urls
 from models.schemas.blocks import (
     BlockDocumentCreate,
     BlockDocumentResponse,
@@ -85,6 +86,7 @@ async def create_block_document(
     block_type = await read_block_type(session, body.block_type_id)
     await read_block_schema(session, body.block_schema_id)
     plain, references = separate_references(body.data)
+    check_block_urls(block_type.slug, plain)
     now = utcnow()
     document_id = uuid4()
     inserted = await session.scalar(
@@ -150,6 +152,7 @@ async def update_block_document(
         plain, references = separate_references(update)
         if body.merge_existing_data:
             plain = {**current, **plain}
+        check_block_urls((await read_block_type(session, document.block_type_id)).slug, plain)
         document.encrypted_data = encrypt_data(fernet, plain)
         await replace_references(
             session, document_id, references, keep_others=body.merge_existing_data, sent=update

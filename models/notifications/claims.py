@@ -224,7 +224,8 @@ def record_attempt(
 ) -> None:
     """Keep every request of the attempt, move the delivery to its next status, release the lease.
 
-    Excerpts of the receivers' answers are kept with every secret of the block blanked out.
+    Excerpts of the receivers' answers (EXCERPT_CHARS at most) are kept for failed requests
+    only, with every secret of the block blanked out.
     A final status is never overwritten (a replay may have raced this attempt). For
     `Database.write`: the caller owns the transaction.
     """
@@ -239,7 +240,11 @@ def record_attempt(
             "status_code": result.answer.status,
             "error_class": result.answer.error_class,
             "duration_ms": result.answer.duration_ms,
-            "excerpt": excerpt(result.answer.body, secrets),
+            # Only a failure's answer is kept: a delivered GET's answer is the receiver's
+            # content, which nobody asked Signalbox to store or show.
+            "excerpt": None
+            if result.verdict.outcome is AttemptOutcome.DELIVERED
+            else excerpt(result.answer.body, secrets),
             "target": result.target,
             "provider_id": result.verdict.provider_id,
             "retry_after_ms": result.verdict.delay_ms,
