@@ -18,7 +18,6 @@ from typing import Any, Final
 from uuid import UUID, uuid4
 
 import dramatiq
-from cryptography.fernet import Fernet
 from dramatiq import Actor, Retry
 from dramatiq.middleware import CurrentMessage
 
@@ -32,7 +31,7 @@ from actors.channels.http import (
 )
 from actors.retrying import database_unavailable
 from models.blocks.documents import BlockData, read_block_data
-from models.blocks.encryption import UnreadableBlockData, fernet_for
+from models.blocks.encryption import BlockKey, UnreadableBlockData, block_key_for
 from models.notifications.channels import ChannelName
 from models.notifications.claims import (
     AttemptResult,
@@ -188,32 +187,32 @@ def notification_of(claim: Claim, block: BlockData) -> Notification:
     )
 
 
-#: The Fernet of each (home folder, configured key): `fernet_for` reads the key file.
-FERNETS: Final[dict[tuple[object, str | None], Fernet]] = {}
+#: The key of each (home folder, configured key): `block_key_for` reads the key file.
+BLOCK_KEYS: Final[dict[tuple[object, str | None], BlockKey]] = {}
 
 
-def cached_fernet(settings: Settings) -> Fernet:
-    """The worker's Fernet, made once per process instead of once per attempt."""
+def cached_block_key(settings: Settings) -> BlockKey:
+    """The worker's block key, found once per process instead of once per attempt."""
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
-    fernet = FERNETS.get((settings.home, key))
-    if fernet is None:
-        fernet = FERNETS[(settings.home, key)] = fernet_for(settings)
-    return fernet
+    block_key = BLOCK_KEYS.get((settings.home, key))
+    if block_key is None:
+        block_key = BLOCK_KEYS[(settings.home, key)] = block_key_for(settings)
+    return block_key
 
 
 #: Blocks opened by this worker, by key and stored token: a token changes whenever the
 #: block's data does, so an entry is never stale. Bounded: a worker sends to few blocks.
-OPENED_BLOCKS: Final[dict[tuple[Fernet, str], BlockData]] = {}
+OPENED_BLOCKS: Final[dict[tuple[BlockKey, str], BlockData]] = {}
 MAX_OPENED_BLOCKS: Final = 256
 
 
-def opened_block(block: SealedBlock, fernet: Fernet) -> BlockData:
+def opened_block(block: SealedBlock, block_key: BlockKey) -> BlockData:
     """The block opened once per token instead of once per attempt: decrypting and parsing
     it was most of what a delivery spent outside the request and the database."""
-    key = (fernet, block.encrypted_data)
+    key = (block_key, block.encrypted_data)
     opened = OPENED_BLOCKS.get(key)
     if opened is None:
-        opened = open_block(block, fernet)
+        opened = open_block(block, block_key)
         if len(OPENED_BLOCKS) >= MAX_OPENED_BLOCKS:
             OPENED_BLOCKS.clear()
         OPENED_BLOCKS[key] = opened
@@ -224,11 +223,11 @@ async def read_claimed_block(claim: Claim, settings: Settings) -> BlockData | No
     """The claimed delivery's block data, secrets in clear; None when it was deleted."""
     if claim.block is None:
         return None
-    fernet = cached_fernet(settings)
+    block_key = cached_block_key(settings)
     if claim.block.has_references:  # rare for a notification block: the full reader nests them
         async with resources.database().read_sessions() as session:
-            return await read_block_data(session, claim.block.document_id, fernet)
-    return opened_block(claim.block, fernet)
+            return await read_block_data(session, claim.block.document_id, block_key)
+    return opened_block(claim.block, block_key)
 
 
 async def attempt_claimed(

@@ -52,9 +52,10 @@ from models.notifications.outcomes import (
 from models.notifications.redaction import excerpt
 
 if TYPE_CHECKING:
-    from cryptography.fernet import Fernet
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
+
+    from models.blocks.encryption import BlockKey
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,10 @@ def claim_delivery(
     )
 
 
-def open_block(block: SealedBlock, fernet: Fernet) -> BlockData:
+def open_block(block: SealedBlock, block_key: BlockKey) -> BlockData:
     """The claimed block's data with secrets in clear, for a block that nests no other
     (those need `read_block_data`, which resolves the nested documents)."""
-    data = decrypt_data(fernet, block.encrypted_data)
+    data = decrypt_data(block_key, block.encrypted_data)
     secrets = secret_values(data, block.secret_fields)
     return BlockData(block.block_type_slug, data, tuple(secret for secret in secrets if secret))
 
