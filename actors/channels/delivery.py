@@ -29,6 +29,7 @@ from actors.channels.http import (
     open_http_session,
     send,
 )
+from actors.metrics import DELIVERY_OUTCOMES
 from actors.retrying import database_unavailable
 from models.blocks.documents import BlockData, read_block_data
 from models.blocks.encryption import BlockKey, UnreadableBlockData, block_key_for
@@ -288,6 +289,7 @@ async def deliver(channel: Channel, delivery_id: str) -> None:
         )
     )
 
+    DELIVERY_OUTCOMES.labels(channel.name.value, decision.status.value).inc()
     if decision.status is DeliveryStatus.DELIVERED:
         logger.debug("Delivery %s to %s delivered.", delivery_id, channel.name)
     elif decision.status is DeliveryStatus.PENDING:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from actors.channels.http import ChannelRequest, open_http_session, send
@@ -217,3 +218,35 @@ class TestServerWideRefusal:
         [delivery] = await deliveries_of(api, flow_run_id)
         assert delivery["status"] == "failed"
         assert "loopback" in delivery["last_error"]
+
+
+async def test_delivery_outcomes_are_counted_per_channel_in_the_metrics(
+    api: TestClient, receiver: Receiver, drain: Drain
+) -> None:
+    def count(text: str, status: str) -> float:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "signalbox_delivery_attempts_total" and sample.labels == {
+                    "channel": "webhook",
+                    "status": status,
+                }:
+                    return sample.value
+        return 0.0
+
+    before = await (await api.get("/metrics")).text()
+    refused = await create_block(
+        api,
+        "custom-webhook",
+        {"name": "h", "url": f"{receiver.url}/custom", "allow_private_urls": False},
+    )
+    await create_policy(api, refused)
+    await create_policy(
+        api, await create_block(api, "custom-webhook", {"name": "h", "url": f"{receiver.url}/ok"})
+    )
+    receiver.script("/ok", Reply(200, "ok"))
+    await fail_flow_run(api)
+    await drain()
+
+    after = await (await api.get("/metrics")).text()
+    assert count(after, "failed") - count(before, "failed") == 1
+    assert count(after, "delivered") - count(before, "delivered") == 1
