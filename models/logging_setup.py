@@ -35,8 +35,21 @@ STANDARD_ATTRIBUTES: Final = frozenset(vars(logging.makeLogRecord({}))) | {
 QUIET_LOGGERS: Final = ("aiohttp.access", "asyncio", "alembic.runtime.migration")
 
 
+def without_body(value: object) -> object:
+    """A queued message as its actor and id; anything else as it is.
+
+    Dramatiq logs a failed message with `%s`, which writes every argument: log records,
+    events, delivery ids. Its actor and id say which message it was without them.
+    """
+    message_id, actor_name = getattr(value, "message_id", None), getattr(value, "actor_name", None)
+    if isinstance(message_id, str) and isinstance(actor_name, str):
+        return f"{actor_name} message {message_id}"
+    return value
+
+
 class ContextFilter(logging.Filter):
-    """Puts the request id and the process's label on every record."""
+    """Puts the request id and the process's label on every record, and keeps the bodies of
+    queued messages out of it."""
 
     def __init__(self, process_label: str = "") -> None:
         super().__init__()
@@ -46,6 +59,8 @@ class ContextFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = REQUEST_ID.get() or "-"
         record.process_label = self.process_label
+        if isinstance(record.args, tuple):
+            record.args = tuple(without_body(value) for value in record.args)
         return True
 
 

@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Iterator
 
+import dramatiq
 import pytest
 
 from models.logging_setup import REQUEST_ID, configure_logging
@@ -68,3 +69,24 @@ def test_an_exception_is_one_json_object(restored_logging: None) -> None:
 
     [line] = stream.getvalue().splitlines()
     assert "ValueError: boom" in json.loads(line)["exception"]
+
+
+def test_a_failed_message_is_logged_by_actor_and_id_without_its_arguments(
+    restored_logging: None,
+) -> None:
+    stream = io.StringIO()
+    configure_logging(Settings(), "worker ingest", stream)
+    message = dramatiq.Message(
+        queue_name="ingest",
+        actor_name="persist_logs",
+        args=([{"message": "password=hunter2"}],),
+        kwargs={},
+        options={},
+    )
+    logging.getLogger("dramatiq.worker.WorkerThread").error(
+        "Failed to process message %s with unhandled exception.", message
+    )
+
+    line = stream.getvalue()
+    assert f"persist_logs message {message.message_id}" in line
+    assert "hunter2" not in line
