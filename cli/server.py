@@ -256,7 +256,7 @@ def api(host: str | None, port: int | None) -> None:
         port=port or settings.api_port,
         reuse_port=True,  # several API processes may share the port
         print=lambda line: click.echo(line, err=True),
-        **access_log_options(),
+        **(access_log_options() if settings.access_log else {"access_log": None}),
     )
 
 

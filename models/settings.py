@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: `plain` lines for people, or `json`: one object per line for log collectors.
     log_format: Literal["plain", "json"] = "plain"
+    #: One line per answered request from each API process (off: none, for the last few
+    #: percent of throughput).
+    access_log: bool = True
     #: Refuse private addresses (loopback, private, link-local, metadata...) for every
     #: notification, whatever its block's `allow_private_urls` says.
     block_private_urls: bool = False
