@@ -8,7 +8,10 @@ import redis.asyncio
 from aiohttp import web
 
 from api import errors, keys
+from api.access_log import request_ids
 from api.events_hub import EventsHub
+from api.metrics import count_requests
+from api.metrics import routes as metrics_routes
 from api.openapi import routes as openapi_routes
 from api.outbox import Outbox
 from api.routes import (
@@ -44,7 +47,10 @@ MAX_BODY_BYTES = 32 * 2**20
 
 def create_app(settings: Settings) -> web.Application:
     """The whole API, wired; nothing is opened until the application starts."""
-    app = web.Application(middlewares=[errors.json_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[request_ids, count_requests, errors.json_errors],
+        client_max_size=MAX_BODY_BYTES,
+    )
     app[keys.settings] = settings
     app.cleanup_ctx.append(open_resources)
     app.on_startup.append(register_block_types)  # runs after open_resources has opened
@@ -72,6 +78,7 @@ def create_app(settings: Settings) -> web.Application:
     ):
         app.add_routes(resource.routes)
     app.add_routes(openapi_routes)
+    app.add_routes(metrics_routes)
     return app
 
 

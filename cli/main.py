@@ -10,6 +10,7 @@ import click
 #: `signalbox worker` needs every actor, `signalbox server start` none of them.
 COMMANDS = {
     "config": "cli.config",
+    "database": "cli.database",
     "notifications": "cli.notifications",
     "queue": "cli.queue",
     "server": "cli.server",
