@@ -8,6 +8,8 @@ import redis.asyncio
 from aiohttp import web
 
 from api import errors, keys
+from api.auth import Gatekeeper, require_credentials
+from api.cross_site import install_cross_site_policy, refuse_cross_site
 from api.events_hub import EventsHub
 from api.openapi import routes as openapi_routes
 from api.outbox import Outbox
@@ -44,8 +46,12 @@ MAX_BODY_BYTES = 32 * 2**20
 
 def create_app(settings: Settings) -> web.Application:
     """The whole API, wired; nothing is opened until the application starts."""
-    app = web.Application(middlewares=[errors.json_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[errors.json_errors, refuse_cross_site, require_credentials],
+        client_max_size=MAX_BODY_BYTES,
+    )
     app[keys.settings] = settings
+    install_cross_site_policy(app, settings)
     app.cleanup_ctx.append(open_resources)
     app.on_startup.append(register_block_types)  # runs after open_resources has opened
     for resource in (
@@ -83,6 +89,7 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     hub = EventsHub(client)
     outbox = Outbox()
     app[keys.database] = database
+    app[keys.gatekeeper] = Gatekeeper(settings.api_auth_string, database)
     app[keys.redis_client] = client
     app[keys.background_tasks] = BackgroundTaskQueues(
         client, settings.background_task_pickup_seconds
