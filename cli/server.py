@@ -225,7 +225,8 @@ def api(host: str | None, port: int | None) -> None:
     """Run the HTTP API alone (it queues work for the worker pools)."""
     from aiohttp import web
 
-    settings = Settings()
+    # The address it binds is a Host it answers for (see api.cross_site).
+    settings = Settings(api_host=host) if host else Settings()
     use_server_redis(settings)  # the API sends messages: before `actors` is imported
 
     from api.app import create_app
