@@ -329,3 +329,10 @@ async def test_api_keys_are_created_listed_and_revoked_from_the_cli(
     assert await wait_for_status(client, "/api/hello", 401, bearer(key)) == 401
     unknown = await asyncio.to_thread(run_cli, settings, "revoke", "nope", "-y")
     assert unknown.exit_code == 1
+
+
+def test_signalbox_config_masks_the_auth_string(settings: Settings) -> None:
+    env = {"SIGNALBOX_API_AUTH_STRING": AUTH_STRING, "SIGNALBOX_HOME": str(settings.home)}
+    shown = CliRunner().invoke(signalbox, ["config"], env=env)
+    assert shown.exit_code == 0
+    assert "s3cret" not in shown.output and "SIGNALBOX_API_AUTH_STRING" in shown.output
