@@ -220,9 +220,6 @@ async def require_credentials(request: web.Request, handler: Handler) -> web.Str
     gatekeeper = request.app[keys.gatekeeper]
     websocket = is_websocket_upgrade(request)
     needed = required_scope(request.method, request.path, request.query, websocket=websocket)
-    in_body = request.method == "POST" and request.path in SECRETS_IN_BODY
-    if in_body and await body_asks_for_secrets(request):
-        needed = Scope.ADMIN
     header = request.headers.get(hdrs.AUTHORIZATION)
     if websocket and header is None and offers_prefect_subprotocol(request):
         # Authenticated by its first frame, in the handler (see `refuse_socket_token`).
@@ -232,6 +229,10 @@ async def require_credentials(request: web.Request, handler: Handler) -> web.Str
         finally:
             PENDING_SOCKET.reset(reset)
     caller = await gatekeeper.identify(header)
+    # The body is read only for a caller it can concern, and after their credentials.
+    in_body = request.method == "POST" and request.path in SECRETS_IN_BODY
+    if in_body and not caller.scope.allows(Scope.ADMIN) and await body_asks_for_secrets(request):
+        needed = Scope.ADMIN
     permit(caller, needed)
     request[CALLER] = caller
     if not websocket:
