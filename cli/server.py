@@ -243,7 +243,8 @@ def api(host: str | None, port: int | None) -> None:
 
     from models.logging_setup import configure_logging
 
-    settings = Settings()
+    # The address it binds is a Host it answers for (see api.cross_site).
+    settings = Settings(api_host=host) if host else Settings()
     configure_logging(settings, f"api {os.getpid()}")
     use_server_redis(settings)  # the API sends messages: before `actors` is imported
 

@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 4200
+    #: `user:password`: callers must send it as HTTP basic auth (Prefect's
+    #: PREFECT_API_AUTH_STRING); unset, only API keys (if any exist) protect the API.
+    api_auth_string: SecretStr | None = None
+    #: Host names (comma-separated) the API answers for besides the bind address,
+    #: localhost, 127.0.0.1 and ::1; `*` for any. Guards against DNS rebinding.
+    allowed_hosts: str = ""
+    #: Origins (comma-separated, `https://ui.example.com`) whose pages may call the API;
+    #: empty: CORS off, and a request from any other page's origin is refused.
+    cors_allowed_origins: str = ""
     #: Where people open the web UI; used in notification links.
     ui_url: str | None = None
     #: Apply migrations to head when the server starts.

@@ -23,7 +23,20 @@ from models.db.metadata import metadata
 from models.settings import Settings
 from tests.integration.sample_rows import sample_rows
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
+REVISIONS = [
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+    "0016",
+]
 #: More revisions than there are, for a relative downgrade that cannot be done.
 TOO_MANY = len(REVISIONS) + 1
 
