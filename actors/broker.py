@@ -30,6 +30,7 @@ from dramatiq.middleware import (
 from actors.channels.http import CloseReceiverSessions
 from actors.dead_letters import DeadLetters
 from actors.lifecycle import WorkerResources
+from actors.metrics import ActorMetrics
 from actors.worker_registry import WorkerProcessBeats
 from models.settings import Settings
 
@@ -121,6 +122,7 @@ broker = SignalboxBroker(
         WorkerProcessBeats(),
         # Channel actors share one session to receivers per worker; it closes with the worker.
         CloseReceiverSessions(),
+        ActorMetrics(),
     ],
 )
 dramatiq.set_broker(broker)

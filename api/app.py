@@ -8,7 +8,12 @@ import redis.asyncio
 from aiohttp import web
 
 from api import errors, keys
+from api.access_log import request_ids
+from api.auth import Gatekeeper, require_credentials
+from api.cross_site import install_cross_site_policy, refuse_cross_site
 from api.events_hub import EventsHub
+from api.metrics import count_requests
+from api.metrics import routes as metrics_routes
 from api.openapi import routes as openapi_routes
 from api.outbox import Outbox
 from api.routes import (
@@ -50,8 +55,18 @@ MAX_BODY_BYTES = 32 * 2**20
 
 def create_app(settings: Settings) -> web.Application:
     """The whole API, wired; nothing is opened until the application starts."""
-    app = web.Application(middlewares=[errors.json_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[
+            request_ids,
+            count_requests,
+            errors.json_errors,
+            refuse_cross_site,
+            require_credentials,
+        ],
+        client_max_size=MAX_BODY_BYTES,
+    )
     app[keys.settings] = settings
+    install_cross_site_policy(app, settings)
     app.cleanup_ctx.append(open_resources)
     app.on_startup.append(register_block_types)  # runs after open_resources has opened
     for resource in (
@@ -84,6 +99,7 @@ def create_app(settings: Settings) -> web.Application:
     ):
         app.add_routes(resource.routes)
     app.add_routes(openapi_routes)
+    app.add_routes(metrics_routes)
     return app
 
 
@@ -95,6 +111,7 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     hub = EventsHub(client)
     outbox = Outbox()
     app[keys.database] = database
+    app[keys.gatekeeper] = Gatekeeper(settings.api_auth_string, database)
     app[keys.redis_client] = client
     app[keys.background_tasks] = BackgroundTaskQueues(
         client, settings.background_task_pickup_seconds

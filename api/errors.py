@@ -13,13 +13,17 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from models.errors import (
     DatabaseUnavailable,
     Forbidden,
+    HostNotAllowed,
     InvalidRequest,
     LeaseGone,
+    NotPermitted,
     NotReady,
     ObjectAlreadyExists,
     ObjectNotFound,
     SignalboxError,
     SlotsUnavailable,
+    Unauthorized,
+    UnsupportedMediaType,
 )
 
 logger = logging.getLogger(__name__)
@@ -27,6 +31,10 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STATUS_FOR: dict[type[SignalboxError], int] = {
+    HostNotAllowed: 400,
+    Unauthorized: 401,
+    NotPermitted: 403,
+    UnsupportedMediaType: 415,
     Forbidden: 403,
     ObjectNotFound: 404,
     ObjectAlreadyExists: 409,

@@ -12,6 +12,8 @@ from models.runs.background_tasks import BackgroundTaskQueues
 from models.settings import Settings
 
 if TYPE_CHECKING:  # for the names only: api.outbox would bring every actor along
+    from api.auth import Gatekeeper
+    from api.cross_site import CrossSitePolicy
     from api.events_hub import EventsHub
     from api.outbox import Outbox
 
@@ -21,3 +23,5 @@ redis_client = web.AppKey("redis_client", redis.asyncio.Redis)
 background_tasks = web.AppKey("background_tasks", BackgroundTaskQueues)
 outbox: web.AppKey[Outbox] = web.AppKey("outbox")
 events_hub: web.AppKey[EventsHub] = web.AppKey("events_hub")
+gatekeeper: web.AppKey[Gatekeeper] = web.AppKey("gatekeeper")
+cross_site_policy: web.AppKey[CrossSitePolicy] = web.AppKey("cross_site_policy")

@@ -174,3 +174,83 @@ def revision(settings: Settings, message: str, autogenerate: bool) -> None:
         paths = commands.write_revision(settings, message, autogenerate=autogenerate)
     for path in paths:
         click.echo(f"Wrote {path}")
+
+
+@database.command(name="rotate-key")
+@click.option("--new-key", envvar="SIGNALBOX_NEW_ENCRYPTION_KEY", show_envvar=True,
+              help="The new key: a Fernet key or a passphrase (asked for when not given; "
+              "generated when no SIGNALBOX_ENCRYPTION_KEY is set).")  # fmt: skip
+@yes_option
+@pass_settings
+def rotate_key(settings: Settings, new_key: str | None, yes: bool) -> None:
+    """Re-encrypt every block document under a new key, in one transaction.
+
+    Stop the server first: its processes hold the old key. With SIGNALBOX_ENCRYPTION_KEY
+    set, set it to the new key before starting again; otherwise the home folder's key file
+    is replaced.
+    """
+    import asyncio
+
+    from cryptography.fernet import Fernet
+
+    from cli.server_files import read_server_files
+    from models.blocks.encryption import (
+        BlockKey,
+        UnreadableBlockData,
+        block_key_for,
+        install_home_folder_key,
+        stage_home_folder_key,
+    )
+    from models.blocks.key_rotation import rotate_block_key
+    from models.db.database import Database, with_database
+
+    recorded = read_server_files(settings.home)
+    if recorded is not None and recorded.alive:
+        raise click.ClickException(
+            f"A Signalbox server is running from {settings.home} (pid {recorded.pid}); "
+            "stop it first (`signalbox server stop`)."
+        )
+    configured = settings.encryption_key is not None
+    if new_key is None:
+        if configured:
+            new_key = click.prompt("New key", hide_input=True, confirmation_prompt=True)
+        else:
+            new_key = Fernet.generate_key().decode()
+    assert new_key is not None
+    if not new_key.strip():
+        raise click.ClickException("The new key is empty.")
+    confirm_or_abort(
+        yes,
+        f"Re-encrypt every block document of {masked_url(settings)} under the new key?",
+        "Key rotation aborted.",
+    )
+    old, new = block_key_for(settings), BlockKey(new_key)
+
+    async def rotate(database: Database) -> int:
+        async with database.sessions.begin() as session:
+            return await rotate_block_key(session, old, new)
+
+    # The new key is on disk before any document depends on it.
+    staged = None if configured else stage_home_folder_key(settings.home, new_key)
+    try:
+        with one_line_errors():
+            try:
+                count = asyncio.run(with_database(settings, rotate))
+            except UnreadableBlockData as error:
+                raise click.ClickException(f"{error} Nothing was changed.") from None
+    except BaseException:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+        raise
+    if staged is not None:
+        install_home_folder_key(settings.home, staged)
+    if configured:
+        click.echo(
+            f"{count} block documents re-encrypted. Set SIGNALBOX_ENCRYPTION_KEY to the new "
+            "key before starting Signalbox again."
+        )
+    else:
+        click.echo(
+            f"{count} block documents re-encrypted; the new key is in "
+            f"{settings.home / 'encryption.key'}."
+        )

@@ -9,7 +9,9 @@ import click
 #: Each command group and the module that holds it, imported only when the group is used:
 #: `signalbox worker` needs every actor, `signalbox server start` none of them.
 COMMANDS = {
+    "api-key": "cli.api_keys",
     "config": "cli.config",
+    "database": "cli.database",
     "notifications": "cli.notifications",
     "queue": "cli.queue",
     "server": "cli.server",
@@ -26,7 +28,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
-        command = getattr(importlib.import_module(COMMANDS[cmd_name]), cmd_name)
+        command = getattr(importlib.import_module(COMMANDS[cmd_name]), cmd_name.replace("-", "_"))
         assert isinstance(command, click.Command)
         return command
 

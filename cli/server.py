@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -56,6 +58,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     os.umask(PRIVATE_UMASK)
     secure_home_folder(settings.home, settings.database_url)
     claim_pid_file(settings.home, os.getpid())
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_folder(settings.home))
     redis = None
     supervisor = None
     try:
@@ -210,6 +213,19 @@ def stop(timeout: float) -> None:
     click.echo("Signalbox server stopped.")
 
 
+#: The folder under the home folder where every process of a server writes its metrics.
+METRICS_FOLDER = "metrics"
+
+
+def fresh_metrics_folder(home: Path) -> Path:
+    """The server's metrics folder, emptied: counts of an earlier run must not add up with
+    this one's (prometheus-client keeps one file per process id, and ids are reused)."""
+    folder = home / METRICS_FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700, parents=True)
+    return folder
+
+
 def stop_on_signals(stopping: threading.Event) -> None:
     def stop(signum: int, frame: Any) -> None:
         stopping.set()
@@ -225,9 +241,14 @@ def api(host: str | None, port: int | None) -> None:
     """Run the HTTP API alone (it queues work for the worker pools)."""
     from aiohttp import web
 
-    settings = Settings()
+    from models.logging_setup import configure_logging
+
+    # The address it binds is a Host it answers for (see api.cross_site).
+    settings = Settings(api_host=host) if host else Settings()
+    configure_logging(settings, f"api {os.getpid()}")
     use_server_redis(settings)  # the API sends messages: before `actors` is imported
 
+    from api.access_log import access_log_options
     from api.app import create_app
 
     web.run_app(
@@ -235,8 +256,8 @@ def api(host: str | None, port: int | None) -> None:
         host=host or settings.api_host,
         port=port or settings.api_port,
         reuse_port=True,  # several API processes may share the port
-        access_log=None,
         print=lambda line: click.echo(line, err=True),
+        **(access_log_options() if settings.access_log else {"access_log": None}),
     )
 
 
@@ -249,11 +270,15 @@ def clock(pool_name: str | None, threads: int | None) -> None:
     `server start` runs it beside the services pool, in one process: a Python process of its
     own would cost ~60 MB to send two messages a minute. The Procfile runs it alone.
     """
-    use_server_redis(Settings())
+    from models.logging_setup import configure_logging
+
+    settings = Settings()
+    use_server_redis(settings)
     from actors.clock import run_clock
 
     stopping = threading.Event()
     if pool_name is None:
+        configure_logging(settings, "clock")
         stop_on_signals(stopping)
         run_clock(stopping)
         return

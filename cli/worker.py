@@ -43,10 +43,9 @@ def run_in_process(pool: Pool) -> None:
 
     import actors  # noqa: F401  (declares every actor on the broker)
     from actors.broker import broker
+    from models.logging_setup import configure_logging
 
-    logging.basicConfig(
-        level=logging.INFO, format=f"%(asctime)s [worker {pool.name}] %(levelname)s %(message)s"
-    )
+    configure_logging(Settings(), f"worker {pool.name} {os.getpid()}")
     stopping = threading.Event()
 
     def stop(signum: int, frame: Any) -> None:

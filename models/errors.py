@@ -58,3 +58,24 @@ class NotReady(SignalboxError):
         super().__init__()
         #: What does not answer (database, redis) and the class of its error.
         self.extra = MappingProxyType({"problems": dict(problems)})
+
+
+class Unauthorized(SignalboxError):
+    """Authentication required: send the auth string (basic) or an API key (bearer)."""
+
+    def __init__(self, detail: str | None = None, *, challenge: str = "Basic") -> None:
+        super().__init__(detail)
+        # RFC 9110: a 401 names how to authenticate; browsers ask for a password on Basic.
+        self.headers = MappingProxyType({"WWW-Authenticate": f'{challenge} realm="Signalbox"'})
+
+
+class NotPermitted(SignalboxError):
+    """The credentials are valid but their scope does not allow this request."""
+
+
+class UnsupportedMediaType(SignalboxError):
+    """Request bodies must be JSON (Content-Type: application/json)."""
+
+
+class HostNotAllowed(SignalboxError):
+    """The Host header names a host this server does not answer for."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import unquote_plus, urlsplit
 
 from pydantic import Field, SecretStr
@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 4200
+    #: `user:password`: callers must send it as HTTP basic auth (Prefect's
+    #: PREFECT_API_AUTH_STRING); unset, only API keys (if any exist) protect the API.
+    api_auth_string: SecretStr | None = None
+    #: Host names (comma-separated) the API answers for besides the bind address,
+    #: localhost, 127.0.0.1 and ::1; `*` for any. Guards against DNS rebinding.
+    allowed_hosts: str = ""
+    #: Origins (comma-separated, `https://ui.example.com`) whose pages may call the API;
+    #: empty: CORS off, and a request from any other page's origin is refused.
+    cors_allowed_origins: str = ""
     #: Where people open the web UI; used in notification links.
     ui_url: str | None = None
     #: Apply migrations to head when the server starts.
@@ -84,6 +93,16 @@ class Settings(BaseSettings):
     delivery_backoff_seconds: float = 5.0
     #: The longest wait between two attempts when the receiver named no delay.
     delivery_max_backoff_seconds: float = 600.0
+    #: The level of every process's log: DEBUG, INFO, WARNING, ERROR.
+    log_level: str = "INFO"
+    #: `plain` lines for people, or `json`: one object per line for log collectors.
+    log_format: Literal["plain", "json"] = "plain"
+    #: One line per answered request from each API process (off: none, for the last few
+    #: percent of throughput).
+    access_log: bool = True
+    #: Refuse private addresses (loopback, private, link-local, metadata...) for every
+    #: notification, whatever its block's `allow_private_urls` says.
+    block_private_urls: bool = False
     #: Base URLs of the channels whose host is fixed (None: the vendor's, by region); tests
     #: and self-hosted gateways point them elsewhere.
     discord_base_url: str | None = None

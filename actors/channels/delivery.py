@@ -17,17 +17,22 @@ from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID, uuid4
 
-import aiohttp
 import dramatiq
-from cryptography.fernet import Fernet
 from dramatiq import Actor, Retry
 from dramatiq.middleware import CurrentMessage
 
 from actors import resources
-from actors.channels.http import RECEIVER_SESSIONS, ChannelRequest, open_http_session, send
+from actors.channels.http import (
+    RECEIVER_SESSIONS,
+    ChannelRequest,
+    ReceiverSessions,
+    open_http_session,
+    send,
+)
+from actors.metrics import DELIVERY_OUTCOMES
 from actors.retrying import database_unavailable
 from models.blocks.documents import BlockData, read_block_data
-from models.blocks.encryption import UnreadableBlockData, fernet_for
+from models.blocks.encryption import BlockKey, UnreadableBlockData, block_key_for
 from models.notifications.channels import ChannelName
 from models.notifications.claims import (
     AttemptResult,
@@ -38,6 +43,7 @@ from models.notifications.claims import (
     open_block,
     record_attempt,
 )
+from models.notifications.destinations import refuses_private_addresses
 from models.notifications.outcomes import (
     Answer,
     AttemptOutcome,
@@ -135,13 +141,14 @@ async def attempt_notification(
     notification: Notification,
     settings: Settings,
     finished_targets: frozenset[str] = frozenset(),
-    http: aiohttp.ClientSession | None = None,
+    sessions: ReceiverSessions | None = None,
 ) -> tuple[list[AttemptResult], tuple[str, ...]]:
     """Build the channel's requests, send those not finished yet (concurrently), read the
     answers; returns the results and every secret the requests carried.
 
-    Sent through `http`, or through a session opened for this attempt alone (`signalbox
-    notifications test`, which makes one attempt and exits).
+    Sent through the worker's `sessions`, or through a session opened for this attempt
+    alone (`signalbox notifications test`, which makes one attempt and exits). When the
+    block or the server refuses private addresses, through a session that checks them.
     """
     try:
         requests = channel.build(notification, settings)
@@ -151,11 +158,19 @@ async def attempt_notification(
         return unusable_block(str(error)), ()
     pending = [request for request in requests if request.target not in finished_targets]
     secrets = tuple(secret for request in requests for secret in request.secrets)
-    if http is None:
-        async with open_http_session() as own:
-            answers = await asyncio.gather(*(send(request, own) for request in pending))
+    public_only = refuses_private_addresses(
+        notification.data, server_wide=settings.block_private_urls
+    )
+    if sessions is None:
+        async with open_http_session(public_only=public_only) as own:
+            answers = await asyncio.gather(
+                *(send(request, own, public_only=public_only) for request in pending)
+            )
     else:
-        answers = await asyncio.gather(*(send(request, http) for request in pending))
+        http = sessions.current(public_only=public_only)
+        answers = await asyncio.gather(
+            *(send(request, http, public_only=public_only) for request in pending)
+        )
     results = [
         AttemptResult(request.target, answer, channel.read(answer))
         for request, answer in zip(pending, answers, strict=True)
@@ -173,32 +188,32 @@ def notification_of(claim: Claim, block: BlockData) -> Notification:
     )
 
 
-#: The Fernet of each (home folder, configured key): `fernet_for` reads the key file.
-FERNETS: Final[dict[tuple[object, str | None], Fernet]] = {}
+#: The key of each (home folder, configured key): `block_key_for` reads the key file.
+BLOCK_KEYS: Final[dict[tuple[object, str | None], BlockKey]] = {}
 
 
-def cached_fernet(settings: Settings) -> Fernet:
-    """The worker's Fernet, made once per process instead of once per attempt."""
+def cached_block_key(settings: Settings) -> BlockKey:
+    """The worker's block key, found once per process instead of once per attempt."""
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
-    fernet = FERNETS.get((settings.home, key))
-    if fernet is None:
-        fernet = FERNETS[(settings.home, key)] = fernet_for(settings)
-    return fernet
+    block_key = BLOCK_KEYS.get((settings.home, key))
+    if block_key is None:
+        block_key = BLOCK_KEYS[(settings.home, key)] = block_key_for(settings)
+    return block_key
 
 
 #: Blocks opened by this worker, by key and stored token: a token changes whenever the
 #: block's data does, so an entry is never stale. Bounded: a worker sends to few blocks.
-OPENED_BLOCKS: Final[dict[tuple[Fernet, str], BlockData]] = {}
+OPENED_BLOCKS: Final[dict[tuple[BlockKey, str], BlockData]] = {}
 MAX_OPENED_BLOCKS: Final = 256
 
 
-def opened_block(block: SealedBlock, fernet: Fernet) -> BlockData:
+def opened_block(block: SealedBlock, block_key: BlockKey) -> BlockData:
     """The block opened once per token instead of once per attempt: decrypting and parsing
     it was most of what a delivery spent outside the request and the database."""
-    key = (fernet, block.encrypted_data)
+    key = (block_key, block.encrypted_data)
     opened = OPENED_BLOCKS.get(key)
     if opened is None:
-        opened = open_block(block, fernet)
+        opened = open_block(block, block_key)
         if len(OPENED_BLOCKS) >= MAX_OPENED_BLOCKS:
             OPENED_BLOCKS.clear()
         OPENED_BLOCKS[key] = opened
@@ -209,11 +224,11 @@ async def read_claimed_block(claim: Claim, settings: Settings) -> BlockData | No
     """The claimed delivery's block data, secrets in clear; None when it was deleted."""
     if claim.block is None:
         return None
-    fernet = cached_fernet(settings)
+    block_key = cached_block_key(settings)
     if claim.block.has_references:  # rare for a notification block: the full reader nests them
         async with resources.database().read_sessions() as session:
-            return await read_block_data(session, claim.block.document_id, fernet)
-    return opened_block(claim.block, fernet)
+            return await read_block_data(session, claim.block.document_id, block_key)
+    return opened_block(claim.block, block_key)
 
 
 async def attempt_claimed(
@@ -234,7 +249,7 @@ async def attempt_claimed(
         notification_of(claim, block),
         settings,
         claim.finished_targets,
-        RECEIVER_SESSIONS.current(),
+        RECEIVER_SESSIONS,
     )
     return results, (*block.secrets, *secrets)
 
@@ -274,6 +289,7 @@ async def deliver(channel: Channel, delivery_id: str) -> None:
         )
     )
 
+    DELIVERY_OUTCOMES.labels(channel.name.value, decision.status.value).inc()
     if decision.status is DeliveryStatus.DELIVERED:
         logger.debug("Delivery %s to %s delivered.", delivery_id, channel.name)
     elif decision.status is DeliveryStatus.PENDING:

@@ -13,7 +13,7 @@ from actors.channels.delivery import Notification, attempt_notification
 from actors.channels.registry import CHANNELS
 from actors.notifications import ui_url
 from models.blocks.documents import read_block_data, read_block_document_by_name
-from models.blocks.encryption import fernet_for
+from models.blocks.encryption import block_key_for
 from models.errors import InvalidRequest, ObjectNotFound
 from models.notifications.channels import ChannelName, channel_for_block_type
 
@@ -37,14 +37,14 @@ async def read_block_by_reference(
 
     Raises ObjectNotFound, or InvalidRequest for a reference that is neither.
     """
-    fernet = fernet_for(settings)
+    block_key = block_key_for(settings)
     try:
         if "/" in reference:
             slug, name = reference.split("/", 1)
-            document_id = (await read_block_document_by_name(session, slug, name, fernet)).id
+            document_id = (await read_block_document_by_name(session, slug, name, block_key)).id
         else:
             document_id = block_document_id(reference)
-        return await read_block_data(session, document_id, fernet)
+        return await read_block_data(session, document_id, block_key)
     except ObjectNotFound:
         raise ObjectNotFound(f"No block document {reference}") from None
 

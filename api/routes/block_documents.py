@@ -21,7 +21,7 @@ from models.blocks.documents import (
     read_block_document,
     update_block_document,
 )
-from models.blocks.encryption import fernet_for
+from models.blocks.encryption import block_key_for
 from models.filters.blocks import BlockDocumentCountBody, BlockDocumentFilterBody
 from models.schemas.blocks import BlockDocumentCreate, BlockDocumentResponse, BlockDocumentUpdate
 
@@ -35,9 +35,9 @@ TAG = "Block documents"
             body=BlockDocumentCreate, response=BlockDocumentResponse, status=201)  # fmt: skip
 async def create(request: web.Request) -> web.Response:
     body = await read_body(request, BlockDocumentCreate)
-    fernet = fernet_for(request.app[keys.settings])
+    block_key = block_key_for(request.app[keys.settings])
     async with request.app[keys.database].sessions.begin() as session:
-        document = await create_block_document(session, body, fernet)
+        document = await create_block_document(session, body, block_key)
     return json_model(document, status=201)
 
 
@@ -45,10 +45,10 @@ async def create(request: web.Request) -> web.Response:
 @documented("A block document by id.", tag=TAG, response=BlockDocumentResponse,
             query={"include_secrets": "true: secrets in clear"})  # fmt: skip
 async def read(request: web.Request) -> web.Response:
-    fernet = fernet_for(request.app[keys.settings])
+    block_key = block_key_for(request.app[keys.settings])
     async with request.app[keys.database].read_sessions() as session:
         document = await read_block_document(
-            session, path_uuid(request), fernet, include_secrets=include_secrets(request)
+            session, path_uuid(request), block_key, include_secrets=include_secrets(request)
         )
     return json_model(document)
 
@@ -58,9 +58,9 @@ async def read(request: web.Request) -> web.Response:
             body=BlockDocumentUpdate, status=204)  # fmt: skip
 async def update(request: web.Request) -> web.Response:
     body = await read_body(request, BlockDocumentUpdate)
-    fernet = fernet_for(request.app[keys.settings])
+    block_key = block_key_for(request.app[keys.settings])
     async with request.app[keys.database].sessions.begin() as session:
-        await update_block_document(session, path_uuid(request), body, fernet)
+        await update_block_document(session, path_uuid(request), body, block_key)
     return no_content()
 
 
@@ -78,9 +78,9 @@ async def remove(request: web.Request) -> web.Response:
             response_is_list=True)  # fmt: skip
 async def read_matching(request: web.Request) -> web.Response:
     body = await read_body(request, BlockDocumentFilterBody)
-    fernet = fernet_for(request.app[keys.settings])
+    block_key = block_key_for(request.app[keys.settings])
     async with request.app[keys.database].read_sessions() as session:
-        documents = await filter_block_documents(session, body, fernet)
+        documents = await filter_block_documents(session, body, block_key)
     return json_models(documents, BlockDocumentResponse)
 
 

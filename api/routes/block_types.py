@@ -22,7 +22,7 @@ from models.blocks.catalog import (
     update_block_type,
 )
 from models.blocks.documents import read_block_document_by_name, read_named_block_documents
-from models.blocks.encryption import fernet_for
+from models.blocks.encryption import block_key_for
 from models.blocks.registration import register_block_catalog
 from models.db.types import utcnow
 from models.filters.blocks import BlockTypeFilterBody
@@ -112,10 +112,10 @@ async def read_matching(request: web.Request) -> web.Response:
             response=BlockDocumentResponse, response_is_list=True,
             query={"include_secrets": "true: secrets in clear"})  # fmt: skip
 async def read_documents_of_type(request: web.Request) -> web.Response:
-    fernet = fernet_for(request.app[keys.settings])
+    block_key = block_key_for(request.app[keys.settings])
     async with request.app[keys.database].read_sessions() as session:
         documents = await read_named_block_documents(
-            session, request.match_info["slug"], fernet, include_secrets=include_secrets(request)
+            session, request.match_info["slug"], block_key, include_secrets=include_secrets(request)
         )
     return json_models(documents, BlockDocumentResponse)
 
@@ -125,13 +125,13 @@ async def read_documents_of_type(request: web.Request) -> web.Response:
             response=BlockDocumentResponse,
             query={"include_secrets": "true: secrets in clear"})  # fmt: skip
 async def read_document_by_name(request: web.Request) -> web.Response:
-    fernet = fernet_for(request.app[keys.settings])
+    block_key = block_key_for(request.app[keys.settings])
     async with request.app[keys.database].read_sessions() as session:
         document = await read_block_document_by_name(
             session,
             request.match_info["slug"],
             request.match_info["name"],
-            fernet,
+            block_key,
             include_secrets=include_secrets(request),
         )
     return json_model(document)

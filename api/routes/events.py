@@ -21,6 +21,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import ValidationError
 
 from api import keys
+from api.auth import refuse_socket_token
 from api.openapi import documented
 from api.requests import read_body
 from api.responses import json_model, json_models
@@ -61,14 +62,19 @@ async def first_text_frame(socket: web.WebSocketResponse) -> Any:
 
 
 async def authenticate(socket: web.WebSocketResponse) -> bool:
-    """The `{"type": "auth"}` frame, answered `auth_success` (Signalbox has no API keys)."""
+    """Read the `{"type": "auth", "token": ...}` frame and answer `auth_success`, or
+    `auth_failure` and close (1008) when the token is refused (see `api.auth`)."""
     try:
         message = await first_text_frame(socket)
     except (TimeoutError, ValueError):
         message = None
     if not isinstance(message, dict) or message.get("type") != "auth":
-        await socket.send_json({"type": "auth_failure", "reason": "Expected an auth frame"})
-        await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"Expected an auth frame")
+        reason: str | None = "Expected an auth frame"
+    else:
+        reason = await refuse_socket_token(message.get("token"))
+    if reason is not None:
+        await socket.send_json({"type": "auth_failure", "reason": reason})
+        await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=reason[:120].encode())
         return False
     await socket.send_json({"type": "auth_success"})
     return True

@@ -1,6 +1,6 @@
 """Block documents: stored blocks, encrypted at rest, with the documents they refer to.
 
-A document's data is one Fernet token. A field whose value is `{"$ref": {"block_document_id":
+A document's data is one encrypted token. A field whose value is `{"$ref": {"block_document_id":
 ...}}` is not stored in it: it becomes a reference row, and reading the document nests the
 referenced document's data back in its place (recursively, as the Prefect client expects).
 Secrets are starred on the way out unless the caller asks for them.
@@ -28,6 +28,7 @@ from models.db.types import utcnow
 from models.errors import InvalidRequest, ObjectAlreadyExists, ObjectNotFound
 from models.filters.base import count_matching
 from models.filters.blocks import BlockDocumentSort
+from models.notifications.destinations import check_block_urls
 from models.schemas.blocks import (
     BlockDocumentCreate,
     BlockDocumentResponse,
@@ -37,10 +38,10 @@ from models.schemas.blocks import (
 )
 
 if TYPE_CHECKING:
-    from cryptography.fernet import Fernet
     from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from models.blocks.encryption import BlockKey
     from models.filters.blocks import BlockDocumentCountBody, BlockDocumentFilterBody
 
 #: How deep references are followed; deeper graphs are cut (Prefect refuses past 50).
@@ -78,13 +79,14 @@ def separate_references(data: dict[str, Any]) -> tuple[dict[str, Any], list[tupl
 
 
 async def create_block_document(
-    session: AsyncSession, body: BlockDocumentCreate, fernet: Fernet
+    session: AsyncSession, body: BlockDocumentCreate, block_key: BlockKey
 ) -> BlockDocumentResponse:
     """Store a new document and return it as read back; its name is unique within its block
     type (ObjectAlreadyExists)."""
     block_type = await read_block_type(session, body.block_type_id)
     await read_block_schema(session, body.block_schema_id)
     plain, references = separate_references(body.data)
+    check_block_urls(block_type.slug, plain)
     now = utcnow()
     document_id = uuid4()
     inserted = await session.scalar(
@@ -94,7 +96,7 @@ async def create_block_document(
             created=now,
             updated=now,
             name=body.name or f"anonymous-{uuid4()}",
-            encrypted_data=encrypt_data(fernet, plain),
+            encrypted_data=encrypt_data(block_key, plain),
             block_schema_id=body.block_schema_id,
             block_type_id=body.block_type_id,
             block_type_name=block_type.name,
@@ -106,7 +108,7 @@ async def create_block_document(
     if inserted is None:
         raise ObjectAlreadyExists("Block already exists")
     await add_references(session, document_id, references)
-    return await read_block_document(session, document_id, fernet)
+    return await read_block_document(session, document_id, block_key)
 
 
 async def add_references(
@@ -132,7 +134,7 @@ async def add_references(
 
 
 async def update_block_document(
-    session: AsyncSession, document_id: UUID, body: BlockDocumentUpdate, fernet: Fernet
+    session: AsyncSession, document_id: UUID, body: BlockDocumentUpdate, block_key: BlockKey
 ) -> None:
     """Change a document's data (merged into the stored data by default) and schema.
 
@@ -145,12 +147,13 @@ async def update_block_document(
     # merging, the data sent (empty if none) replaces all of it.
     if "data" in body.model_fields_set or not body.merge_existing_data:
         schema = await read_block_schema(session, document.block_schema_id)
-        current = decrypt_data(fernet, document.encrypted_data)
+        current = decrypt_data(block_key, document.encrypted_data)
         update = keep_unchanged_secrets(body.data, current, schema.fields.get("secret_fields", []))
         plain, references = separate_references(update)
         if body.merge_existing_data:
             plain = {**current, **plain}
-        document.encrypted_data = encrypt_data(fernet, plain)
+        check_block_urls((await read_block_type(session, document.block_type_id)).slug, plain)
+        document.encrypted_data = encrypt_data(block_key, plain)
         await replace_references(
             session, document_id, references, keep_others=body.merge_existing_data, sent=update
         )
@@ -205,7 +208,7 @@ async def read_block_documents(
     where: ColumnElement[bool],
     *,
     order_by: list[ColumnElement[Any]],
-    fernet: Fernet,
+    block_key: BlockKey,
     include_secrets: bool = False,
     limit: int | None = None,
     offset: int = 0,
@@ -215,18 +218,18 @@ async def read_block_documents(
     if limit is not None:
         query = query.limit(limit)
     documents = list(await session.scalars(query))
-    return await describe_documents(session, documents, fernet, include_secrets)
+    return await describe_documents(session, documents, block_key, include_secrets)
 
 
 async def filter_block_documents(
-    session: AsyncSession, body: BlockDocumentFilterBody, fernet: Fernet
+    session: AsyncSession, body: BlockDocumentFilterBody, block_key: BlockKey
 ) -> list[BlockDocumentResponse]:
     """The documents matching a filter body, sorted and paged (secrets only when it asks)."""
     return await read_block_documents(
         session,
         body.where(session.get_bind().dialect.name),
         order_by=body.order_by(),
-        fernet=fernet,
+        block_key=block_key,
         include_secrets=body.include_secrets,
         limit=body.limit,
         offset=body.offset,
@@ -239,7 +242,7 @@ async def count_block_documents(session: AsyncSession, body: BlockDocumentCountB
 
 
 async def read_named_block_documents(
-    session: AsyncSession, slug: str, fernet: Fernet, *, include_secrets: bool = False
+    session: AsyncSession, slug: str, block_key: BlockKey, *, include_secrets: bool = False
 ) -> list[BlockDocumentResponse]:
     """Every named (not anonymous) document of the block type with that slug, by name;
     raises ObjectNotFound for an unknown slug."""
@@ -248,17 +251,17 @@ async def read_named_block_documents(
         session,
         (BlockDocument.block_type_id == block_type.id) & BlockDocument.is_anonymous.is_(False),
         order_by=BlockDocumentSort.NAME_ASC.order_by(),
-        fernet=fernet,
+        block_key=block_key,
         include_secrets=include_secrets,
     )
 
 
 async def read_block_document(
-    session: AsyncSession, document_id: UUID, fernet: Fernet, *, include_secrets: bool = False
+    session: AsyncSession, document_id: UUID, block_key: BlockKey, *, include_secrets: bool = False
 ) -> BlockDocumentResponse:
     """One document by id; raises ObjectNotFound."""
     found = await read_block_documents(
-        session, BlockDocument.id == document_id, order_by=[], fernet=fernet,
+        session, BlockDocument.id == document_id, order_by=[], block_key=block_key,
         include_secrets=include_secrets,
     )  # fmt: skip
     if not found:
@@ -267,7 +270,12 @@ async def read_block_document(
 
 
 async def read_block_document_by_name(
-    session: AsyncSession, slug: str, name: str, fernet: Fernet, *, include_secrets: bool = False
+    session: AsyncSession,
+    slug: str,
+    name: str,
+    block_key: BlockKey,
+    *,
+    include_secrets: bool = False,
 ) -> BlockDocumentResponse:
     """The document of that block type and name; raises ObjectNotFound."""
     of_type = select(BlockType.id).where(BlockType.slug == slug).scalar_subquery()
@@ -275,7 +283,7 @@ async def read_block_document_by_name(
         session,
         (BlockDocument.block_type_id == of_type) & (BlockDocument.name == name),
         order_by=[],
-        fernet=fernet,
+        block_key=block_key,
         include_secrets=include_secrets,
     )
     if not found:
@@ -283,9 +291,11 @@ async def read_block_document_by_name(
     return found[0]
 
 
-async def read_block_data(session: AsyncSession, document_id: UUID, fernet: Fernet) -> BlockData:
+async def read_block_data(
+    session: AsyncSession, document_id: UUID, block_key: BlockKey
+) -> BlockData:
     """A document's data with secrets in clear, and the list of those secrets; ObjectNotFound."""
-    document = await read_block_document(session, document_id, fernet, include_secrets=True)
+    document = await read_block_document(session, document_id, block_key, include_secrets=True)
     fields = document.block_schema.fields if document.block_schema else {}
     secrets = secret_values(document.data, fields.get("secret_fields", []))
     slug = document.block_type.slug if document.block_type else ""
@@ -293,7 +303,10 @@ async def read_block_data(session: AsyncSession, document_id: UUID, fernet: Fern
 
 
 async def describe_documents(
-    session: AsyncSession, documents: list[BlockDocument], fernet: Fernet, include_secrets: bool
+    session: AsyncSession,
+    documents: list[BlockDocument],
+    block_key: BlockKey,
+    include_secrets: bool,
 ) -> list[BlockDocumentResponse]:
     """Responses for `documents`: data decrypted (secrets starred unless included) and the
     referenced documents, loaded breadth first, nested in."""
@@ -338,7 +351,7 @@ async def describe_documents(
 
     def data_of(document_id: UUID, path: tuple[UUID, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
         document = loaded[document_id]
-        data = decrypt_data(fernet, document.encrypted_data)
+        data = decrypt_data(block_key, document.encrypted_data)
         schema = schemas.get(document.block_schema_id)
         if not include_secrets and schema is not None:
             data = obfuscate_secrets(data, schema.fields.get("secret_fields", []))

@@ -59,7 +59,7 @@ class BlockDocument(Base):
     created: Mapped[Created]
     updated: Mapped[Updated]
     name: Mapped[Name]
-    #: Fernet token of the document's JSON data.
+    #: Encrypted token (models/blocks/encryption.py) of the document's JSON data.
     encrypted_data: Mapped[str] = mapped_column(Text)
     block_schema_id: Mapped[UUID] = mapped_column(ForeignKey("block_schema.id", ondelete="CASCADE"))
     block_type_id: Mapped[UUID] = mapped_column(ForeignKey("block_type.id", ondelete="CASCADE"))

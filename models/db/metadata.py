@@ -5,6 +5,7 @@ Migrations and tests import this module; application code imports the table it n
 
 from __future__ import annotations
 
+from models.api_keys import ApiKey
 from models.blocks.tables import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
 from models.concurrency.tables import ConcurrencyLease, ConcurrencyLeaseLimit, ConcurrencyLimit
 from models.coordination.deployments import Deployment, DeploymentSchedule
@@ -26,6 +27,7 @@ from models.variables import Variable
 metadata = Base.metadata
 
 __all__ = [
+    "ApiKey",
     "Artifact",
     "ArtifactCollection",
     "BlockDocument",

@@ -52,9 +52,10 @@ from models.notifications.outcomes import (
 from models.notifications.redaction import excerpt
 
 if TYPE_CHECKING:
-    from cryptography.fernet import Fernet
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
+
+    from models.blocks.encryption import BlockKey
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,10 @@ def claim_delivery(
     )
 
 
-def open_block(block: SealedBlock, fernet: Fernet) -> BlockData:
+def open_block(block: SealedBlock, block_key: BlockKey) -> BlockData:
     """The claimed block's data with secrets in clear, for a block that nests no other
     (those need `read_block_data`, which resolves the nested documents)."""
-    data = decrypt_data(fernet, block.encrypted_data)
+    data = decrypt_data(block_key, block.encrypted_data)
     secrets = secret_values(data, block.secret_fields)
     return BlockData(block.block_type_slug, data, tuple(secret for secret in secrets if secret))
 
@@ -224,7 +225,8 @@ def record_attempt(
 ) -> None:
     """Keep every request of the attempt, move the delivery to its next status, release the lease.
 
-    Excerpts of the receivers' answers are kept with every secret of the block blanked out.
+    Excerpts of the receivers' answers (EXCERPT_CHARS at most) are kept for failed requests
+    only, with every secret of the block blanked out.
     A final status is never overwritten (a replay may have raced this attempt). For
     `Database.write`: the caller owns the transaction.
     """
@@ -239,7 +241,11 @@ def record_attempt(
             "status_code": result.answer.status,
             "error_class": result.answer.error_class,
             "duration_ms": result.answer.duration_ms,
-            "excerpt": excerpt(result.answer.body, secrets),
+            # Only a failure's answer is kept: a delivered GET's answer is the receiver's
+            # content, which nobody asked Signalbox to store or show.
+            "excerpt": None
+            if result.verdict.outcome is AttemptOutcome.DELIVERED
+            else excerpt(result.answer.body, secrets),
             "target": result.target,
             "provider_id": result.verdict.provider_id,
             "retry_after_ms": result.verdict.delay_ms,

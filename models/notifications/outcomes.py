@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 
 #: Statuses worth another try besides 5xx: timeout, too early, too many requests.
 TRANSIENT_STATUSES: Final = frozenset({408, 425, 429})
+#: The error class of a request not made because its receiver's address is private and
+#: the delivery refuses those (models/notifications/destinations.py).
+REFUSED_DESTINATION: Final = "RefusedDestination"
 #: Errors without an answer that no retry can fix: the URL itself is unusable.
 UNUSABLE_URL_ERRORS: Final = frozenset(
-    {"InvalidURL", "InvalidUrlClientError", "NonHttpUrlClientError"}
+    {"InvalidURL", "InvalidUrlClientError", "NonHttpUrlClientError", REFUSED_DESTINATION}
 )
 
 
@@ -59,8 +62,13 @@ class Answer:
     error_class: str | None = None
 
     def describe(self) -> str:
-        """A short account without secrets: the status or the error class, never a URL."""
-        return f"HTTP {self.status}" if self.status is not None else str(self.error_class)
+        """A short account without secrets: the status or the error class, never a URL (a
+        refused destination says which address and why)."""
+        if self.status is not None:
+            return f"HTTP {self.status}"
+        if self.error_class == REFUSED_DESTINATION and self.body:
+            return self.body
+        return str(self.error_class)
 
     def json_field(self, name: str) -> str | None:
         """A top-level field of the body read as a JSON object, as text; None when the body

@@ -79,6 +79,10 @@ async def test_an_oversized_log_batch_is_refused_and_earlier_logs_stay(
 
 
 async def test_a_body_over_the_size_limit_is_413_with_a_detail(api: TestClient) -> None:
-    response = await api.post("/api/logs/", data=b"[" + b" " * (33 * 2**20) + b"]")
+    response = await api.post(
+        "/api/logs/",
+        data=b"[" + b" " * (33 * 2**20) + b"]",
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status == 413
     assert "detail" in await response.json()

@@ -36,6 +36,7 @@ REVISIONS = [
     "0010",
     "0011",
     "0012",
+    "0013",
 ]
 #: More revisions than there are, for a relative downgrade that cannot be done.
 TOO_MANY = len(REVISIONS) + 1

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from models.blocks.encryption import KEY_FILE_NAME, fernet_for
+from models.blocks.encryption import KEY_FILE_NAME, block_key_for
 from models.private_files import create_private_sqlite_file, secure_home_folder
 from models.settings import Settings
 
@@ -67,7 +67,7 @@ def test_postgresql_and_in_memory_databases_create_no_file(
 
 def test_the_generated_key_and_its_home_folder_are_private(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    fernet_for(Settings(home=home))
+    block_key_for(Settings(home=home))
     assert mode(home) == 0o700
     assert mode(home / KEY_FILE_NAME) == 0o600
 

@@ -37,6 +37,7 @@ WORKER_SETTINGS = (
     "sendgrid_base_url",
     "twilio_base_url",
     "ui_url",
+    "block_private_urls",
 )
 #: Every queue the in-process workers of notification tests consume.
 ALL_QUEUES = CORE_QUEUES | CHANNEL_QUEUES
