@@ -125,6 +125,8 @@ class Worker(InWorkPool, Base):
 RESERVED_PREFIX: Final = "prefect"
 #: The type of the pools of Prefect 2's agents: no status of their own.
 AGENT_POOL_TYPE: Final = "prefect-agent"
+#: The pool of Prefect 2's agents, which holds the queues named without a pool.
+DEFAULT_AGENT_POOL_NAME: Final = "default-agent-pool"
 #: The name and description of the queue every work pool is created with.
 DEFAULT_QUEUE_NAME: Final = "default"
 DEFAULT_QUEUE_DESCRIPTION: Final = "The work pool's default queue."
