@@ -224,13 +224,29 @@ CRON_NICKNAMES: Final = {
 }
 
 
+#: Where croniter reads `?` (any): the day-of-month and day-of-week fields.
+CRON_DAY_FIELDS: Final = (2, 4)
+
+
 def cronsim_fields(expression: str) -> list[str]:
     """The six fields cronsim reads (seconds first) of a cron expression as Prefect reads
-    it: five fields, a nickname, or six with the seconds last."""
+    it: five fields, a nickname, or six with the seconds last; `?` in a day field is `*`."""
     fields = CRON_NICKNAMES.get(expression.strip().lower(), expression).split()
+    fields = [
+        "*" if field == "?" and position in CRON_DAY_FIELDS else field
+        for position, field in enumerate(fields)
+    ]
     if len(fields) == 6:
         return [fields[5], *fields[:5]]
     return ["0", *fields]
+
+
+def cron_clock(expression: str, start: datetime) -> CronSim:
+    """The expression's clock times after `start` (naive), as the scheduler reads them.
+
+    Raises CronSimError for an expression it cannot read: the API refuses those schedules.
+    """
+    return CronSim(" ".join(cronsim_fields(expression)), start)
 
 
 def cron_times(
@@ -245,7 +261,7 @@ def cron_times(
     # first occurrence), so a later call from a later start never repeats a time.
     wall_start = start.replace(tzinfo=None) - timedelta(seconds=0 if start.microsecond else 1)
     fields = cronsim_fields(schedule["cron"])
-    clock = CronSim(" ".join(fields), wall_start)
+    clock = cron_clock(schedule["cron"], wall_start)
     # Prefect's `day_or`: both day fields restricted match either (True) or both (False).
     clock.day_and = not schedule.get("day_or", True) or "*" in (fields[3], fields[5])
     seen: set[datetime] = set()

@@ -3,7 +3,8 @@
 A schedule is stored as the dict Prefect serialises it to, so the scheduler reads back what
 the client sent: `{"interval": seconds, "anchor_date": iso, "timezone": ...}`, `{"cron": ...,
 "timezone": ..., "day_or": bool}` or `{"rrule": ..., "timezone": ...}`. An invalid cron
-expression, recurrence rule or time zone is refused here, naming what is wrong.
+expression (one the scheduler's reading in models/coordination/schedule_times.py cannot
+read), recurrence rule or time zone is refused here, naming what is wrong.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, available_timezones
 
 import dateutil.rrule
-from cronsim import CronSim, CronSimError
+from cronsim import CronSimError
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -27,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from models.coordination.schedule_times import cron_clock
 from models.db.types import utcnow
 from models.schemas.nulls import nulls_are_defaults
 
@@ -34,8 +36,9 @@ from models.schemas.nulls import nulls_are_defaults
 MAX_RRULE_LENGTH: Final = 6500
 #: dateutil's implicit start of a rule without DTSTART, which Prefect writes out.
 DEFAULT_RRULE_ANCHOR: Final = datetime(2020, 1, 1)
-#: Cron fields that croniter reads as random or hashed; Prefect refuses them.
-RANDOM_OR_HASHED: Final = frozenset({"r", "h"})
+#: A cron field croniter reads as random, which Prefect refuses. (A hashed one, `H`, is not
+#: readable without a key, so it is refused as invalid.)
+RANDOM: Final = "r"
 
 
 @cache
@@ -109,25 +112,6 @@ class IntervalSchedule(ScheduleModel):
         return self
 
 
-#: The nicknames croniter reads, as the five fields cronsim reads.
-CRON_NICKNAMES: Final = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-
-
-def cron_for_cronsim(expression: str) -> str:
-    """A cron expression as cronsim reads it: a nickname (`@daily`) spelled out, and `?`
-    (any, as croniter reads it) as `*`. The scheduler computes times from this."""
-    spelled = CRON_NICKNAMES.get(expression.strip().lower(), expression)
-    return " ".join("*" if field == "?" else field for field in spelled.split())
-
-
 class CronSchedule(ScheduleModel):
     """The times a cron expression names, read in `timezone`; `day_or` joins day fields."""
 
@@ -138,12 +122,17 @@ class CronSchedule(ScheduleModel):
     @field_validator("cron")
     @classmethod
     def valid_cron(cls, value: str) -> str:
-        if any(field.casefold() in RANDOM_OR_HASHED for field in value.split()):
-            raise ValueError(f'Random and Hashed expressions are unsupported, received: "{value}"')
+        """Valid when the scheduler can read it; a random field (`R`) would be readable, and
+        is refused after the rest is read, as the reference refuses it."""
+        fields = value.split()
+        random = [field for field in fields if field.casefold() == RANDOM]
+        readable = " ".join("*" if field in random else field for field in fields)
         try:
-            CronSim(cron_for_cronsim(value), datetime(2020, 1, 1))
+            cron_clock(readable, datetime(2020, 1, 1))
         except (CronSimError, ValueError, IndexError, KeyError):
             raise ValueError(f'Invalid cron string: "{value}"') from None
+        if random:
+            raise ValueError(f'Random and Hashed expressions are unsupported, received: "{value}"')
         return value
 
     @field_validator("timezone")
