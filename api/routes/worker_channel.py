@@ -18,7 +18,8 @@ from aiohttp import WSMsgType, web
 from pydantic import ValidationError
 
 from api import keys
-from models.coordination.worker_channel import OpenedChannel, open_worker_channel, pool_with_slots
+from models.coordination.work_pools import read_pool_with_slots
+from models.coordination.worker_channel import OpenedChannel, open_worker_channel
 from models.coordination.workers import record_worker_heartbeat
 from models.db.types import utcnow
 from models.errors import Forbidden, ObjectNotFound
@@ -138,7 +139,7 @@ async def keep_heartbeats(
                     heartbeat.payload.heartbeat_interval_seconds,
                     utcnow(),
                 )
-                pool, active_slots = await pool_with_slots(session, pool_name)
+                pool, active_slots = await read_pool_with_slots(session, pool_name)
         except ObjectNotFound:  # the pool was deleted under the worker
             raise ChannelClosed(CloseReason.HEARTBEAT_PERSISTENCE_FAILED) from None
         if pool.updated != last_updated:
