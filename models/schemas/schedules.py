@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import dateutil.rrule
 from cronsim import CronSimError
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -78,6 +79,8 @@ Seconds = Annotated[
     PlainSerializer(lambda value: value.total_seconds(), return_type=float),
 ]
 AnchorDate = Annotated[datetime, PlainSerializer(iso_anchor, return_type=str)]
+#: An IANA time zone name (or none), refused naming it otherwise.
+TimeZone = Annotated[str | None, AfterValidator(check_time_zone)]
 
 
 class ScheduleModel(BaseModel):
@@ -91,7 +94,7 @@ class IntervalSchedule(ScheduleModel):
 
     interval: Seconds
     anchor_date: AnchorDate = Field(default_factory=utcnow)
-    timezone: str | None = None
+    timezone: TimeZone = None
 
     @field_validator("interval")
     @classmethod
@@ -102,7 +105,6 @@ class IntervalSchedule(ScheduleModel):
 
     @model_validator(mode="after")
     def zone_from_anchor(self) -> IntervalSchedule:
-        check_time_zone(self.timezone)
         if self.timezone is None:
             zone = self.anchor_date.tzinfo
             # An anchor parsed from ISO text carries an offset, not a zone: that reads as UTC.
@@ -116,7 +118,7 @@ class CronSchedule(ScheduleModel):
     """The times a cron expression names, read in `timezone`; `day_or` joins day fields."""
 
     cron: str
-    timezone: str | None = None
+    timezone: TimeZone = None
     day_or: bool = True
 
     @field_validator("cron")
@@ -135,17 +137,12 @@ class CronSchedule(ScheduleModel):
             raise ValueError(f'Random and Hashed expressions are unsupported, received: "{value}"')
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def valid_zone(cls, value: str | None) -> str | None:
-        return check_time_zone(value)
-
 
 class RRuleSchedule(ScheduleModel):
     """The times an iCalendar recurrence rule names, read in `timezone`."""
 
     rrule: str
-    timezone: str | None = "UTC"
+    timezone: TimeZone = "UTC"
 
     @field_validator("rrule")
     @classmethod
@@ -160,11 +157,6 @@ class RRuleSchedule(ScheduleModel):
                 f"Max length is {MAX_RRULE_LENGTH}, got {len(value)}"
             )
         return value
-
-    @field_validator("timezone")
-    @classmethod
-    def valid_zone(cls, value: str | None) -> str | None:
-        return check_time_zone(value)
 
     @model_validator(mode="after")
     def anchored(self) -> RRuleSchedule:
