@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 from uuid import uuid4
 
 import aiohttp
@@ -42,18 +39,20 @@ import aiohttp
 # Run as `python bench/bench_scheduler.py`: the repository root holds bench/, models/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import process_usage
-from bench.servers import REPOSITORY, signalbox_server, throwaway_postgres
-from models.settings import mask_url_password
-from tests.compat.prefect_client import free_port, start_reference_prefect_server
+from bench.targets import (
+    CpuWatch,
+    client_session,
+    parse_target_args,
+    run_on_targets,
+    say,
+    start_target,
+    target_parser,
+)
 
 #: Times one deployment is sent before it counts as not created.
 CREATE_ATTEMPTS: Final = 5
 #: Seconds between two counts of the scheduled runs.
 COUNT_EVERY_SECONDS: Final = 1.0
-REQUEST_TIMEOUT_SECONDS: Final = 60.0
-#: Below uvicorn's 5 s: a connection the reference server closed is never reused.
-KEEPALIVE_SECONDS: Final = 4.0
 
 
 @dataclass
@@ -128,9 +127,7 @@ def deployment_body(flow_id: str, number: int, interval: float) -> dict[str, Any
 
 async def measure(api_url: str, measurement: Measurement, args: argparse.Namespace) -> None:
     """Create the deployments, then count the runs until done or out of time."""
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    connector = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+    async with client_session() as http:
         flow_name = f"bench-scheduled-{uuid4().hex[:8]}"
         async with http.post(f"{api_url}/flows/", json={"name": flow_name}) as response:
             flow_id = str((await response.json())["id"])
@@ -205,46 +202,24 @@ async def measure(api_url: str, measurement: Measurement, args: argparse.Namespa
 def measure_target(
     target: str, args: argparse.Namespace, workdir: Path, stack: ExitStack
 ) -> dict[str, Any]:
-    database, db_pid = "sqlite", None
-    if target == "prefect":
-        say("Starting the reference Prefect 3.9.1 server...")
-        server = stack.enter_context(start_reference_prefect_server(free_port()))
-    else:
-        database_url = None
-        if args.database_url:
-            throwaway = stack.enter_context(throwaway_postgres(args.database_url))
-            database_url, database, db_pid = throwaway.url, "postgresql", throwaway.postmaster_pid
-        say("Starting Signalbox...")
-        server = stack.enter_context(signalbox_server(workdir, database_url))
-    measurement = Measurement(target, database, args.deployments, args.interval,
+    started = start_target(target, args.database_url, workdir, stack)
+    measurement = Measurement(target, started.database, args.deployments, args.interval,
                               args.deployments * args.runs_per_deployment)  # fmt: skip
-    before = process_usage.snapshot(server.pid)
-    database_before = process_usage.snapshot(db_pid) if db_pid else None
+    cpu = CpuWatch(target, started)
     say(f"Creating {args.deployments} deployments on {target} and counting their runs...")
-    asyncio.run(measure(server.api_url, measurement, args))
+    asyncio.run(measure(started.server.api_url, measurement, args))
     summary = measurement.summary()
-    after = process_usage.snapshot(server.pid)
-    cpu = process_usage.cpu_percent_by_role(before, after)
-    if target == "prefect":  # one server process (uvicorn with its services in it)
-        cpu = {"prefect server": round(sum(cpu.values()), 1)}
-    summary["cpu_percent"] = cpu | {"total": round(sum(cpu.values()), 1)}
+    used = cpu.read()
+    summary |= used.summary_fields()
     # CPU seconds in all, and per thousand runs made: the cost of the scheduling itself.
-    cpu_seconds = sum(cpu.values()) / 100 * (after.taken - before.taken)
-    summary["cpu_seconds"] = round(cpu_seconds, 2)
+    summary["cpu_seconds"] = round(used.seconds, 2)
     if measurement.runs:
-        summary["cpu_seconds_per_1000_runs"] = round(cpu_seconds / measurement.runs * 1000, 3)
-    if database_before is not None and db_pid is not None:
-        used = process_usage.cpu_percent_by_role(database_before, process_usage.snapshot(db_pid))
-        summary["database_cpu_percent"] = round(sum(used.values()), 1)
+        summary["cpu_seconds_per_1000_runs"] = round(used.seconds / measurement.runs * 1000, 3)
     return summary
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--targets", default="signalbox,prefect", help="comma list")
-    parser.add_argument("--database-url", help="Signalbox on a throwaway database of this server")
+    parser = target_parser(__doc__, "scheduler")
     parser.add_argument("--deployments", type=int, default=1_000)
     parser.add_argument("--interval", type=float, default=60.0, help="schedule, in seconds")
     parser.add_argument("--runs-per-deployment", type=int, default=60,
@@ -253,42 +228,8 @@ def parse_args() -> argparse.Namespace:
                         help="deployments created at once")  # fmt: skip
     parser.add_argument("--settle-seconds", type=float, default=15.0)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds, per target")
-    parser.add_argument(
-        "--out", help="JSONL results (default bench/results/scheduler-<stamp>.jsonl)"
-    )
-    args = parser.parse_args()
-    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
-    for target in args.targets:
-        if target not in ("signalbox", "prefect"):
-            parser.error(f"unknown target {target}: signalbox or prefect")
-    return args
-
-
-def main() -> None:
-    args = parse_args()
-    signal.signal(signal.SIGTERM, stop_on_sigterm)  # stop the servers as on Ctrl-C
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out or REPOSITORY / "bench" / "results" / f"scheduler-{stamp}.jsonl")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for target in args.targets:
-        # One server at a time, each stopped before the next starts: same machine conditions.
-        with tempfile.TemporaryDirectory(prefix="sbx-scheduler-") as tmp, ExitStack() as stack:
-            summary = measure_target(target, args, Path(tmp), stack)
-        command = [mask_url_password(w) if "://" in w else w for w in sys.argv]
-        summary |= {"run": stamp, "command": " ".join(command)}
-        print("RESULT " + json.dumps(summary), flush=True)
-        with out.open("a") as output:
-            output.write(json.dumps(summary) + "\n")
-    say(f"Results: {out}")
-
-
-def stop_on_sigterm(signum: int, frame: Any) -> NoReturn:
-    raise KeyboardInterrupt
-
-
-def say(line: str) -> None:
-    print(f"# {line}", file=sys.stderr, flush=True)
+    return parse_target_args(parser)
 
 
 if __name__ == "__main__":
-    main()
+    run_on_targets("scheduler", parse_args(), measure_target)

@@ -28,19 +28,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 from uuid import UUID
 
 import aiohttp
@@ -48,21 +45,19 @@ import aiohttp
 # Run as `python bench/bench_work_pool_polling.py`: the repository root holds bench/, models/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import process_usage
 from bench.pool_runs import Plan, PlannedRun, chunks, planned_runs
-from bench.servers import (
-    REPOSITORY,
-    signalbox_database_url,
-    signalbox_server,
-    throwaway_postgres,
+from bench.servers import REPOSITORY
+from bench.targets import (
+    REQUEST_TIMEOUT_SECONDS,
+    CpuWatch,
+    client_session,
+    parse_target_args,
+    run_on_targets,
+    say,
+    start_target,
+    target_parser,
 )
-from models.settings import mask_url_password
-from tests.compat.prefect_client import (
-    RunningServer,
-    free_port,
-    prefect_python,
-    start_reference_prefect_server,
-)
+from tests.compat.prefect_client import RunningServer, prefect_python
 
 POOL: Final = "bench-pool"
 #: How far ahead a Prefect worker asks for runs (its prefetch), as the traces show.
@@ -71,9 +66,6 @@ PREFETCH_SECONDS: Final = 10.0
 DUE_LEAD_SECONDS: Final = 5.0
 #: Claims one simulated worker proposes at once.
 CLAIMS_AT_ONCE: Final = 4
-REQUEST_TIMEOUT_SECONDS: Final = 60.0
-#: Below uvicorn's 5 s: a connection the reference server closed is never reused.
-KEEPALIVE_SECONDS: Final = 4.0
 CHUNK_ROWS: Final = 10_000
 
 
@@ -258,11 +250,7 @@ async def poll_as_workers(api_url: str, measurement: Measurement, start: datetim
     """--workers simulated Prefect workers, polling and claiming until the time is up."""
     await asyncio.sleep(max((start - datetime.now(UTC)).total_seconds(), 0))
     deadline = time.monotonic() + measurement.seconds
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    connector = aiohttp.TCPConnector(
-        limit=measurement.workers * (CLAIMS_AT_ONCE + 1), keepalive_timeout=KEEPALIVE_SECONDS
-    )
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+    async with client_session(measurement.workers * (CLAIMS_AT_ONCE + 1)) as http:
 
         async def claim(run_id: str) -> None:
             body = {"state": {"type": "PENDING", "name": "Pending", "state_details": {}}}
@@ -337,87 +325,31 @@ def measure_target(
     target: str, args: argparse.Namespace, workdir: Path, stack: ExitStack
 ) -> dict[str, Any]:
     """Start one server, set it up, seed it, poll it; its summary."""
-    database_url, database, db_pid = None, "sqlite", None
-    if target == "prefect":
-        say("Starting the reference Prefect 3.9.1 server...")
-        server = stack.enter_context(start_reference_prefect_server(free_port()))
-    else:
-        if args.database_url:
-            throwaway = stack.enter_context(throwaway_postgres(args.database_url))
-            database_url, database = throwaway.url, "postgresql"
-            db_pid = throwaway.postmaster_pid
-        say("Starting Signalbox...")
-        server = stack.enter_context(signalbox_server(workdir, database_url))
-        database_url = signalbox_database_url(workdir, database_url)
+    started = start_target(target, args.database_url, workdir, stack)
+    server = started.server
     pool, queue, flow_id = asyncio.run(create_pool_and_flow(server.api_url))
-    start = seed(target, server, database_url, args, flow_id, pool, queue)
-    measurement = Measurement(target, database, args.workers, args.interval, args.seconds,
-                              args.runs, args.due)  # fmt: skip
-    before = process_usage.snapshot(server.pid)
-    database_before = process_usage.snapshot(db_pid) if db_pid else None
+    start = seed(target, server, started.database_url, args, flow_id, pool, queue)
+    measurement = Measurement(target, started.database, args.workers, args.interval,
+                              args.seconds, args.runs, args.due)  # fmt: skip
+    cpu = CpuWatch(target, started)
     say(f"{args.workers} workers polling {target} every {args.interval} s for {args.seconds} s...")
     asyncio.run(poll_as_workers(server.api_url, measurement, start))
-    summary = measurement.summary()
-    cpu = process_usage.cpu_percent_by_role(before, process_usage.snapshot(server.pid))
-    if target == "prefect":  # one server process (uvicorn with its services in it)
-        cpu = {"prefect server": round(sum(cpu.values()), 1)}
-    summary["cpu_percent"] = cpu | {"total": round(sum(cpu.values()), 1)}
-    if database_before is not None and db_pid is not None:
-        database_cpu = process_usage.cpu_percent_by_role(
-            database_before, process_usage.snapshot(db_pid)
-        )
-        summary["database_cpu_percent"] = round(sum(database_cpu.values()), 1)
-    return summary
+    return measurement.summary() | cpu.read().summary_fields()
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--targets", default="signalbox,prefect", help="comma list")
-    parser.add_argument("--database-url", help="Signalbox on a throwaway database of this server")
+    parser = target_parser(__doc__, "polling")
     parser.add_argument("--runs", type=int, default=1_000_000, help="flow runs in the database")
     parser.add_argument("--due", type=int, default=6_000, help="runs coming due while measured")
     parser.add_argument("--ahead", type=int, default=20_000, help="runs scheduled far ahead")
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
     parser.add_argument("--seconds", type=float, default=60.0, help="measurement length")
-    parser.add_argument("--out", help="JSONL results (default bench/results/polling-<stamp>.jsonl)")
-    args = parser.parse_args()
-    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
-    for target in args.targets:
-        if target not in ("signalbox", "prefect"):
-            parser.error(f"unknown target {target}: signalbox or prefect")
+    args = parse_target_args(parser)
     if args.due + args.ahead > args.runs:
         parser.error("--due and --ahead cannot exceed --runs")
     return args
 
 
-def main() -> None:
-    args = parse_args()
-    signal.signal(signal.SIGTERM, stop_on_sigterm)  # stop the servers as on Ctrl-C
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out or REPOSITORY / "bench" / "results" / f"polling-{stamp}.jsonl")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for target in args.targets:
-        # One server at a time, each stopped before the next starts: same machine conditions.
-        with tempfile.TemporaryDirectory(prefix="sbx-polling-") as tmp, ExitStack() as stack:
-            summary = measure_target(target, args, Path(tmp), stack)
-        command = [mask_url_password(w) if "://" in w else w for w in sys.argv]
-        summary |= {"run": stamp, "command": " ".join(command)}
-        print("RESULT " + json.dumps(summary), flush=True)
-        with out.open("a") as output:
-            output.write(json.dumps(summary) + "\n")
-    say(f"Results: {out}")
-
-
-def stop_on_sigterm(signum: int, frame: Any) -> NoReturn:
-    raise KeyboardInterrupt
-
-
-def say(line: str) -> None:
-    print(f"# {line}", file=sys.stderr, flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    run_on_targets("polling", parse_args(), measure_target)

@@ -12,6 +12,7 @@ from api import keys
 from api.openapi import documented
 from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, json_value, json_values, no_content
+from api.routes.run_states import announce_created_flow_run
 from models.coordination.deployment_runs import (
     TooManyRuns,
     create_prepared_flow_run,
@@ -41,7 +42,6 @@ from models.coordination.scheduled_runs import poll_scheduled_runs
 from models.db.types import utcnow
 from models.errors import SignalboxError
 from models.filters.bodies import DeploymentCountBody, DeploymentFilterBody
-from models.messages.announcements import announcement
 from models.schemas.deployments import (
     BULK_CREATE_LIMIT,
     DeploymentBulkDelete,
@@ -215,12 +215,8 @@ async def create_run(request: web.Request) -> web.Response:
             session, path_uuid(request), body, None, utcnow()
         )
     flow_run, state, event = await database.write(partial(create_prepared_flow_run, prepared))
-    response = FlowRunResponse.from_row(flow_run, state)
-    if event is not None and state is not None:  # a new run: announce its first state
-        request.app[keys.events_hub].publish_soon(event)
-        first = announcement(flow_run.id, state.id, None, flow_run.parent_task_run_id)
-        await request.app[keys.outbox].flow_run_states.add([first])
-    return json_model(response, status=201 if event is not None else 200)
+    created = await announce_created_flow_run(request, flow_run, state, event)
+    return json_model(FlowRunResponse.from_row(flow_run, state), status=201 if created else 200)
 
 
 @routes.post(f"/api/deployments/{ID}/create_flow_run/bulk")
@@ -253,10 +249,7 @@ async def create_runs(request: web.Request) -> web.Response:
         except SignalboxError as exc:
             results.append(FlowRunCreateResult(status="FAILED", error=exc.detail))
             continue
-        if event is not None and state is not None:
-            request.app[keys.events_hub].publish_soon(event)
-            first = announcement(flow_run.id, state.id, None, flow_run.parent_task_run_id)
-            await request.app[keys.outbox].flow_run_states.add([first])
+        await announce_created_flow_run(request, flow_run, state, event)
         results.append(FlowRunCreateResult(flow_run_id=flow_run.id, status="CREATED"))
     return json_model(FlowRunBulkCreateResponse(results=results))
 

@@ -26,7 +26,11 @@ from api.responses import (
     no_content,
     orchestration_result,
 )
-from api.routes.run_states import documented_proposal, read_proposal
+from api.routes.run_states import (
+    announce_created_flow_run,
+    documented_proposal,
+    read_proposal,
+)
 from models.db.types import utcnow
 from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.messages.announcements import announcement
@@ -85,12 +89,8 @@ async def create(request: web.Request) -> web.Response:
     flow_run, state, event = await request.app[keys.database].write(
         lambda session: create_flow_run(session, body)
     )
-    response = FlowRunResponse.from_row(flow_run, state)
-    if event is not None and state is not None:  # a new run: announce its first state
-        request.app[keys.events_hub].publish_soon(event)
-        first = announcement(flow_run.id, state.id, None, flow_run.parent_task_run_id)
-        await request.app[keys.outbox].flow_run_states.add([first])
-    return json_model(response, status=201 if event is not None else 200)
+    created = await announce_created_flow_run(request, flow_run, state, event)
+    return json_model(FlowRunResponse.from_row(flow_run, state), status=201 if created else 200)
 
 
 @routes.get(f"/api/flow_runs/{ID}")

@@ -1,5 +1,6 @@
 """What flow runs and task runs share in the API: the state-history routes, served for each
-kind of run from one definition, and how a set_state route reads and describes its request."""
+kind of run from one definition, how a set_state route reads and describes its request, and
+how a route that creates a flow run announces its first state."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from api.openapi import Handler, documented
 from api.requests import ID, path_uuid, query_uuid, read_body
 from api.responses import json_model, json_models
 from models.db.types import utcnow
-from models.runs.flow_runs import FlowRunState, read_flow_run_state, read_flow_run_states
+from models.messages.announcements import announcement
+from models.runs.flow_runs import (
+    FlowRun,
+    FlowRunState,
+    read_flow_run_state,
+    read_flow_run_states,
+)
 from models.runs.task_runs import TaskRunState, read_task_run_state, read_task_run_states
 from models.schemas.states import OrchestrationResultResponse, SetStateRequest, StateResponse
 
@@ -40,6 +47,23 @@ async def read_proposal(request: web.Request) -> tuple[State, bool]:
     """The state a set_state body proposes, timestamped now, and whether it is forced."""
     body = await read_body(request, SetStateRequest)
     return body.state.proposal(utcnow()), body.force
+
+
+async def announce_created_flow_run(
+    request: web.Request,
+    flow_run: FlowRun,
+    state: FlowRunState | None,
+    event: dict[str, Any] | None,
+) -> bool:
+    """A flow run just created: its event goes to subscribers at once, and its first state's
+    announcement, which must not be lost, into the outbox before we answer. False (nothing
+    announced) when the run already existed: its creation is answered without an event."""
+    if event is None or state is None:
+        return False
+    request.app[keys.events_hub].publish_soon(event)
+    first = announcement(flow_run.id, state.id, None, flow_run.parent_task_run_id)
+    await request.app[keys.outbox].flow_run_states.add([first])
+    return True
 
 
 def serve_state_history(run: str, tag: str, read_states: ReadStates, read_state: ReadState) -> None:

@@ -10,12 +10,12 @@ from api.openapi import documented
 from api.requests import read_body
 from api.responses import json_model, json_models, json_value, no_content
 from models.coordination.work_pools import (
-    count_pool_active_slots,
     count_work_pools,
     create_work_pool,
     delete_work_pool,
     filter_work_pools,
-    read_work_pool,
+    pools_active_slots,
+    read_pool_with_slots,
     update_work_pool,
 )
 from models.coordination.worker_polls import get_scheduled_flow_runs, record_queue_polls
@@ -49,11 +49,7 @@ async def create(request: web.Request) -> web.Response:
 @documented("A work pool by name.", tag=TAG, response=WorkPoolResponse)
 async def read(request: web.Request) -> web.Response:
     async with request.app[keys.database].read_sessions() as session:
-        pool = await read_work_pool(session, request.match_info["name"])
-        slots = await count_pool_active_slots(
-            session, [pool.id] if pool.concurrency_limit is not None else []
-        )
-    active_slots = None if pool.concurrency_limit is None else slots.get(pool.id, 0)
+        pool, active_slots = await read_pool_with_slots(session, request.match_info["name"])
     return json_model(WorkPoolResponse.from_row(pool, active_slots))
 
 
@@ -83,13 +79,9 @@ async def read_matching(request: web.Request) -> web.Response:
     body = await read_body(request, WorkPoolFilterBody)
     async with request.app[keys.database].read_sessions() as session:
         pools = await filter_work_pools(session, body)
-        limited = [pool.id for pool in pools if pool.concurrency_limit is not None]
-        slots = await count_pool_active_slots(session, limited)
+        slots = await pools_active_slots(session, pools)
     responses = [
-        WorkPoolResponse.from_row(
-            pool, None if pool.concurrency_limit is None else slots.get(pool.id, 0)
-        )
-        for pool in pools
+        WorkPoolResponse.from_row(pool, active) for pool, active in zip(pools, slots, strict=True)
     ]
     return json_models(responses, WorkPoolResponse)
 

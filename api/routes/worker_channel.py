@@ -1,7 +1,8 @@
 """The worker channel, `/api/work_pools/{name}/workers/connect`: a Prefect worker's
 heartbeats over a websocket, and its work pool's snapshot pushed back when it changed.
 
-The worker authenticates (`auth`, answered `auth_success`: Signalbox has no API keys), says
+The worker authenticates (`auth`, as on the events sockets; a write credential when
+authentication is on), says
 hello (`worker.hello.v1`), is answered `worker.ready.v1` with the pool as it is, then sends
 `worker.heartbeat.v1` every interval. Runs are still fetched over REST. A worker that cannot
 open the channel (an older server answers 404) falls back to REST heartbeats.
@@ -18,7 +19,9 @@ from aiohttp import WSMsgType, web
 from pydantic import ValidationError
 
 from api import keys
-from models.coordination.worker_channel import OpenedChannel, open_worker_channel, pool_with_slots
+from api.routes.events import authenticate
+from models.coordination.work_pools import read_pool_with_slots
+from models.coordination.worker_channel import OpenedChannel, open_worker_channel
 from models.coordination.workers import record_worker_heartbeat
 from models.db.types import utcnow
 from models.errors import Forbidden, ObjectNotFound
@@ -69,12 +72,8 @@ async def next_frame(socket: web.WebSocketResponse, timeout: float | None) -> An
 async def read_hello(socket: web.WebSocketResponse) -> HelloFrame | None:
     """Auth then hello; None when the worker left before saying it."""
     try:
-        auth = await next_frame(socket, HANDSHAKE_SECONDS)
-        if auth is None:
+        if not await authenticate(socket):  # answered auth_failure and closed
             return None
-        if not isinstance(auth, dict) or auth.get("type") != "auth":
-            raise ChannelClosed(CloseReason.AUTHENTICATION_FAILED)
-        await socket.send_json({"type": "auth_success"})
         hello = await next_frame(socket, HANDSHAKE_SECONDS)
     except TimeoutError:
         raise ChannelClosed(CloseReason.PROTOCOL_ERROR) from None
@@ -138,7 +137,7 @@ async def keep_heartbeats(
                     heartbeat.payload.heartbeat_interval_seconds,
                     utcnow(),
                 )
-                pool, active_slots = await pool_with_slots(session, pool_name)
+                pool, active_slots = await read_pool_with_slots(session, pool_name)
         except ObjectNotFound:  # the pool was deleted under the worker
             raise ChannelClosed(CloseReason.HEARTBEAT_PERSISTENCE_FAILED) from None
         if pool.updated != last_updated:

@@ -15,7 +15,7 @@ from uuid import UUID
 from models.coordination.deployments import NOT_FOUND_DETAIL, Deployment
 from models.coordination.parameter_schemas import check_parameters
 from models.coordination.work_pools import WorkPool, WorkQueue
-from models.coordination.work_queue_lookup import ensure_work_queue
+from models.coordination.work_queues import ensure_work_queue
 from models.errors import ObjectNotFound, SignalboxError
 from models.runs.flow_run_transitions import create_flow_run
 from models.schemas.flow_runs import FlowRunCreate

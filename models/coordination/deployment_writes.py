@@ -23,10 +23,11 @@ from models.coordination.scheduled_runs import (
     delete_future_auto_scheduled_runs,
     delete_unstarted_runs,
 )
-from models.coordination.work_queue_lookup import (
-    DEFAULT_AGENT_POOL_NAME,
-    read_work_pool_named,
-    resolve_work_queue,
+from models.coordination.work_pools import DEFAULT_AGENT_POOL_NAME, read_work_pool
+from models.coordination.work_queues import (
+    ensure_work_queue,
+    read_default_queue,
+    read_or_create_agent_pool,
 )
 from models.db.dialect import insert_ignoring_duplicates
 from models.errors import ObjectNotFound
@@ -67,8 +68,30 @@ async def check_pool_job_variables(
     """The job variables against the named pool's variables schema (422); ObjectNotFound for
     an unknown pool. Without a pool there is nothing to check against."""
     if pool_name and pool_name != DEFAULT_AGENT_POOL_NAME:
-        pool = await read_work_pool_named(session, pool_name)
+        pool = await read_work_pool(session, pool_name)
         check_job_variables(job_variables or {}, pool.base_job_template, f"Error {verb} deployment")
+
+
+async def resolve_deployment_queue(
+    session: AsyncSession, pool_name: str | None, queue_name: str | None, now: datetime
+) -> tuple[UUID | None, str | None]:
+    """The queue (id, name) a deployment's pool name and queue name send its runs to, as the
+    reference resolves them: a named pool must exist (ObjectNotFound naming it), its named
+    queue is made if missing, no queue means the pool's default; a queue without a pool lives
+    in the agents' default pool (made if missing); neither is no queue."""
+    if pool_name and pool_name != DEFAULT_AGENT_POOL_NAME:
+        pool = await read_work_pool(session, pool_name)
+    elif pool_name or queue_name:
+        pool, _ = await read_or_create_agent_pool(session, now)
+    else:
+        return None, None
+    if not queue_name:
+        queue = await read_default_queue(session, pool, now)
+    else:
+        # A queue named without a pool is made first in line (priority 1), as the reference.
+        first = None if pool_name else 1
+        queue = await ensure_work_queue(session, pool, queue_name, now, priority=first)
+    return queue.id, queue.name
 
 
 def limit_name(deployment_id: UUID) -> str:
@@ -137,7 +160,7 @@ async def upsert_deployment(
     if await session.get(Flow, body.flow_id) is None:
         raise ObjectNotFound("Flow not found")
     await check_pool_job_variables(session, body.work_pool_name, body.job_variables, "creating")
-    queue_id, queue_name = await resolve_work_queue(
+    queue_id, queue_name = await resolve_deployment_queue(
         session, body.work_pool_name, body.work_queue_name, now
     )
     sent = body.model_fields_set
@@ -208,7 +231,7 @@ async def update_deployment(
             ignore_required=True,
         )
     if body.work_pool_name or body.work_queue_name:
-        deployment.work_queue_id, deployment.work_queue_name = await resolve_work_queue(
+        deployment.work_queue_id, deployment.work_queue_name = await resolve_deployment_queue(
             session, body.work_pool_name, body.work_queue_name, now
         )
     elif "work_pool_name" in sent:  # a null pool: its runs go to no pool (it is served now)

@@ -18,8 +18,9 @@ Each generator looks at most `MAX_ITERATIONS` candidates past the start.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import islice
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -186,19 +187,26 @@ def interval_times(
 
     while moment < start:
         moment = following(moment)
-    yield from distinct_until(moment, following, local_end, n)
+    yield from distinct_times(successive(moment, following), None, local_end, n)
 
 
-def distinct_until(
-    first: datetime,
-    following: Callable[[datetime], datetime],
-    end: datetime | None,
-    n: int,
-) -> Iterator[datetime]:
-    """`first` and its successors, each once, until past `end`, `n` of them or the limit."""
-    seen: set[datetime] = set()
+def successive(first: datetime, following: Callable[[datetime], datetime]) -> Iterator[datetime]:
+    """`first` and each time `following` gives after it."""
     moment = first
-    for _ in range(MAX_ITERATIONS + 2):
+    while True:
+        yield moment
+        moment = following(moment)
+
+
+def distinct_times(
+    candidates: Iterable[datetime], start: datetime | None, end: datetime | None, n: int
+) -> Iterator[datetime]:
+    """The candidates not before `start`, each once, until one is past `end`, `n` were given
+    or MAX_ITERATIONS (and two) were looked at: how every kind of schedule ends its times."""
+    seen: set[datetime] = set()
+    for moment in islice(candidates, MAX_ITERATIONS + 2):
+        if start is not None and moment < start:  # placed before the gap it fell in
+            continue
         if end is not None and moment > end:
             return
         if moment not in seen:
@@ -206,7 +214,6 @@ def distinct_until(
             yield moment
         if len(seen) >= n:
             return
-        moment = following(moment)
 
 
 # Cron.
@@ -224,13 +231,29 @@ CRON_NICKNAMES: Final = {
 }
 
 
+#: Where croniter reads `?` (any): the day-of-month and day-of-week fields.
+CRON_DAY_FIELDS: Final = (2, 4)
+
+
 def cronsim_fields(expression: str) -> list[str]:
     """The six fields cronsim reads (seconds first) of a cron expression as Prefect reads
-    it: five fields, a nickname, or six with the seconds last."""
+    it: five fields, a nickname, or six with the seconds last; `?` in a day field is `*`."""
     fields = CRON_NICKNAMES.get(expression.strip().lower(), expression).split()
+    fields = [
+        "*" if field == "?" and position in CRON_DAY_FIELDS else field
+        for position, field in enumerate(fields)
+    ]
     if len(fields) == 6:
         return [fields[5], *fields[:5]]
     return ["0", *fields]
+
+
+def cron_clock(expression: str, start: datetime) -> CronSim:
+    """The expression's clock times after `start` (naive), as the scheduler reads them.
+
+    Raises CronSimError for an expression it cannot read: the API refuses those schedules.
+    """
+    return CronSim(" ".join(cronsim_fields(expression)), start)
 
 
 def cron_times(
@@ -238,26 +261,17 @@ def cron_times(
 ) -> Iterator[datetime]:
     zone = zone_of(schedule)
     start = aware(start, zone)
-    start_utc = start.astimezone(UTC)
-    end_utc = aware(end, zone).astimezone(UTC) if end is not None else None
+    local_end = aware(end, zone) if end is not None else None
     # The clock times after the one before `start`, read without a zone; each is placed
     # in the zone on its own (a skipped time lands after the gap, a repeated one at its
     # first occurrence), so a later call from a later start never repeats a time.
     wall_start = start.replace(tzinfo=None) - timedelta(seconds=0 if start.microsecond else 1)
     fields = cronsim_fields(schedule["cron"])
-    clock = CronSim(" ".join(fields), wall_start)
+    clock = cron_clock(schedule["cron"], wall_start)
     # Prefect's `day_or`: both day fields restricted match either (True) or both (False).
     clock.day_and = not schedule.get("day_or", True) or "*" in (fields[3], fields[5])
-    seen: set[datetime] = set()
-    for _, wall in zip(range(MAX_ITERATIONS + 2), clock, strict=False):
-        moment = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-        if end_utc is not None and moment > end_utc:
-            return
-        if moment >= start_utc and moment not in seen:
-            seen.add(moment)
-            yield moment.astimezone(zone)
-        if len(seen) >= n:
-            return
+    placed = (wall.replace(tzinfo=zone, fold=0).astimezone(UTC).astimezone(zone) for wall in clock)
+    yield from distinct_times(placed, start, local_end, n)
 
 
 # RRules.
@@ -304,15 +318,9 @@ def rrule_times(
     start = aware(start, zone)
     local_end = aware(end, zone) if end is not None else None
     rule = localised_rrule(schedule["rrule"], timezone)
-    seen: set[datetime] = set()
-    for _, moment in zip(range(MAX_ITERATIONS + 2), rule.xafter(start, inc=True), strict=False):
-        local = place_rrule_time(moment.replace(tzinfo=None), zone)
-        if local < start:  # a skipped time dateutil placed after the gap, and we before
-            continue
-        if local_end is not None and local > local_end:
-            return
-        if local not in seen:
-            seen.add(local)
-            yield local
-        if len(seen) >= n:
-            return
+    # A time the clocks skip can land before `start` (dateutil placed it after the gap).
+    placed = (
+        place_rrule_time(moment.replace(tzinfo=None), zone)
+        for moment in rule.xafter(start, inc=True)
+    )
+    yield from distinct_times(placed, start, local_end, n)

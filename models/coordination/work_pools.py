@@ -125,6 +125,8 @@ class Worker(InWorkPool, Base):
 RESERVED_PREFIX: Final = "prefect"
 #: The type of the pools of Prefect 2's agents: no status of their own.
 AGENT_POOL_TYPE: Final = "prefect-agent"
+#: The pool of Prefect 2's agents, which holds the queues named without a pool.
+DEFAULT_AGENT_POOL_NAME: Final = "default-agent-pool"
 #: The name and description of the queue every work pool is created with.
 DEFAULT_QUEUE_NAME: Final = "default"
 DEFAULT_QUEUE_DESCRIPTION: Final = "The work pool's default queue."
@@ -248,6 +250,20 @@ async def count_pool_active_slots(
         .group_by(WorkQueue.work_pool_id)
     )
     return {pool_id: count for pool_id, count in rows}
+
+
+async def pools_active_slots(session: AsyncSession, pools: Sequence[WorkPool]) -> list[int | None]:
+    """Per pool, the flow runs holding its slots; None for a pool without a concurrency limit."""
+    limited = [pool.id for pool in pools if pool.concurrency_limit is not None]
+    slots = await count_pool_active_slots(session, limited)
+    return [None if pool.concurrency_limit is None else slots.get(pool.id, 0) for pool in pools]
+
+
+async def read_pool_with_slots(session: AsyncSession, name: str) -> tuple[WorkPool, int | None]:
+    """The work pool of that name (ObjectNotFound as `read_work_pool`) and its active slots."""
+    pool = await read_work_pool(session, name)
+    [active_slots] = await pools_active_slots(session, [pool])
+    return pool, active_slots
 
 
 async def count_queue_active_slots(

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, select, update
 
 from models.coordination.work_pools import (
     AGENT_POOL_TYPE,
+    DEFAULT_AGENT_POOL_NAME,
     DEFAULT_QUEUE_NAME,
     WorkPool,
     WorkQueue,
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
 
     from models.filters.bodies import WorkQueueFilterBody
 
-#: The pool of Prefect 2's agents: `/api/work_queues/name/{name}` looks there first.
-DEFAULT_AGENT_POOL_NAME: Final = "default-agent-pool"
 #: A queue polled within this long is READY again when it is resumed (as the reference).
 RECENT_POLL: Final = timedelta(seconds=60)
 #: The reference's health policy of every queue: no Late run, polled within 60 seconds.
@@ -140,12 +139,11 @@ def first_free_priority(taken: Sequence[int]) -> int:
     return max(taken, default=0) + 1
 
 
-async def create_work_queue(
-    session: AsyncSession, pool_name: str, values: dict[str, Any], now: datetime
-) -> ListedQueue:
-    """A new queue in the pool; ObjectNotFound for an unknown pool, ObjectAlreadyExists for
-    a name the pool has. A queue given a priority held by others moves them down."""
-    pool = await read_work_pool(session, pool_name)
+async def insert_work_queue(
+    session: AsyncSession, pool: WorkPool, values: dict[str, Any], now: datetime
+) -> UUID | None:
+    """Insert a queue into the pool: at the priority asked for (the others move down), else
+    at the first free one. Its id; None when the pool has a queue of that name."""
     priority = values.get("priority")
     taken = list(
         await session.scalars(select(WorkQueue.priority).where(WorkQueue.work_pool_id == pool.id))
@@ -162,10 +160,62 @@ async def create_work_queue(
     if not await insert_ignoring_duplicates(
         session, WorkQueue, [row], key=["work_pool_id", "name"]
     ):
-        raise name_taken(pool_name)
+        return None
     if priority is not None:
         await make_priorities_distinct(session, pool.id, {row["id"]: priority})
-    return await read_work_queue(session, row["id"])
+    queue_id: UUID = row["id"]
+    return queue_id
+
+
+async def create_work_queue(
+    session: AsyncSession, pool_name: str, values: dict[str, Any], now: datetime
+) -> ListedQueue:
+    """A new queue in the pool; ObjectNotFound for an unknown pool, ObjectAlreadyExists for
+    a name the pool has. A queue given a priority held by others moves them down."""
+    pool = await read_work_pool(session, pool_name)
+    queue_id = await insert_work_queue(session, pool, values, now)
+    if queue_id is None:
+        raise name_taken(pool_name)
+    return await read_work_queue(session, queue_id)
+
+
+async def ensure_work_queue(
+    session: AsyncSession, pool: WorkPool, name: str, now: datetime, priority: int | None = None
+) -> WorkQueue:
+    """The pool's queue of that name, created as `insert_work_queue` creates one if missing
+    (the queue a deployment or a run names)."""
+    named = select(WorkQueue).where(WorkQueue.work_pool_id == pool.id, WorkQueue.name == name)
+    queue = await session.scalar(named)
+    if queue is None:
+        await insert_work_queue(session, pool, {"name": name, "priority": priority}, now)
+        queue = await session.scalar(named)  # ours, or the one a concurrent request made
+    assert queue is not None
+    return queue
+
+
+async def read_default_queue(session: AsyncSession, pool: WorkPool, now: datetime) -> WorkQueue:
+    """The pool's default queue (made, as `default`, if the pool has none)."""
+    if pool.default_queue_id is not None:
+        queue = await session.get(WorkQueue, pool.default_queue_id)
+        if queue is not None:
+            return queue
+    queue = await ensure_work_queue(session, pool, DEFAULT_QUEUE_NAME, now)
+    pool.default_queue_id = queue.id
+    return queue
+
+
+async def read_or_create_agent_pool(session: AsyncSession, now: datetime) -> tuple[WorkPool, bool]:
+    """The agents' default pool, created (with its "default" queue) the first time it is
+    needed; and whether it was created now."""
+    try:
+        return await read_work_pool(session, DEFAULT_AGENT_POOL_NAME), False
+    except ObjectNotFound:
+        pass
+    agents = {"name": DEFAULT_AGENT_POOL_NAME, "type": AGENT_POOL_TYPE}
+    try:
+        return await create_work_pool(session, agents, now), True
+    except ObjectAlreadyExists:  # a concurrent request made it first
+        return await read_work_pool(session, DEFAULT_AGENT_POOL_NAME), False
 
 
 async def create_agent_pool_queue(
@@ -173,13 +223,9 @@ async def create_agent_pool_queue(
 ) -> ListedQueue:
     """A queue created without a pool (Prefect 2's route): it goes in the agents' default
     pool, which is created the first time (with its "default" queue)."""
-    try:
-        await read_work_pool(session, DEFAULT_AGENT_POOL_NAME)
-    except ObjectNotFound:
-        agents = {"name": DEFAULT_AGENT_POOL_NAME, "type": AGENT_POOL_TYPE}
-        pool = await create_work_pool(session, agents, now)
-        if values["name"] == DEFAULT_QUEUE_NAME and pool.default_queue_id is not None:
-            return await read_work_queue(session, pool.default_queue_id)
+    pool, created = await read_or_create_agent_pool(session, now)
+    if created and values["name"] == DEFAULT_QUEUE_NAME and pool.default_queue_id is not None:
+        return await read_work_queue(session, pool.default_queue_id)
     try:
         return await create_work_queue(session, DEFAULT_AGENT_POOL_NAME, values, now)
     except ObjectAlreadyExists:

@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from models.coordination.work_pools import (
     WorkPool,
     WorkQueue,
-    count_pool_active_slots,
     create_work_pool,
     is_reserved,
+    read_pool_with_slots,
     read_work_pool,
 )
 from models.coordination.work_queues import queue_not_found
@@ -34,13 +34,6 @@ class OpenedChannel:
     pool: WorkPool
     active_slots: int | None
     queues: list[tuple[UUID, str]]
-
-
-async def pool_with_slots(session: AsyncSession, name: str) -> tuple[WorkPool, int | None]:
-    pool = await read_work_pool(session, name)
-    if pool.concurrency_limit is None:
-        return pool, None
-    return pool, (await count_pool_active_slots(session, [pool.id])).get(pool.id, 0)
 
 
 async def open_worker_channel(
@@ -95,5 +88,5 @@ async def open_worker_channel(
                 raise queue_not_found(pool_name, name)
         queues = [(by_name[name], name) for name in dict.fromkeys(queue_names)]
     await record_worker_heartbeat(session, pool_name, worker_name, heartbeat_interval_seconds, now)
-    pool, active_slots = await pool_with_slots(session, pool_name)
+    pool, active_slots = await read_pool_with_slots(session, pool_name)
     return OpenedChannel(pool, active_slots, queues)

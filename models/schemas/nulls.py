@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel, ValidationInfo, field_validator
@@ -21,3 +22,11 @@ def nulls_are_defaults(*fields: str) -> Any:
     the Prefect client sends null for a list or mapping it has nothing for.
     """
     return field_validator(*fields, mode="before")(null_as_default)
+
+
+def sent_changes(body: BaseModel, clearable: Collection[str], **dump: Any) -> dict[str, Any]:
+    """The fields a PATCH body sent, as the columns to set: a null clears a field named in
+    `clearable` and says nothing for the others. `dump` goes to `model_dump` (mode, exclude).
+    """
+    sent = body.model_dump(include=body.model_fields_set, **dump)
+    return {key: value for key, value in sent.items() if value is not None or key in clearable}

@@ -3,7 +3,8 @@
 A schedule is stored as the dict Prefect serialises it to, so the scheduler reads back what
 the client sent: `{"interval": seconds, "anchor_date": iso, "timezone": ...}`, `{"cron": ...,
 "timezone": ..., "day_or": bool}` or `{"rrule": ..., "timezone": ...}`. An invalid cron
-expression, recurrence rule or time zone is refused here, naming what is wrong.
+expression (one the scheduler's reading in models/coordination/schedule_times.py cannot
+read), recurrence rule or time zone is refused here, naming what is wrong.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, available_timezones
 
 import dateutil.rrule
-from cronsim import CronSim, CronSimError
+from cronsim import CronSimError
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -27,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from models.coordination.schedule_times import cron_clock
 from models.db.types import utcnow
 from models.schemas.nulls import nulls_are_defaults
 
@@ -34,8 +37,9 @@ from models.schemas.nulls import nulls_are_defaults
 MAX_RRULE_LENGTH: Final = 6500
 #: dateutil's implicit start of a rule without DTSTART, which Prefect writes out.
 DEFAULT_RRULE_ANCHOR: Final = datetime(2020, 1, 1)
-#: Cron fields that croniter reads as random or hashed; Prefect refuses them.
-RANDOM_OR_HASHED: Final = frozenset({"r", "h"})
+#: A cron field croniter reads as random, which Prefect refuses. (A hashed one, `H`, is not
+#: readable without a key, so it is refused as invalid.)
+RANDOM: Final = "r"
 
 
 @cache
@@ -75,6 +79,8 @@ Seconds = Annotated[
     PlainSerializer(lambda value: value.total_seconds(), return_type=float),
 ]
 AnchorDate = Annotated[datetime, PlainSerializer(iso_anchor, return_type=str)]
+#: An IANA time zone name (or none), refused naming it otherwise.
+TimeZone = Annotated[str | None, AfterValidator(check_time_zone)]
 
 
 class ScheduleModel(BaseModel):
@@ -88,7 +94,7 @@ class IntervalSchedule(ScheduleModel):
 
     interval: Seconds
     anchor_date: AnchorDate = Field(default_factory=utcnow)
-    timezone: str | None = None
+    timezone: TimeZone = None
 
     @field_validator("interval")
     @classmethod
@@ -99,7 +105,6 @@ class IntervalSchedule(ScheduleModel):
 
     @model_validator(mode="after")
     def zone_from_anchor(self) -> IntervalSchedule:
-        check_time_zone(self.timezone)
         if self.timezone is None:
             zone = self.anchor_date.tzinfo
             # An anchor parsed from ISO text carries an offset, not a zone: that reads as UTC.
@@ -109,54 +114,35 @@ class IntervalSchedule(ScheduleModel):
         return self
 
 
-#: The nicknames croniter reads, as the five fields cronsim reads.
-CRON_NICKNAMES: Final = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-
-
-def cron_for_cronsim(expression: str) -> str:
-    """A cron expression as cronsim reads it: a nickname (`@daily`) spelled out, and `?`
-    (any, as croniter reads it) as `*`. The scheduler computes times from this."""
-    spelled = CRON_NICKNAMES.get(expression.strip().lower(), expression)
-    return " ".join("*" if field == "?" else field for field in spelled.split())
-
-
 class CronSchedule(ScheduleModel):
     """The times a cron expression names, read in `timezone`; `day_or` joins day fields."""
 
     cron: str
-    timezone: str | None = None
+    timezone: TimeZone = None
     day_or: bool = True
 
     @field_validator("cron")
     @classmethod
     def valid_cron(cls, value: str) -> str:
-        if any(field.casefold() in RANDOM_OR_HASHED for field in value.split()):
-            raise ValueError(f'Random and Hashed expressions are unsupported, received: "{value}"')
+        """Valid when the scheduler can read it; a random field (`R`) would be readable, and
+        is refused after the rest is read, as the reference refuses it."""
+        fields = value.split()
+        random = [field for field in fields if field.casefold() == RANDOM]
+        readable = " ".join("*" if field in random else field for field in fields)
         try:
-            CronSim(cron_for_cronsim(value), datetime(2020, 1, 1))
+            cron_clock(readable, datetime(2020, 1, 1))
         except (CronSimError, ValueError, IndexError, KeyError):
             raise ValueError(f'Invalid cron string: "{value}"') from None
+        if random:
+            raise ValueError(f'Random and Hashed expressions are unsupported, received: "{value}"')
         return value
-
-    @field_validator("timezone")
-    @classmethod
-    def valid_zone(cls, value: str | None) -> str | None:
-        return check_time_zone(value)
 
 
 class RRuleSchedule(ScheduleModel):
     """The times an iCalendar recurrence rule names, read in `timezone`."""
 
     rrule: str
-    timezone: str | None = "UTC"
+    timezone: TimeZone = "UTC"
 
     @field_validator("rrule")
     @classmethod
@@ -171,11 +157,6 @@ class RRuleSchedule(ScheduleModel):
                 f"Max length is {MAX_RRULE_LENGTH}, got {len(value)}"
             )
         return value
-
-    @field_validator("timezone")
-    @classmethod
-    def valid_zone(cls, value: str | None) -> str | None:
-        return check_time_zone(value)
 
     @model_validator(mode="after")
     def anchored(self) -> RRuleSchedule:

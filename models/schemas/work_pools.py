@@ -14,7 +14,7 @@ from models.coordination.work_pools import AGENT_POOL_TYPE
 from models.errors import InvalidRequest
 from models.filters.base import DEFAULT_LIMIT, INVALID_LIMIT_DETAIL, MAX_LIMIT
 from models.schemas.flow_runs import FlowRunResponse
-from models.schemas.nulls import nulls_are_defaults
+from models.schemas.nulls import nulls_are_defaults, sent_changes
 
 if TYPE_CHECKING:
     from models.coordination.work_pools import Worker, WorkPool
@@ -114,12 +114,7 @@ class WorkPoolUpdate(BaseModel):
     def changes(self) -> dict[str, Any]:
         """The columns to set. A null pause, template or storage says nothing; a null
         description or limit clears it."""
-        sent = self.model_dump(mode="json", include=self.model_fields_set)
-        return {
-            key: value
-            for key, value in sent.items()
-            if value is not None or key in {"description", "concurrency_limit"}
-        }
+        return sent_changes(self, {"description", "concurrency_limit"}, mode="json")
 
 
 class WorkPoolResponse(BaseModel):
@@ -197,44 +192,35 @@ class WorkerResponse(BaseModel):
         )
 
 
-class ScheduledRunsRequest(BaseModel):
-    """The body of POST /api/work_pools/{name}/get_scheduled_flow_runs."""
+class RunsPollRequest(BaseModel):
+    """What a poll for scheduled runs sends: runs due before a time, at most `limit`."""
 
     model_config = ConfigDict(extra="ignore")
+
+    scheduled_before: PollTime | None = None
+    limit: int = Field(default=DEFAULT_LIMIT, ge=0)
+
+    null_is_default = nulls_are_defaults("limit")
+
+    @field_validator("limit", mode="after")
+    @classmethod
+    def limit_within_maximum(cls, value: int) -> int:
+        if value > MAX_LIMIT:
+            raise InvalidRequest(INVALID_LIMIT_DETAIL)
+        return value
+
+
+class ScheduledRunsRequest(RunsPollRequest):
+    """The body of POST /api/work_pools/{name}/get_scheduled_flow_runs."""
 
     work_queue_names: list[Annotated[str, Field(max_length=255)]] | None = Field(
         default=None, max_length=1_000
     )
-    scheduled_before: PollTime | None = None
     scheduled_after: PollTime | None = None
-    limit: int = Field(default=DEFAULT_LIMIT, ge=0)
-
-    null_is_default = nulls_are_defaults("limit")
-
-    @field_validator("limit", mode="after")
-    @classmethod
-    def limit_within_maximum(cls, value: int) -> int:
-        if value > MAX_LIMIT:
-            raise InvalidRequest(INVALID_LIMIT_DETAIL)
-        return value
 
 
-class QueueRunsRequest(BaseModel):
+class QueueRunsRequest(RunsPollRequest):
     """The body of POST /api/work_queues/{id}/get_runs."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    scheduled_before: PollTime | None = None
-    limit: int = Field(default=DEFAULT_LIMIT, ge=0)
-
-    null_is_default = nulls_are_defaults("limit")
-
-    @field_validator("limit", mode="after")
-    @classmethod
-    def limit_within_maximum(cls, value: int) -> int:
-        if value > MAX_LIMIT:
-            raise InvalidRequest(INVALID_LIMIT_DETAIL)
-        return value
 
 
 class WorkerFlowRunResponse(BaseModel):

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.coordination.work_queues import MAXIMUM_LATE_RUNS, MAXIMUM_SECONDS_SINCE_LAST_POLLED
+from models.schemas.nulls import sent_changes
 from models.schemas.work_pools import ConcurrencyLimit, PollTime, PoolName
 
 if TYPE_CHECKING:
@@ -53,12 +54,7 @@ class WorkQueueUpdate(BaseModel):
     def changes(self) -> dict[str, Any]:
         """The columns to set. A null name, priority or time says nothing; a null
         description or limit clears it."""
-        sent = self.model_dump(include=self.model_fields_set - {"filter"})
-        return {
-            key: value
-            for key, value in sent.items()
-            if value is not None or key in {"description", "concurrency_limit"}
-        }
+        return sent_changes(self, {"description", "concurrency_limit"}, exclude={"filter"})
 
 
 class WorkQueueResponse(BaseModel):

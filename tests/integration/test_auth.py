@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -77,10 +78,12 @@ async def described_operations(
 
 
 def websocket_paths(app: web.Application) -> list[str]:
-    """The GET routes the description leaves out, bar the description itself: websockets."""
+    """The GET routes the description leaves out, bar the description itself: websockets.
+
+    A path parameter is filled with a sample value (the worker channel's pool name)."""
     return sorted(
         {
-            route.resource.canonical
+            re.sub(r"\{[^}]+\}", "sample", route.resource.canonical)
             for route in app.router.routes()
             if route.method == "GET"
             and route.resource is not None

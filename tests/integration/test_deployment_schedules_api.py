@@ -85,7 +85,8 @@ async def test_bad_schedules_are_422_naming_what_is_wrong_and_nothing_is_written
     for schedule, named in (
         ({"cron": "61 * * * *"}, 'Invalid cron string: "61 * * * *"'),
         ({"cron": "not a cron"}, 'Invalid cron string: "not a cron"'),
-        ({"cron": "H * * * *"}, "Random and Hashed expressions are unsupported"),
+        ({"cron": "H * * * *"}, 'Invalid cron string: "H * * * *"'),
+        ({"cron": "R * * * *"}, "Random and Hashed expressions are unsupported"),
         ({"cron": "0 9 * * *", "timezone": "Mars/Olympus"}, 'Invalid timezone: "Mars/Olympus"'),
         ({"interval": 60, "timezone": "Nowhere"}, 'Invalid timezone: "Nowhere"'),
         ({"interval": -5}, "The interval must be positive"),

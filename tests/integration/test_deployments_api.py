@@ -17,6 +17,7 @@ from models.coordination.deployments import Deployment, DeploymentSchedule
 from models.coordination.scheduled_runs import mark_deployments_polled
 from models.coordination.work_pools import WorkPool, WorkQueue
 from models.runs.flow_runs import FlowRun
+from tests.integration.work_pool_runs import create_pool, create_queue
 
 SCHEMA = {
     "title": "Parameters",
@@ -406,6 +407,40 @@ async def test_work_pools_and_queues_are_resolved_by_name(api: TestClient) -> No
         "/api/deployments/filter", json={"work_pools": {"name": {"any_": ["my-pool"]}}}
     )
     assert sorted(d["name"] for d in await filtered.json()) == ["a", "b", "c"]
+
+
+async def queue_priorities(api: TestClient, pool: str) -> list[tuple[str, int]]:
+    queues = await (await api.post(f"/api/work_pools/{pool}/queues/filter", json={})).json()
+    return [(queue["name"], queue["priority"]) for queue in queues]
+
+
+async def test_a_queue_a_deployment_or_run_names_gets_a_distinct_priority(
+    api: TestClient,
+) -> None:
+    flow_id = await create_flow(api)
+    await create_pool(api, "ranked")
+    await create_queue(api, "ranked", "second")
+    await create_queue(api, "ranked", "third")
+    await api.delete("/api/work_pools/ranked/queues/second")
+    # In a named pool, a new queue takes the first free priority, as one made by its route.
+    named = await create_deployment(
+        api, flow_id, "named", work_pool_name="ranked", work_queue_name="made"
+    )
+    assert await queue_priorities(api, "ranked") == [("default", 1), ("made", 2), ("third", 3)]
+    run = await api.post(
+        f"/api/deployments/{named['id']}/create_flow_run", json={"work_queue_name": "by-run"}
+    )
+    assert run.status == 201, await run.text()
+    assert ("by-run", 4) in await queue_priorities(api, "ranked")
+    # Without a pool, the agents' pool is made and the new queue comes first, the others
+    # moving down, as the reference makes it.
+    await create_deployment(api, flow_id, "loose", work_queue_name="loose")
+    await create_deployment(api, flow_id, "looser", work_queue_name="looser")
+    assert await queue_priorities(api, "default-agent-pool") == [
+        ("looser", 1),
+        ("loose", 2),
+        ("default", 3),
+    ]
 
 
 async def test_a_concurrency_limit_is_kept_as_a_global_limit_named_for_the_deployment(

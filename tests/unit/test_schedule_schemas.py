@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from models.coordination.schedule_times import schedule_times
 from models.schemas.schedules import (
     CronSchedule,
     DeploymentScheduleCreate,
@@ -16,7 +17,6 @@ from models.schemas.schedules import (
     IntervalSchedule,
     RRuleSchedule,
     Schedule,
-    cron_for_cronsim,
     stored_schedule,
     with_dtstart,
 )
@@ -70,7 +70,11 @@ def test_an_interval_takes_its_zone_from_an_aware_anchor_else_utc() -> None:
         ({"interval": 0}, "The interval must be positive"),
         ({"interval": "soon"}, "interval"),
         ({"cron": "* * *"}, 'Invalid cron string: "* * *"'),
-        ({"cron": "0 0 31 2 * *"}, "Invalid cron string"),
+        ({"cron": "0 0 * * * 60"}, 'Invalid cron string: "0 0 * * * 60"'),
+        ({"cron": "? 0 * * *"}, "Invalid cron string"),
+        ({"cron": "0 0 * * * * 2030"}, "Invalid cron string"),
+        ({"cron": "H 0 * * *"}, 'Invalid cron string: "H 0 * * *"'),
+        ({"cron": "R 0 * * 8"}, "Invalid cron string"),
         ({"cron": "R * * * *"}, "Random and Hashed expressions are unsupported"),
         ({"cron": "0 0 * * *", "timezone": "Europe/Nowhere"}, 'Invalid timezone: "Europe/Nowhere"'),
         ({"rrule": "FREQ=DAILY;BYHOUR=25"}, 'Invalid RRule string "FREQ=DAILY;BYHOUR=25"'),
@@ -118,10 +122,22 @@ def test_a_minutely_rule_starts_at_its_latest_occurrence_in_its_zone() -> None:
     )
 
 
-def test_cron_nicknames_and_question_marks_read_as_cronsim_reads_them() -> None:
-    assert cron_for_cronsim("@daily") == "0 0 * * *"
-    assert cron_for_cronsim("0 9 ? * MON") == "0 9 * * MON"
-    assert stored_schedule(schedule.validate_python({"cron": "@hourly"}))["cron"] == "@hourly"
+@pytest.mark.parametrize(
+    ("cron", "first"),
+    [
+        ("@daily", datetime(2026, 1, 2)),
+        ("@HOURLY", datetime(2026, 1, 1, 1)),
+        ("0 9 ? * MON", datetime(2026, 1, 5, 9)),
+        ("*/5 * * * * 30", datetime(2026, 1, 1, 0, 0, 30)),
+        ("0 0 * * MON#2", datetime(2026, 1, 12)),
+    ],
+)
+def test_a_cron_is_accepted_as_the_scheduler_reads_it(cron: str, first: datetime) -> None:
+    """Nicknames, `?` in a day field and six fields (seconds last), as Prefect's server."""
+    stored = stored_schedule(schedule.validate_python({"cron": cron}))
+    assert stored["cron"] == cron
+    start = datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC)
+    assert schedule_times(stored, start) == [first.replace(tzinfo=UTC)]
 
 
 def test_a_deployment_schedule_row_and_a_partial_update() -> None:
