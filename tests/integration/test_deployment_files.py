@@ -120,3 +120,10 @@ def test_docker_compose_accepts_the_file() -> None:
         capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_the_procfile_api_listens_where_clients_look_not_on_the_port_honcho_hands_out() -> None:
+    # honcho and foreman set PORT (5000 for the first process); Prefect clients are pointed at
+    # SIGNALBOX_API_PORT's 4200, so the web process must not follow PORT.
+    command = procfile()["web"]
+    assert not any("PORT" in word and "SIGNALBOX" not in word for word in command)
