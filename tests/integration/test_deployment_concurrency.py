@@ -7,20 +7,24 @@ the deployments API will write them; the flow runs go through the real API.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import dramatiq
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
 
 from actors.counters import expire_concurrency_leases
+from api.app import create_app
 from models.concurrency.tables import ConcurrencyLease, ConcurrencyLimit
 from models.coordination.deployments import Deployment
 from models.db.database import Database
 from models.db.types import utcnow
 from models.runs.flow_runs import FlowRun
+from models.settings import Settings
 from tests.running import Drain
 
 LEASE_KEY = "deployment_concurrency_lease_id"
@@ -133,6 +137,24 @@ async def test_enqueue_sends_the_second_run_back_to_wait_until_the_first_finishe
     assert again["status"] == "ACCEPT"
     assert again["state"]["state_details"][LEASE_KEY] not in (None, lease_id)
     assert await active_slots(database, deployment_id) == 1
+
+
+async def test_the_wait_before_a_refused_run_is_offered_again_is_a_setting(
+    settings: Settings,
+    database: Database,
+    workers: dramatiq.Worker,
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+) -> None:
+    quick = settings.model_copy(update={"deployment_concurrency_slot_wait_seconds": 2.0})
+    api = await aiohttp_client(create_app(quick))
+    _, (first, second) = await deployment_with_runs(api, database, 2)
+    assert (await propose(api, first, "PENDING"))["status"] == "ACCEPT"
+
+    asked = utcnow()
+    refused = await propose(api, second, "PENDING")
+    assert refused["state"]["name"] == "AwaitingConcurrencySlot"
+    wait = datetime.fromisoformat(refused["state"]["state_details"]["scheduled_time"]) - asked
+    assert timedelta(seconds=1) < wait < timedelta(seconds=5)
 
 
 async def test_cancel_new_cancels_the_run_that_finds_no_slot(

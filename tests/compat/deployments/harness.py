@@ -42,6 +42,10 @@ COMPAT: Final = Path(__file__).parent.parent
 SCRIPTS: Final = COMPAT / "scripts"
 DEPLOYED_FLOWS: Final = COMPAT / "flows" / "deployed_flows.py"
 
+#: Seconds a flow run may stay CANCELLING (nothing stopped it) before the server ends it
+#: CANCELLED: short, so that a run whose worker is gone ends within a test.
+CANCELLING_TIMEOUT_SECONDS: Final = 20
+
 #: The reference server's services, made to look often so that each test takes seconds.
 REFERENCE_SERVICE_SETTINGS: Final = {
     "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
@@ -54,6 +58,9 @@ REFERENCE_SERVICE_SETTINGS: Final = {
     "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_LOOP_SECONDS": "2",
     # A run refused a deployment's concurrency slot (ENQUEUE) comes back this much later.
     "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "1",
+    "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS": str(
+        CANCELLING_TIMEOUT_SECONDS
+    ),
 }
 
 #: Signalbox's services likewise (SIGNALBOX_* variables of `signalbox server start`).
@@ -61,6 +68,7 @@ SIGNALBOX_SERVICE_SETTINGS: Final = {
     "SIGNALBOX_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS": "10",
     "SIGNALBOX_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS": "10",
     "SIGNALBOX_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS": "1",
+    "SIGNALBOX_CANCELLING_TIMEOUT_SECONDS": str(CANCELLING_TIMEOUT_SECONDS),
 }
 
 #: The client side: runners and Prefect workers poll every second.

@@ -8,12 +8,16 @@ and with SIGNALBOX_TEST_REFERENCE_PREFECT=1 against Prefect's own server too.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from pathlib import Path
 from typing import Final
 
 import pytest
 
 from tests.compat.deployments.harness import (
+    CANCELLING_TIMEOUT_SECONDS,
     PrefectClient,
     json_arg,
     read_flow_run,
@@ -34,8 +38,7 @@ FLOW: Final = "compat-sleep-then-mark"
 CANCELLED_WITHIN_SECONDS: Final = 30.0
 
 
-def cancel_running_run(client: PrefectClient, flow_run_id: str, marker: Path) -> None:
-    """Wait until the flow sleeps, cancel it with the CLI, and check it ends CANCELLED."""
+def wait_until_started(client: PrefectClient, flow_run_id: str, marker: Path) -> None:
     wait_for(
         lambda: marker.read_text() if marker.exists() else "",
         lambda text: f"started {flow_run_id}" in text,
@@ -43,6 +46,11 @@ def cancel_running_run(client: PrefectClient, flow_run_id: str, marker: Path) ->
         timeout=120,
         watch=client,
     )
+
+
+def cancel_running_run(client: PrefectClient, flow_run_id: str, marker: Path) -> None:
+    """Wait until the flow sleeps, cancel it with the CLI, and check it ends CANCELLED."""
+    wait_until_started(client, flow_run_id, marker)
     assert read_flow_run(client.api_url, flow_run_id)["state"]["type"] == "RUNNING"
     client.cli("flow-run", "cancel", flow_run_id)
     run = wait_for(
@@ -86,3 +94,44 @@ def test_cancelling_a_served_run_ends_it_cancelled(
         "create_deployment_runs", f"{FLOW}/{deployment['name']}", "1", "{}"
     )["flow_run_ids"]
     cancel_running_run(client, flow_run_id, marker)
+
+
+def test_cancelling_a_run_whose_worker_and_process_are_gone_ends_it_cancelled(
+    server: RunningServer, client: PrefectClient
+) -> None:
+    """Nobody is left to stop the run: the server's cancelling timeout ends it CANCELLED.
+
+    A Prefect 3.9.1 worker only cancels the runs it is still submitting, so a started run whose
+    worker and flow process were killed stays CANCELLING until the server gives up on it.
+    """
+    pool = unique("process-pool")
+    client.cli("work-pool", "create", pool, "--type", "process")
+    marker = client.project / "marks.txt"
+    name = unique("orphan")
+    options = json_arg({"parameters": {"marker": str(marker), "seconds": 120}})
+    entrypoint = "deployed_flows.py:sleep_then_mark"
+    client.script("deploy_from_source", str(client.project), entrypoint, pool, name, options)
+    worker = client.start("worker", "worker", "start", "--pool", pool, "--name", "lost")
+    (flow_run_id,) = client.script("create_deployment_runs", f"{FLOW}/{name}", "1", "{}")[
+        "flow_run_ids"
+    ]
+    wait_until_started(client, flow_run_id, marker)
+    client.kill(worker)
+    infrastructure_pid = read_flow_run(client.api_url, flow_run_id)["infrastructure_pid"]
+    if infrastructure_pid:  # "<host>:<pid>": the flow's process, gone with the worker or now
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(infrastructure_pid.rsplit(":", 1)[-1]), signal.SIGKILL)
+    assert read_flow_run(client.api_url, flow_run_id)["state"]["type"] == "RUNNING"
+
+    client.cli("flow-run", "cancel", flow_run_id)
+    run = wait_for(
+        lambda: read_flow_run(client.api_url, flow_run_id),
+        lambda run: run["state"]["type"] == "CANCELLED",
+        what="the orphaned run cancelled",
+        timeout=CANCELLING_TIMEOUT_SECONDS + 30,
+    )
+    types = [state["type"] for state in state_history(client.api_url, flow_run_id)]
+    assert types[-3:] == ["RUNNING", "CANCELLING", "CANCELLED"], types
+    assert run["end_time"] is not None
+    assert "timed out" in run["state"]["message"], run["state"]
+    assert f"finished {flow_run_id}" not in marker.read_text()
