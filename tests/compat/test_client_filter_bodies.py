@@ -25,14 +25,9 @@ from aiohttp.test_utils import TestClient
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from models.coordination.deployments import Deployment
 from models.db.base import Base
 from models.db.database import Database
 from models.filters.base import FilterBody, Listing, count_matching, list_matching
-from models.filters.bodies import (
-    DeploymentCountBody,
-    DeploymentFilterBody,
-)
 from tests.compat.prefect_client import (
     RunningServer,
     free_port,
@@ -48,10 +43,7 @@ POOL: Final = "compat-pool"
 
 #: Endpoints whose routes Signalbox does not have yet (deployments and work pools have issues
 #: of their own): the body class and table their route will read them with.
-NOT_YET_ROUTED: Final[dict[str, tuple[type[FilterBody], type[Base]]]] = {
-    "/deployments/filter": (DeploymentFilterBody, Deployment),
-    "/deployments/count": (DeploymentCountBody, Deployment),
-}
+NOT_YET_ROUTED: Final[dict[str, tuple[type[FilterBody], type[Base]]]] = {}
 
 #: What Prefect's server refuses although its own client can send it: its deployment sort
 #: lacks the client's CONCURRENCY_LIMIT_* values (Signalbox sorts by the limit).
