@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -218,6 +219,7 @@ def measure_target(
         server = stack.enter_context(signalbox_server(workdir, database_url))
     measurement = Measurement(target, database, args.deployments, args.interval,
                               args.deployments * args.runs_per_deployment)  # fmt: skip
+    load_before = os.getloadavg()
     before = process_usage.snapshot(server.pid)
     database_before = process_usage.snapshot(db_pid) if db_pid else None
     say(f"Creating {args.deployments} deployments on {target} and counting their runs...")
@@ -233,6 +235,8 @@ def measure_target(
     summary["cpu_seconds"] = round(cpu_seconds, 2)
     if measurement.runs:
         summary["cpu_seconds_per_1000_runs"] = round(cpu_seconds / measurement.runs * 1000, 3)
+    summary["load_average_before"] = [round(value, 2) for value in load_before]
+    summary["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     if database_before is not None and db_pid is not None:
         used = process_usage.cpu_percent_by_role(database_before, process_usage.snapshot(db_pid))
         summary["database_cpu_percent"] = round(sum(used.values()), 1)

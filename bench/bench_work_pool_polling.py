@@ -4,7 +4,7 @@
     python bench/bench_work_pool_polling.py [--targets signalbox,prefect]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
         [--runs 1000000] [--due 6000] [--ahead 20000] [--workers 20] [--interval 2]
-        [--seconds 60] [--out bench/results/polling-<stamp>.jsonl]
+        [--seconds 60] [--seeded DIR] [--out bench/results/polling-<stamp>.jsonl]
 
 For each target in turn (Signalbox by `signalbox server start` with a fresh home, on SQLite
 or on a throwaway database of --database-url; the reference Prefect 3.9.1 server on its own
@@ -16,6 +16,11 @@ simulated Prefect workers for --seconds. Each polls
 worker does (its name in X-Prefect-Worker-Name, scheduled_before = now + 10 s) and proposes
 PENDING for every run it is handed, as the worker does to claim it: the orchestration rules
 let exactly one worker have each run.
+
+With --seeded DIR (SQLite only), the database as it is after the history and the runs ahead
+are seeded is kept in DIR (`<target>-<runs>-<ahead>.db`), and a later run with the same DIR and
+sizes starts its server on a copy of it: the pool and the flow are read back through the API
+and only the --due runs are seeded. A million runs take minutes to seed; a copy, seconds.
 
 Reported per target (a RESULT line of JSON each, appended to --out): the poll latency
 (p50, p95, p99, max), runs handed out and claimed per second, claims a second worker also got
@@ -29,7 +34,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -52,17 +60,13 @@ from bench import process_usage
 from bench.pool_runs import Plan, PlannedRun, chunks, planned_runs
 from bench.servers import (
     REPOSITORY,
+    reference_prefect_server,
     signalbox_database_url,
     signalbox_server,
     throwaway_postgres,
 )
 from models.settings import mask_url_password
-from tests.compat.prefect_client import (
-    RunningServer,
-    free_port,
-    prefect_python,
-    start_reference_prefect_server,
-)
+from tests.compat.prefect_client import RunningServer, prefect_python
 
 POOL: Final = "bench-pool"
 #: How far ahead a Prefect worker asks for runs (its prefetch), as the traces show.
@@ -149,6 +153,34 @@ async def create_pool_and_flow(api_url: str) -> tuple[dict[str, Any], dict[str, 
     return pool, queue, str(flow["id"])
 
 
+async def find_pool_and_flow(api_url: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The same three, read back from a database seeded by an earlier run."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{api_url}/work_pools/{POOL}") as response:
+            if response.status != 200:
+                raise SystemExit(f"The seeded database has no pool {POOL}: {response.status}")
+            pool = await response.json()
+        async with http.post(f"{api_url}/work_pools/{POOL}/queues/filter", json={}) as response:
+            queues = await response.json()
+        queue = next(q for q in queues if q["id"] == pool["default_queue_id"])
+        async with http.get(f"{api_url}/flows/name/bench-polled-flow") as response:
+            flow = await response.json()
+    return pool, queue, str(flow["id"])
+
+
+def keep_snapshot(database: Path, snapshot: Path) -> None:
+    """A consistent copy of the server's live SQLite file (its online backup), kept for reuse."""
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    partial = snapshot.with_suffix(".partial")
+    source, copy = sqlite3.connect(database), sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    partial.replace(snapshot)
+
+
 def signalbox_rows(
     runs: list[PlannedRun], flow_id: UUID, pool: dict[str, Any], queue: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -232,17 +264,24 @@ def seed(
     flow_id: str,
     pool: dict[str, Any],
     queue: dict[str, Any],
+    snapshot: Path | None,
 ) -> datetime:
-    """Seed the history and the runs ahead, then the due runs; returns when the first is due."""
+    """Seed the history and the runs ahead (unless the server started on a copy of them), then
+    the due runs; returns when the first is due."""
     never = datetime.now(UTC)
     bulk = Plan(args.runs - args.due, 0, args.ahead, never, never, seed=14)
     started = time.monotonic()
-    say(f"Seeding {bulk.total:,} flow runs into {target}...")
-    if target == "prefect":
-        seed_prefect(server, bulk, flow_id, queue)
-    else:
-        assert database_url is not None
-        seed_signalbox(database_url, bulk, flow_id, pool, queue)
+    if snapshot is None or not snapshot.exists():
+        say(f"Seeding {bulk.total:,} flow runs into {target}...")
+        if target == "prefect":
+            seed_prefect(server, bulk, flow_id, queue)
+        else:
+            assert database_url is not None
+            seed_signalbox(database_url, bulk, flow_id, pool, queue)
+        say(f"Seeded {bulk.total:,} in {time.monotonic() - started:.0f} s.")
+        if snapshot is not None:
+            keep_snapshot(server_database_file(target, server, database_url), snapshot)
+            say(f"Kept as {snapshot}.")
     due_from = datetime.now(UTC) + timedelta(seconds=DUE_LEAD_SECONDS)
     due = Plan(args.due, args.due, 0, due_from, due_from + timedelta(seconds=args.seconds), 15)
     if target == "prefect":
@@ -250,8 +289,14 @@ def seed(
     else:
         assert database_url is not None
         seed_signalbox(database_url, due, flow_id, pool, queue)
-    say(f"Seeded in {time.monotonic() - started:.0f} s.")
     return due_from
+
+
+def server_database_file(target: str, server: RunningServer, database_url: str | None) -> Path:
+    if target == "prefect":
+        return server.log_path.parent / "prefect.db"  # PREFECT_HOME's default database
+    assert database_url is not None and database_url.startswith("sqlite")
+    return Path(database_url.split(":///", 1)[1])
 
 
 async def poll_as_workers(api_url: str, measurement: Measurement, start: datetime) -> None:
@@ -338,30 +383,56 @@ def measure_target(
 ) -> dict[str, Any]:
     """Start one server, set it up, seed it, poll it; its summary."""
     database_url, database, db_pid = None, "sqlite", None
+    snapshot = None
+    if args.seeded and not (target == "signalbox" and args.database_url):
+        snapshot = Path(args.seeded).resolve() / f"{target}-{args.runs - args.due}-{args.ahead}.db"
+    reused = snapshot is not None and snapshot.exists()
     if target == "prefect":
         say("Starting the reference Prefect 3.9.1 server...")
-        server = stack.enter_context(start_reference_prefect_server(free_port()))
+        home = workdir / "prefect-home"
+        if snapshot is not None and reused:
+            home.mkdir()
+            shutil.copyfile(snapshot, home / "prefect.db")
+        server = stack.enter_context(reference_prefect_server(home))
     else:
         if args.database_url:
             throwaway = stack.enter_context(throwaway_postgres(args.database_url))
             database_url, database = throwaway.url, "postgresql"
             db_pid = throwaway.postmaster_pid
+        if snapshot is not None and reused:
+            (workdir / "signalbox-home").mkdir()
+            shutil.copyfile(snapshot, workdir / "signalbox-home" / "signalbox.db")
         say("Starting Signalbox...")
         server = stack.enter_context(signalbox_server(workdir, database_url))
         database_url = signalbox_database_url(workdir, database_url)
-    pool, queue, flow_id = asyncio.run(create_pool_and_flow(server.api_url))
-    start = seed(target, server, database_url, args, flow_id, pool, queue)
+    if reused:
+        say(f"On a copy of {snapshot}.")
+        pool, queue, flow_id = asyncio.run(find_pool_and_flow(server.api_url))
+    else:
+        pool, queue, flow_id = asyncio.run(create_pool_and_flow(server.api_url))
+    start = seed(target, server, database_url, args, flow_id, pool, queue, snapshot)
     measurement = Measurement(target, database, args.workers, args.interval, args.seconds,
                               args.runs, args.due)  # fmt: skip
+    load_before = os.getloadavg()
     before = process_usage.snapshot(server.pid)
     database_before = process_usage.snapshot(db_pid) if db_pid else None
     say(f"{args.workers} workers polling {target} every {args.interval} s for {args.seconds} s...")
     asyncio.run(poll_as_workers(server.api_url, measurement, start))
     summary = measurement.summary()
-    cpu = process_usage.cpu_percent_by_role(before, process_usage.snapshot(server.pid))
+    after = process_usage.snapshot(server.pid)
+    cpu = process_usage.cpu_percent_by_role(before, after)
     if target == "prefect":  # one server process (uvicorn with its services in it)
         cpu = {"prefect server": round(sum(cpu.values()), 1)}
     summary["cpu_percent"] = cpu | {"total": round(sum(cpu.values()), 1)}
+    # The server's CPU seconds in all, and per thousand polls: steadier on a busy machine.
+    cpu_seconds = sum(cpu.values()) / 100 * (after.taken - before.taken)
+    summary["cpu_seconds"] = round(cpu_seconds, 2)
+    if measurement.poll_ms:
+        per_poll = cpu_seconds / len(measurement.poll_ms)
+        summary["cpu_seconds_per_1000_polls"] = round(per_poll * 1000, 2)
+    summary["seeded_database_reused"] = reused
+    summary["load_average_before"] = [round(value, 2) for value in load_before]
+    summary["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     if database_before is not None and db_pid is not None:
         database_cpu = process_usage.cpu_percent_by_role(
             database_before, process_usage.snapshot(db_pid)
@@ -382,6 +453,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
     parser.add_argument("--seconds", type=float, default=60.0, help="measurement length")
+    parser.add_argument("--seeded", help="keep the seeded databases here and reuse them (SQLite)")
     parser.add_argument("--out", help="JSONL results (default bench/results/polling-<stamp>.jsonl)")
     args = parser.parse_args()
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
