@@ -101,6 +101,7 @@ class Measurement:
     def summary(self) -> dict[str, Any]:
         polls = sorted(self.poll_ms)
         claims = sorted(self.claim_ms)
+        seconds = max(self.seconds, 1e-9)  # --seconds 0: only seeds (with --seeded)
         return {
             "benchmark": "work_pool_polling",
             "target": self.target,
@@ -113,9 +114,9 @@ class Measurement:
             "polls": len(polls),
             "poll_ms": percentiles(polls),
             "handed_out": self.handed_out,
-            "handed_out_per_second": round(self.handed_out / self.seconds, 1),
+            "handed_out_per_second": round(self.handed_out / seconds, 1),
             "claimed": len(self.claimed),
-            "claimed_per_second": round(len(self.claimed) / self.seconds, 1),
+            "claimed_per_second": round(len(self.claimed) / seconds, 1),
             "second_claims": self.second_claims,
             "lost_races": self.lost_races,
             "set_state_ms": percentiles(claims),
