@@ -4,7 +4,7 @@
     python bench/bench_work_pool_polling.py [--targets signalbox,prefect]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
         [--runs 1000000] [--due 6000] [--ahead 20000] [--workers 20] [--interval 2]
-        [--seconds 60] [--out bench/results/polling-<stamp>.jsonl]
+        [--seconds 60] [--seeded DIR] [--out bench/results/polling-<stamp>.jsonl]
 
 For each target in turn (Signalbox by `signalbox server start` with a fresh home, on SQLite
 or on a throwaway database of --database-url; the reference Prefect 3.9.1 server on its own
@@ -17,17 +17,25 @@ worker does (its name in X-Prefect-Worker-Name, scheduled_before = now + 10 s) a
 PENDING for every run it is handed, as the worker does to claim it: the orchestration rules
 let exactly one worker have each run.
 
+With --seeded DIR (SQLite only), the database as it is after the history and the runs ahead
+are seeded is kept in DIR (`<target>-<runs>-<ahead>.db`), and a later run with the same DIR and
+sizes starts its server on a copy of it: the pool and the flow are read back through the API
+and only the --due runs are seeded. A million runs take minutes to seed; a copy, seconds.
+`--seconds 0` only seeds (with --seeded: keeps the file for the runs after).
+
 Reported per target (a RESULT line of JSON each, appended to --out): the poll latency
 (p50, p95, p99, max), runs handed out and claimed per second, claims a second worker also got
-(must be 0), runs still unclaimed when due, the set_state latency, and the CPU of the
-server's processes by role. Everything listens on 127.0.0.1; every process started here is
-stopped at the end, on error and on Ctrl-C too.
+(must be 0), runs still unclaimed when due, the set_state latency, the CPU of the server's
+processes by role and its CPU seconds per 1,000 polls, the load average before and after,
+and whether the seeded database was reused. Everything listens on 127.0.0.1; every process
+started here is stopped at the end, on error and on Ctrl-C too.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -50,6 +58,7 @@ from bench.servers import REPOSITORY
 from bench.targets import (
     REQUEST_TIMEOUT_SECONDS,
     CpuWatch,
+    StartedTarget,
     client_session,
     parse_target_args,
     run_on_targets,
@@ -57,7 +66,7 @@ from bench.targets import (
     start_target,
     target_parser,
 )
-from tests.compat.prefect_client import RunningServer, prefect_python
+from tests.compat.prefect_client import prefect_python
 
 POOL: Final = "bench-pool"
 #: How far ahead a Prefect worker asks for runs (its prefetch), as the traces show.
@@ -89,6 +98,7 @@ class Measurement:
     def summary(self) -> dict[str, Any]:
         polls = sorted(self.poll_ms)
         claims = sorted(self.claim_ms)
+        seconds = max(self.seconds, 1e-9)  # --seconds 0: only seeds (with --seeded)
         return {
             "benchmark": "work_pool_polling",
             "target": self.target,
@@ -101,9 +111,9 @@ class Measurement:
             "polls": len(polls),
             "poll_ms": percentiles(polls),
             "handed_out": self.handed_out,
-            "handed_out_per_second": round(self.handed_out / self.seconds, 1),
+            "handed_out_per_second": round(self.handed_out / seconds, 1),
             "claimed": len(self.claimed),
-            "claimed_per_second": round(len(self.claimed) / self.seconds, 1),
+            "claimed_per_second": round(len(self.claimed) / seconds, 1),
             "second_claims": self.second_claims,
             "lost_races": self.lost_races,
             "set_state_ms": percentiles(claims),
@@ -139,6 +149,34 @@ async def create_pool_and_flow(api_url: str) -> tuple[dict[str, Any], dict[str, 
         async with http.post(f"{api_url}/flows/", json={"name": "bench-polled-flow"}) as response:
             flow = await response.json()
     return pool, queue, str(flow["id"])
+
+
+async def find_pool_and_flow(api_url: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The same three, read back from a database seeded by an earlier run."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{api_url}/work_pools/{POOL}") as response:
+            if response.status != 200:
+                raise SystemExit(f"The seeded database has no pool {POOL}: {response.status}")
+            pool = await response.json()
+        async with http.post(f"{api_url}/work_pools/{POOL}/queues/filter", json={}) as response:
+            queues = await response.json()
+        queue = next(q for q in queues if q["id"] == pool["default_queue_id"])
+        async with http.get(f"{api_url}/flows/name/bench-polled-flow") as response:
+            flow = await response.json()
+    return pool, queue, str(flow["id"])
+
+
+def keep_snapshot(database: Path, snapshot: Path) -> None:
+    """A consistent copy of the server's live SQLite file (its online backup), kept for reuse."""
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    partial = snapshot.with_suffix(".partial")
+    source, copy = sqlite3.connect(database), sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    partial.replace(snapshot)
 
 
 def signalbox_rows(
@@ -202,9 +240,8 @@ def sqlite_busy(database_url: str) -> dict[str, Any]:
     return {"timeout": 60} if database_url.startswith("sqlite") else {}
 
 
-def seed_prefect(server: RunningServer, plan: Plan, flow_id: str, queue: dict[str, Any]) -> None:
-    """The same plan into the reference's database, by its own Python and table types."""
-    database = server.log_path.parent / "prefect.db"  # PREFECT_HOME's default database
+def seed_prefect(database: Path, plan: Plan, flow_id: str, queue: dict[str, Any]) -> None:
+    """The same plan into the reference's SQLite file, by its own Python and table types."""
     command = [
         str(prefect_python()), str(REPOSITORY / "bench" / "seed_prefect_flow_runs.py"),
         "--database", str(database), "--flow-id", flow_id,
@@ -218,32 +255,48 @@ def seed_prefect(server: RunningServer, plan: Plan, flow_id: str, queue: dict[st
 
 def seed(
     target: str,
-    server: RunningServer,
-    database_url: str | None,
+    started: StartedTarget,
     args: argparse.Namespace,
     flow_id: str,
     pool: dict[str, Any],
     queue: dict[str, Any],
+    snapshot: Path | None,
+    reused: bool,
 ) -> datetime:
-    """Seed the history and the runs ahead, then the due runs; returns when the first is due."""
+    """Seed the history and the runs ahead unless the server started on a copy of them (keeping
+    them as `snapshot` when given), then the due runs; returns when the first is due."""
     never = datetime.now(UTC)
     bulk = Plan(args.runs - args.due, 0, args.ahead, never, never, seed=14)
-    started = time.monotonic()
-    say(f"Seeding {bulk.total:,} flow runs into {target}...")
-    if target == "prefect":
-        seed_prefect(server, bulk, flow_id, queue)
-    else:
-        assert database_url is not None
-        seed_signalbox(database_url, bulk, flow_id, pool, queue)
+    began = time.monotonic()
+    if not reused:
+        say(f"Seeding {bulk.total:,} flow runs into {target}...")
+        seed_plan(target, started, bulk, flow_id, pool, queue)
+        say(f"Seeded {bulk.total:,} in {time.monotonic() - began:.0f} s.")
+        if snapshot is not None:
+            assert started.database_file is not None
+            keep_snapshot(started.database_file, snapshot)
+            say(f"Kept as {snapshot}.")
     due_from = datetime.now(UTC) + timedelta(seconds=DUE_LEAD_SECONDS)
     due = Plan(args.due, args.due, 0, due_from, due_from + timedelta(seconds=args.seconds), 15)
-    if target == "prefect":
-        seed_prefect(server, due, flow_id, queue)
-    else:
-        assert database_url is not None
-        seed_signalbox(database_url, due, flow_id, pool, queue)
-    say(f"Seeded in {time.monotonic() - started:.0f} s.")
+    seed_plan(target, started, due, flow_id, pool, queue)
     return due_from
+
+
+def seed_plan(
+    target: str,
+    started: StartedTarget,
+    plan: Plan,
+    flow_id: str,
+    pool: dict[str, Any],
+    queue: dict[str, Any],
+) -> None:
+    """The plan's runs into the started target's database."""
+    if target == "prefect":
+        assert started.database_file is not None
+        seed_prefect(started.database_file, plan, flow_id, queue)
+    else:
+        assert started.database_url is not None
+        seed_signalbox(started.database_url, plan, flow_id, pool, queue)
 
 
 async def poll_as_workers(api_url: str, measurement: Measurement, start: datetime) -> None:
@@ -325,16 +378,33 @@ def measure_target(
     target: str, args: argparse.Namespace, workdir: Path, stack: ExitStack
 ) -> dict[str, Any]:
     """Start one server, set it up, seed it, poll it; its summary."""
-    started = start_target(target, args.database_url, workdir, stack)
-    server = started.server
-    pool, queue, flow_id = asyncio.run(create_pool_and_flow(server.api_url))
-    start = seed(target, server, started.database_url, args, flow_id, pool, queue)
+    snapshot = None
+    if args.seeded and not (target == "signalbox" and args.database_url):
+        snapshot = Path(args.seeded).resolve() / f"{target}-{args.runs - args.due}-{args.ahead}.db"
+    reused = snapshot is not None and snapshot.exists()
+    copy = snapshot if reused else None
+    started = start_target(target, args.database_url, workdir, stack, database_copy=copy)
+    api_url = started.server.api_url
+    if reused:
+        pool, queue, flow_id = asyncio.run(find_pool_and_flow(api_url))
+    else:
+        pool, queue, flow_id = asyncio.run(create_pool_and_flow(api_url))
+    start = seed(target, started, args, flow_id, pool, queue, snapshot, reused)
     measurement = Measurement(target, started.database, args.workers, args.interval,
                               args.seconds, args.runs, args.due)  # fmt: skip
     cpu = CpuWatch(target, started)
     say(f"{args.workers} workers polling {target} every {args.interval} s for {args.seconds} s...")
-    asyncio.run(poll_as_workers(server.api_url, measurement, start))
-    return measurement.summary() | cpu.read().summary_fields()
+    asyncio.run(poll_as_workers(api_url, measurement, start))
+    summary = measurement.summary()
+    used = cpu.read()
+    summary |= used.summary_fields()
+    # The server's CPU seconds per thousand polls (claims included): steadier on a busy machine.
+    if measurement.poll_ms:
+        summary["cpu_seconds_per_1000_polls"] = round(
+            used.seconds / len(measurement.poll_ms) * 1000, 2
+        )
+    summary["seeded_database_reused"] = reused
+    return summary
 
 
 def parse_args() -> argparse.Namespace:
@@ -345,6 +415,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
     parser.add_argument("--seconds", type=float, default=60.0, help="measurement length")
+    parser.add_argument("--seeded", help="keep the seeded databases here and reuse them (SQLite)")
     args = parse_target_args(parser)
     if args.due + args.ahead > args.runs:
         parser.error("--due and --ahead cannot exceed --runs")

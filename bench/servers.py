@@ -3,7 +3,9 @@
 Each is a context manager that yields a RunningServer once it answers, and on exit stops every
 process it started (by pid, walking the process tree it snapshots before stopping), also when
 the block ends with an exception or Ctrl-C. Everything listens on 127.0.0.1. The reference
-Prefect server comes from tests/compat/prefect_client.py, which stops it the same way.
+Prefect server in a home of the caller's choosing (to start it on a database seeded before) is
+here too; in a fresh home it comes from tests/compat/prefect_client.py, which stops it the same
+way.
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from uuid import uuid4
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
-from tests.compat.prefect_client import RunningServer, free_port
+from tests.compat.prefect_client import (
+    RunningServer,
+    client_environ,
+    free_port,
+    prefect_python,
+)
 
 #: The repository root: `python -m cli` runs from here.
 REPOSITORY: Final = Path(__file__).resolve().parent.parent
@@ -82,11 +89,42 @@ def signalbox_server(
         yield RunningServer(api_url, log_path, process.pid)
 
 
+@contextmanager
+def reference_prefect_server(home: Path) -> Iterator[RunningServer]:
+    """`prefect server start` (3.9.1, from its own virtualenv) with `home` as PREFECT_HOME.
+
+    For a run that brings its database along: a file placed beforehand where
+    `reference_prefect_database_file(home)` says is the one the server opens (its default
+    SQLite). Stopped as the Signalbox server is.
+    """
+    port = free_port()
+    home.mkdir(parents=True, exist_ok=True)
+    api_url = f"http://127.0.0.1:{port}/api"
+    environ = client_environ(api_url, home) | {"PREFECT_UI_ENABLED": "false"}
+    command = [str(prefect_python().parent / "prefect"), "server", "start",
+               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    log_path = home / "server.log"
+    # From its home: Prefect reads settings from a prefect.toml or .env in its directory.
+    with start_process(command, log_path, environ, cwd=home) as process:
+        wait_until_answering(f"{api_url}/health", process, log_path)
+        yield RunningServer(api_url, log_path, process.pid)
+
+
 def signalbox_database_url(workdir: Path, database_url: str | None) -> str:
     """The URL the Signalbox under test uses: the given one, or SQLite in its fresh home."""
     if database_url is not None:
         return database_url
-    return f"sqlite+aiosqlite:///{workdir / 'signalbox-home' / 'signalbox.db'}"
+    return f"sqlite+aiosqlite:///{signalbox_database_file(workdir)}"
+
+
+def signalbox_database_file(workdir: Path) -> Path:
+    """The SQLite file of a Signalbox started in `workdir` without a database URL."""
+    return workdir / "signalbox-home" / "signalbox.db"
+
+
+def reference_prefect_database_file(home: Path) -> Path:
+    """The SQLite file of a reference Prefect server with `home` as PREFECT_HOME (its default)."""
+    return home / "prefect.db"
 
 
 @contextmanager
@@ -96,12 +134,13 @@ def start_process(
     environ: dict[str, str],
     *,
     stop_signal: signal.Signals = signal.SIGTERM,
+    cwd: Path = REPOSITORY,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run `command` in a session of its own (Ctrl-C reaches only us; we stop it in order)."""
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command,
-            cwd=REPOSITORY,
+            cwd=cwd,
             env=environ,
             stdin=subprocess.DEVNULL,
             stdout=log,

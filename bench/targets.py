@@ -4,15 +4,18 @@ A benchmark built on this module names its results (`scheduler`, `polling`) and 
 measurement of one target; this module parses the options every such benchmark takes
 (--targets, --database-url, --out), starts each target in a fresh folder (Signalbox by
 `signalbox server start`, on SQLite or on a throwaway database of --database-url; the
-reference Prefect 3.9.1 server on its own SQLite), measures the CPU of its processes by
-role, and prints and appends one RESULT line of JSON per target. Every process started is
-stopped at the end, on error, on Ctrl-C and on SIGTERM too.
+reference Prefect 3.9.1 server on its own SQLite; either SQLite empty, or a copy of a file
+seeded by an earlier run), measures the CPU of its processes by role and the machine's load
+average around the measurement, and prints and appends one RESULT line of JSON per target.
+Every process started is stopped at the end, on error, on Ctrl-C and on SIGTERM too.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -28,12 +31,15 @@ import aiohttp
 from bench import process_usage
 from bench.servers import (
     REPOSITORY,
+    reference_prefect_database_file,
+    reference_prefect_server,
+    signalbox_database_file,
     signalbox_database_url,
     signalbox_server,
     throwaway_postgres,
 )
 from models.settings import mask_url_password
-from tests.compat.prefect_client import RunningServer, free_port, start_reference_prefect_server
+from tests.compat.prefect_client import RunningServer
 
 TARGETS: Final = ("signalbox", "prefect")
 REQUEST_TIMEOUT_SECONDS: Final = 60.0
@@ -53,25 +59,51 @@ class StartedTarget:
     database: str  # "sqlite" or "postgresql"
     database_pid: int | None  # the throwaway PostgreSQL's server, whose CPU is counted too
     database_url: str | None  # Signalbox's database URL (None for the reference)
+    database_file: Path | None  # the SQLite file the server opens (None on PostgreSQL)
 
 
 def start_target(
-    target: str, database_url: str | None, workdir: Path, stack: ExitStack
+    target: str,
+    database_url: str | None,
+    workdir: Path,
+    stack: ExitStack,
+    database_copy: Path | None = None,
 ) -> StartedTarget:
-    """Start `target` in `workdir`; `stack` stops it (and drops a throwaway database)."""
+    """Start `target` in `workdir`; `stack` stops it (and drops a throwaway database).
+
+    With `database_copy`, an SQLite file seeded by an earlier run, the target starts on a copy
+    of it rather than on an empty database (SQLite only: not with `database_url`).
+    """
     if target == "prefect":
+        home = workdir / "prefect-home"
+        database_file = reference_prefect_database_file(home)
+        place_copy(database_copy, database_file)
         say("Starting the reference Prefect 3.9.1 server...")
-        server = stack.enter_context(start_reference_prefect_server(free_port()))
-        return StartedTarget(server, "sqlite", None, None)
-    database, database_pid = "sqlite", None
+        server = stack.enter_context(reference_prefect_server(home))
+        return StartedTarget(server, "sqlite", None, None, database_file)
+    database, database_pid, signalbox_file = "sqlite", None, None
     if database_url:
+        if database_copy is not None:
+            raise ValueError("A copy of an SQLite file cannot start Signalbox on PostgreSQL.")
         throwaway = stack.enter_context(throwaway_postgres(database_url))
         database_url, database = throwaway.url, "postgresql"
         database_pid = throwaway.postmaster_pid
+    else:
+        signalbox_file = signalbox_database_file(workdir)
+        place_copy(database_copy, signalbox_file)
     say("Starting Signalbox...")
     server = stack.enter_context(signalbox_server(workdir, database_url))
     url = signalbox_database_url(workdir, database_url)
-    return StartedTarget(server, database, database_pid, url)
+    return StartedTarget(server, database, database_pid, url, signalbox_file)
+
+
+def place_copy(database_copy: Path | None, database_file: Path) -> None:
+    """Copy a seeded SQLite file to where a server about to start opens its database."""
+    if database_copy is None:
+        return
+    say(f"On a copy of {database_copy}.")
+    database_file.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(database_copy, database_file)
 
 
 def client_session(connections: int = 100) -> aiohttp.ClientSession:
@@ -84,14 +116,22 @@ def client_session(connections: int = 100) -> aiohttp.ClientSession:
 
 @dataclass(frozen=True)
 class CpuUsed:
-    """The CPU a target's processes used while watched."""
+    """The CPU a target's processes used while watched, and the machine's load around it."""
 
     percent: dict[str, float]  # by role, with "total"
     seconds: float  # CPU seconds of the target's processes in all
     database_percent: float | None  # the throwaway PostgreSQL's, when there is one
+    load_before: tuple[float, float, float]  # the 1, 5 and 15 minute load averages
+    load_after: tuple[float, float, float]
 
     def summary_fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"cpu_percent": self.percent}
+        # CPU seconds move much less than wall-clock figures when the machine is shared.
+        fields: dict[str, Any] = {
+            "cpu_percent": self.percent,
+            "cpu_seconds": round(self.seconds, 2),
+            "load_average_before": [round(value, 2) for value in self.load_before],
+            "load_average_after": [round(value, 2) for value in self.load_after],
+        }
         if self.database_percent is not None:
             fields["database_cpu_percent"] = self.database_percent
         return fields
@@ -104,6 +144,7 @@ class CpuWatch:
         self.target = target
         self.pid = started.server.pid
         self.database_pid = started.database_pid
+        self.load_before = os.getloadavg()
         self.before = process_usage.snapshot(self.pid)
         self.database_before = (
             process_usage.snapshot(self.database_pid) if self.database_pid else None
@@ -121,7 +162,8 @@ class CpuWatch:
                 self.database_before, process_usage.snapshot(self.database_pid)
             )
             database_percent = round(sum(used.values()), 1)
-        return CpuUsed(cpu | {"total": round(sum(cpu.values()), 1)}, seconds, database_percent)
+        percent = cpu | {"total": round(sum(cpu.values()), 1)}
+        return CpuUsed(percent, seconds, database_percent, self.load_before, os.getloadavg())
 
 
 def target_parser(doc: str | None, results: str) -> argparse.ArgumentParser:
