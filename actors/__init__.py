@@ -5,6 +5,7 @@ channel registry imports each channel's module, declaring its actor.
 """
 
 from actors import (  # noqa: F401
+    automation_actions,
     broker,
     counters,
     ingest,

@@ -50,6 +50,10 @@ POOLS: tuple[Pool, ...] = (
     # idle sleep (the idle poll) takes to store, so the writer never runs dry in a backlog.
     Pool("ingest", ("ingest",), threads=8, prefetch=32),
     Pool("services", ("services",), threads=2, prefetch=2),
+    # Automations: events evaluated against the triggers (`automations`), and the actions
+    # of the triggers that fired (`actions`), which wait on other services as deliveries do.
+    Pool("automations", ("automations",), threads=4, prefetch=16),
+    Pool("actions", ("actions",), threads=8, prefetch=32),
     # Deliveries wait on receivers, not on CPU: eight at once per channel. Prefetch is four
     # times the threads: a consumer holding `prefetch` messages sleeps (up to the idle
     # poll) before fetching again, and with prefetch equal to the threads that sleep left
@@ -70,8 +74,8 @@ POOLS: tuple[Pool, ...] = (
 #: Procfile and docker-compose run the services and each channel in processes of their own.
 SERVICES_AND_NOTIFY = Pool(
     "services-notify",
-    ("services", *(channel.queue_name for channel in CHANNELS)),
-    threads=8 * (1 + len(CHANNELS)),
+    ("services", "actions", *(channel.queue_name for channel in CHANNELS)),
+    threads=8 * (2 + len(CHANNELS)),
     prefetch=8,
 )
 

@@ -86,7 +86,10 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         ]
         pools = POOLS
         if notify_pools == "shared":
-            pools = (*(p for p in POOLS if p.name in {"state", "ingest"}), SERVICES_AND_NOTIFY)
+            pools = (
+                *(p for p in POOLS if p.name in {"state", "ingest", "automations"}),
+                SERVICES_AND_NOTIFY,
+            )
         for pool in pools:
             processes = worker_processes if pool.name in {"state", "ingest"} else 1
             args = ["worker", "--pool", pool.name, "--processes", str(processes)]

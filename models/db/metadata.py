@@ -6,6 +6,8 @@ Migrations and tests import this module; application code imports the table it n
 from __future__ import annotations
 
 from models.api_keys import ApiKey
+from models.automations.firings import Firing
+from models.automations.tables import Automation, AutomationRelatedResource
 from models.blocks.tables import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
 from models.concurrency.tables import ConcurrencyLease, ConcurrencyLeaseLimit, ConcurrencyLimit
 from models.coordination.deployments import Deployment, DeploymentSchedule
@@ -30,6 +32,8 @@ __all__ = [
     "ApiKey",
     "Artifact",
     "ArtifactCollection",
+    "Automation",
+    "AutomationRelatedResource",
     "BlockDocument",
     "BlockDocumentReference",
     "BlockSchema",
@@ -43,6 +47,7 @@ __all__ = [
     "Deployment",
     "DeploymentSchedule",
     "EventRow",
+    "Firing",
     "Flow",
     "FlowRun",
     "FlowRunInput",

@@ -37,6 +37,9 @@ REVISIONS = [
     "0011",
     "0012",
     "0013",
+    "0014",
+    "0015",
+    "0016",
 ]
 #: More revisions than there are, for a relative downgrade that cannot be done.
 TOO_MANY = len(REVISIONS) + 1
