@@ -44,23 +44,34 @@ def loop_depth(node: nodes.Node) -> int:
     return deepest + isinstance(node, nodes.For)
 
 
-def check_template(template: str, field: str) -> str:
-    """The template, if Jinja can parse it and its loops stay within Prefect's limits."""
+def template_problem(template: str) -> tuple[int, str] | None:
+    """Why a template would be refused, as (line, message); None when it is fine.
+
+    Jinja must parse it and its loops stay within Prefect's limits.
+    """
     try:
         tree = template_parser.parse(template)
     except TemplateSyntaxError as exc:
-        raise ValueError(f"{field!r} is not a valid template: {exc}") from None
+        return exc.lineno, exc.message or "invalid syntax"
     loops = list(tree.find_all(nodes.For))
     if len(loops) > MAX_TEMPLATE_LOOPS:
-        raise ValueError(
-            f"{field!r} is not a valid template: it contains {len(loops)} for loops; "
-            f"templates can contain no more than {MAX_TEMPLATE_LOOPS}"
+        return 0, (
+            f"Contains {len(loops)} for loops. Templates can contain no more than "
+            f"{MAX_TEMPLATE_LOOPS} for loops."
         )
-    if loops and loop_depth(tree) > MAX_TEMPLATE_LOOP_DEPTH:
-        raise ValueError(
-            f"{field!r} is not a valid template: its for loops nest deeper than "
-            f"{MAX_TEMPLATE_LOOP_DEPTH}"
+    if loops and (depth := loop_depth(tree)) > MAX_TEMPLATE_LOOP_DEPTH:
+        return 0, (
+            f"Contains nested for loops at a depth of {depth}. Templates can nest for "
+            f"loops no more than {MAX_TEMPLATE_LOOP_DEPTH} loops deep."
         )
+    return None
+
+
+def check_template(template: str, field: str) -> str:
+    """The template, if `template_problem` finds nothing wrong with it."""
+    problem = template_problem(template)
+    if problem is not None:
+        raise ValueError(f"{field!r} is not a valid template: {problem[1]}")
     return template
 
 

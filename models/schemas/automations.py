@@ -77,6 +77,15 @@ class AutomationCore(BaseModel):
     def all_actions(self) -> list[AnyAction]:
         return [*self.actions, *self.actions_on_trigger, *self.actions_on_resolve]
 
+    def selected_deployment_ids(self) -> set[UUID]:
+        """The deployments its `actions` run by id: Prefect's server relates the automation
+        to these (not to those of `actions_on_trigger` / `actions_on_resolve`)."""
+        return {
+            action.deployment_id
+            for action in self.actions
+            if isinstance(action, RunDeployment) and action.deployment_id is not None
+        }
+
     def columns(self) -> dict[str, Any]:
         """The automation's columns, trigger and actions as their JSON."""
         return self.model_dump(
