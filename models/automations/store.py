@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid4
 
@@ -35,6 +36,14 @@ if TYPE_CHECKING:
 
 #: What Prefect's server answers (404) for an unknown automation.
 NOT_FOUND_DETAIL: Final = "Automation not found"
+
+
+def automation_not_found() -> ObjectNotFound:
+    """The 404 of an unknown automation: Prefect's server answers `exception_message` where
+    our other 404s answer `detail`; the body carries both."""
+    error = ObjectNotFound(NOT_FOUND_DETAIL)
+    error.extra = MappingProxyType({"exception_message": NOT_FOUND_DETAIL})
+    return error
 
 
 def shown(automation_id: UUID | None = None) -> ColumnElement[bool]:
@@ -73,7 +82,7 @@ async def read_automation(session: AsyncSession, automation_id: UUID) -> Automat
         select(Automation).where(shown(automation_id)).execution_options(populate_existing=True)
     )
     if automation is None:
-        raise ObjectNotFound(NOT_FOUND_DETAIL)
+        raise automation_not_found()
     return automation
 
 
@@ -88,7 +97,7 @@ async def replace_automation(
         .execution_options(synchronize_session=False)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise ObjectNotFound(NOT_FOUND_DETAIL)
+        raise automation_not_found()
     await sync_related_deployments(session, automation_id, body.selected_deployment_ids())
 
 
@@ -129,7 +138,7 @@ async def delete_automation(session: AsyncSession, automation_id: UUID) -> None:
         delete(Automation).where(shown(automation_id)).execution_options(synchronize_session=False)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise ObjectNotFound(NOT_FOUND_DETAIL)
+        raise automation_not_found()
 
 
 async def filter_automations(session: AsyncSession, body: AutomationFilterBody) -> list[Automation]:

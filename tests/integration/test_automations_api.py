@@ -108,7 +108,10 @@ async def test_an_automation_is_created_read_replaced_paused_resumed_and_deleted
         await api.patch(url, json={"enabled": False}),
     ):
         assert response.status == 404
-        assert await response.json() == {"detail": "Automation not found"}
+        assert await response.json() == {
+            "detail": "Automation not found",
+            "exception_message": "Automation not found",  # what Prefect's server answers
+        }
     assert (await api.get("/api/automations/not-a-uuid")).status == 404
 
 
