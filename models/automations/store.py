@@ -21,6 +21,7 @@ from models.automations.related import (
     related_automation_ids,
     sync_related_deployments,
 )
+from models.automations.run_deployment_checks import check_run_deployment_job_variables
 from models.automations.tables import Automation
 from models.errors import ObjectNotFound
 from models.filters.base import list_matching
@@ -67,6 +68,7 @@ async def create_automation(
     session: AsyncSession, body: AutomationCreate, now: datetime
 ) -> Automation:
     """A new automation, related to the deployments it runs and to its owner, if any."""
+    await check_run_deployment_job_variables(session, body, replacing=False)
     automation = Automation(id=uuid4(), created=now, updated=now, **with_new_trigger_ids(body))
     session.add(automation)
     await session.flush()
@@ -90,6 +92,7 @@ async def replace_automation(
     session: AsyncSession, automation_id: UUID, body: AutomationUpdate, now: datetime
 ) -> None:
     """Replace the whole automation (PUT); raises ObjectNotFound."""
+    await check_run_deployment_job_variables(session, body, replacing=True)
     result = await session.execute(
         update(Automation)
         .where(shown(automation_id))

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.schemas.automation_actions import ActionSpec, AnyAction, RunDeployment
 from models.schemas.automation_triggers import EventTrigger, Posture, TriggerSpec
+from models.schemas.json_values import check_json_value
 
 #: Events every flow run of a deployment goes through: a reactive trigger on them that runs
 #: a deployment would start runs for ever.
@@ -33,7 +34,7 @@ class AutomationCore(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=255)
+    name: str = Field(max_length=255)  # the column's width; Prefect sets no bound
     description: str = ""
     enabled: bool = True
     tags: list[str] = Field(default_factory=list)
@@ -41,6 +42,12 @@ class AutomationCore(BaseModel):
     actions: list[ActionSpec]
     actions_on_trigger: list[ActionSpec] = Field(default_factory=list)
     actions_on_resolve: list[ActionSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def no_nul_characters(self) -> AutomationCore:
+        """Neither PostgreSQL's text nor its JSONB can hold a NUL: refuse it at the door."""
+        check_json_value(self.model_dump(mode="json"), "An automation")
+        return self
 
     @model_validator(mode="after")
     def no_endless_deployment_runs(self) -> AutomationCore:
@@ -108,7 +115,7 @@ class AutomationCreate(AutomationCore):
 
     #: The resource that owns it (`flow.serve` gives its deployment's
     #: `prefect.deployment.<id>`); DELETE /owned-by/{resource_id} deletes what it owns.
-    owner_resource: str | None = None
+    owner_resource: str | None = Field(default=None, max_length=255)
 
 
 class AutomationUpdate(AutomationCore):

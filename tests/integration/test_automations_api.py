@@ -8,12 +8,15 @@ from uuid import UUID, uuid4
 
 from aiohttp.test_utils import TestClient
 
+from api import keys
 from models.automations.store import automations_version, enabled_automations
 from models.automations.tables import Automation
+from models.coordination.work_pools import WorkPool
 from models.db.database import Database
 from models.notifications.policies import NotificationPolicy
 from models.schemas.automation_triggers import EventTrigger, Posture
 from tests.integration.notifications.scenario import create_block
+from tests.integration.test_deployments_api import add_pool, create_deployment, create_flow
 
 
 def automation_body(name: str = "failed flows", **fields: Any) -> dict[str, Any]:
@@ -148,6 +151,10 @@ async def test_bodies_prefects_server_refuses_are_422_with_a_detail_naming_the_f
             "body",
         ),
         (automation_body(unknown_key=1), "unknown_key"),
+        # Neither of PostgreSQL's text types can hold these; refused on both databases.
+        (automation_body(description="a\u0000b"), "NUL"),
+        (automation_body(trigger={**trigger, "expect": ["x\u0000"]}), "NUL"),
+        (automation_body(owner_resource="x" * 256), "owner_resource"),
         ({"trigger": trigger, "actions": []}, "name"),
     ):
         response = await api.post("/api/automations/", json=body)
@@ -340,3 +347,39 @@ async def test_templates_are_validated_as_prefects_ui_asks(api: TestClient) -> N
         error = (await bad.json())["error"]
         assert (error["line"], error["source"]) == (2, "line one\n{% if %}")
         assert error["message"]
+
+
+async def test_job_variables_of_a_run_deployment_action_must_pass_the_pools_schema(
+    api: TestClient,
+) -> None:
+    flow_id = await create_flow(api)
+    pool_id = await add_pool(api, "typed-pool")
+    async with api.app[keys.database].sessions.begin() as session:
+        pool = await session.get(WorkPool, pool_id)
+        assert pool is not None
+        pool.base_job_template = {
+            "job_configuration": {"image": "{{ image }}"},
+            "variables": {"type": "object", "properties": {"cpu": {"type": "integer"}}},
+        }
+    deployment = await create_deployment(api, flow_id, "d", work_pool_name="typed-pool")
+
+    def running(deployment_id: str, job_variables: dict[str, Any]) -> dict[str, Any]:
+        action = {"type": "run-deployment", "deployment_id": deployment_id,
+                  "job_variables": job_variables}  # fmt: skip
+        return automation_body(name="runs d", actions=[action])
+
+    refused = await api.post("/api/automations/", json=running(deployment["id"], {"cpu": "x"}))
+    assert refused.status == 422
+    assert (await refused.json())["detail"] == (
+        "Error creating automation: Validation failed for field 'cpu'. Failure reason: 'x' is "
+        "not of type 'integer'"
+    )
+    unknown = await api.post("/api/automations/", json=running(str(uuid4()), {"cpu": 1}))
+    assert unknown.status == 404
+    assert await names_of(api) == []
+
+    created = await create(api, **running(deployment["id"], {"cpu": 1}))
+    replaced = update_body(actions=running(deployment["id"], {"cpu": []})["actions"])
+    put = await api.put(f"/api/automations/{created['id']}", json=replaced)
+    assert put.status == 422
+    assert (await (await api.get(f"/api/automations/{created['id']}")).json()) == created
