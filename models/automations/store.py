@@ -53,15 +53,15 @@ def shown(automation_id: UUID | None = None) -> ColumnElement[bool]:
     return visible if automation_id is None else visible & (Automation.id == automation_id)
 
 
-def with_new_trigger_ids(core: AutomationCore) -> dict[str, Any]:
-    """The automation's columns, each of its triggers with a new id.
+def with_new_trigger_ids(core: AutomationCore, *, sent_only: bool = False) -> dict[str, Any]:
+    """The automation's columns (those sent only, if `sent_only`), its triggers with new ids.
 
     Prefect's server ignores the ids a client sends on create and replace, so a trigger's
     state never carries over to a different trigger that reuses an id.
     """
     for trigger in core.trigger.all_triggers():
         trigger.id = uuid4()
-    return core.columns()
+    return core.columns(sent_only=sent_only)
 
 
 async def create_automation(
@@ -91,12 +91,12 @@ async def read_automation(session: AsyncSession, automation_id: UUID) -> Automat
 async def replace_automation(
     session: AsyncSession, automation_id: UUID, body: AutomationUpdate, now: datetime
 ) -> None:
-    """Replace the whole automation (PUT); raises ObjectNotFound."""
+    """Replace the automation (PUT): every field the body sent; raises ObjectNotFound."""
     await check_run_deployment_job_variables(session, body, replacing=True)
     result = await session.execute(
         update(Automation)
         .where(shown(automation_id))
-        .values(**with_new_trigger_ids(body), updated=now)
+        .values(**with_new_trigger_ids(body, sent_only=True), updated=now)
         .execution_options(synchronize_session=False)
     )
     if not result.rowcount:  # type: ignore[attr-defined]

@@ -29,6 +29,21 @@ EVERY_RUN_EVENTS = frozenset(
 )
 
 
+#: The fields of a body that are columns of the automation.
+AUTOMATION_COLUMNS = frozenset(
+    {
+        "name",
+        "description",
+        "enabled",
+        "tags",
+        "trigger",
+        "actions",
+        "actions_on_trigger",
+        "actions_on_resolve",
+    }
+)
+
+
 class AutomationCore(BaseModel):
     """What an automation is made of: a trigger and the actions it sets off."""
 
@@ -93,21 +108,14 @@ class AutomationCore(BaseModel):
             if isinstance(action, RunDeployment) and action.deployment_id is not None
         }
 
-    def columns(self) -> dict[str, Any]:
-        """The automation's columns, trigger and actions as their JSON."""
-        return self.model_dump(
-            mode="json",
-            include={
-                "name",
-                "description",
-                "enabled",
-                "tags",
-                "trigger",
-                "actions",
-                "actions_on_trigger",
-                "actions_on_resolve",
-            },
-        )
+    def columns(self, *, sent_only: bool = False) -> dict[str, Any]:
+        """The automation's columns, trigger and actions as their JSON.
+
+        With `sent_only`, only the fields the body sent: a replace leaves the others as they
+        are (`prefect automation update` sends what its file says), as Prefect's server does.
+        """
+        fields = AUTOMATION_COLUMNS & self.model_fields_set if sent_only else AUTOMATION_COLUMNS
+        return self.model_dump(mode="json", include=set(fields))
 
 
 class AutomationCreate(AutomationCore):

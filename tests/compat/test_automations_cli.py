@@ -1,6 +1,6 @@
 """The unmodified Prefect 3.9.1 CLI and SDK manage automations on Signalbox: `prefect
 automation create --from-file` (YAML and JSON), `ls`, `inspect`, `pause`, `resume`,
-`delete`, and the SDK's `Automation` create / read / update / disable / enable / delete.
+`update`, `delete`, and the SDK's `Automation` create / read / update / disable / enable / delete.
 
 With SIGNALBOX_TEST_REFERENCE_PREFECT=1 every test runs against Prefect's own server too,
 so that what is asserted is what Prefect does. Names carry a random suffix: the reference
@@ -242,6 +242,35 @@ async def test_pause_and_resume_by_name_and_by_id(api_url: str, tmp_path: Path) 
     assert await enabled() is True
     # The others were not touched.
     assert (await read(api_url, made["late"]))[1]["enabled"] is True
+
+
+async def test_update_from_a_file_changes_what_the_file_says_and_keeps_the_rest(
+    api_url: str, tmp_path: Path
+) -> None:
+    made = await create_from_files(api_url, tmp_path)
+    await succeeds(api_url, tmp_path, "automation", "pause", "--id", made["failed"])
+    renamed = unique("renamed")
+    (tmp_path / "change.yaml").write_text(
+        f"name: {renamed}\n"
+        "trigger:\n  posture: Reactive\n  expect: [prefect.flow-run.Crashed]\n  threshold: 2\n"
+        "actions:\n  - type: do-nothing\n"
+    )
+    said = await succeeds(
+        api_url, tmp_path, "automation", "update", "--id", made["failed"], "-f", "change.yaml"
+    )
+    assert f"Updated automation '{renamed}'" in said
+    status, changed = await read(api_url, made["failed"])
+    assert status == 200 and changed["name"] == renamed
+    trigger = changed["trigger"]
+    assert (trigger["expect"], trigger["threshold"], trigger["match"]) == (
+        ["prefect.flow-run.Crashed"],
+        2,
+        {},
+    )
+    assert changed["actions"] == [{"type": "do-nothing"}]
+    # What the file left out stays as it was: still paused, the same description.
+    assert changed["enabled"] is False
+    assert changed["description"] == "Tell the team when a nightly flow run fails"
 
 
 async def test_delete_by_name_and_by_id_with_and_without_confirmation(

@@ -118,6 +118,16 @@ async def test_an_automation_is_created_read_replaced_paused_resumed_and_deleted
     assert (await api.get("/api/automations/not-a-uuid")).status == 404
 
 
+async def test_a_replace_leaves_what_it_does_not_send_as_it_was(api: TestClient) -> None:
+    created = await create(api, description="kept", tags=["kept"], enabled=False)
+    url = f"/api/automations/{created['id']}"
+    sent = {"name": "renamed", "trigger": {"posture": "Reactive"}, "actions": []}
+    assert (await api.put(url, json=sent)).status == 204
+    read = await (await api.get(url)).json()
+    assert (read["name"], read["actions"], read["trigger"]["expect"]) == ("renamed", [], [])
+    assert (read["description"], read["tags"], read["enabled"]) == ("kept", ["kept"], False)
+
+
 async def test_bodies_prefects_server_refuses_are_422_with_a_detail_naming_the_field(
     api: TestClient,
 ) -> None:
