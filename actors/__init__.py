@@ -6,6 +6,7 @@ channel registry imports each channel's module, declaring its actor.
 
 from actors import (  # noqa: F401
     automation_actions,
+    automations,
     broker,
     counters,
     ingest,
