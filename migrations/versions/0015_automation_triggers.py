@@ -156,9 +156,8 @@ def policy_automation(policy: Any) -> dict[str, Any]:
     }
 
 
-def convert_notification_policies() -> None:
-    """Every stored notification policy becomes its automation."""
-    policies = sa.table(
+def policies_table() -> sa.TableClause:
+    return sa.table(
         "flow_run_notification_policy",
         sa.column("id", sa.Uuid()),
         sa.column("created", sa.DateTime(timezone=True)),
@@ -169,7 +168,10 @@ def convert_notification_policies() -> None:
         sa.column("block_document_id", sa.Uuid()),
         sa.column("message_template", sa.Text()),
     )
-    automations = sa.table(
+
+
+def automations_table() -> sa.TableClause:
+    return sa.table(
         "automation",
         *(
             sa.column(name, kind)
@@ -189,14 +191,29 @@ def convert_notification_policies() -> None:
             ]
         ),
     )
+
+
+def convert_notification_policies() -> None:
+    """Every stored notification policy without its automation gets one."""
+    policies, automations = policies_table(), automations_table()
     connection = op.get_bind()
-    rows = [policy_automation(policy) for policy in connection.execute(sa.select(policies))]
+    unconverted = sa.select(policies).where(
+        ~sa.exists().where(automations.c.notification_policy_id == policies.c.id)
+    )
+    rows = [policy_automation(policy) for policy in connection.execute(unconverted)]
     if rows:
         connection.execute(sa.insert(automations), rows)
 
 
 def downgrade() -> None:
-    op.execute(sa.text("DELETE FROM automation WHERE notification_policy_id IS NOT NULL"))
+    policies, automations = policies_table(), automations_table()
+    connection = op.get_bind()
+    converted = [
+        uuid5(POLICY_AUTOMATION_IDS, f"automation/{policy_id}")
+        for policy_id in connection.scalars(sa.select(policies.c.id))
+    ]
+    if converted:
+        connection.execute(sa.delete(automations).where(automations.c.id.in_(converted)))
     op.drop_table("automation_sweep_cursor")
     op.drop_table("automation_child_firing")
     op.drop_table("automation_evaluated_event")
