@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from models.automations.buckets import Bucket, react_to_event, reach_deadline
+from models.automations.buckets import Bucket, reach_deadline, react_to_event
 from models.automations.composites import ChildFiring, composite_ready, still_counting
 from models.automations.matching import CandidateEvent, bucketing_key, label_matches
 from models.automations.trigger_rules import (
