@@ -12,6 +12,7 @@ catches the firings of a process that died between the two.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import timedelta
 from typing import Final
@@ -26,6 +27,7 @@ from models.automations.enabled_rules import EnabledRules
 from models.automations.evaluation import evaluate_events as count_events
 from models.automations.evaluation import read_candidate_events
 from models.automations.firing_handover import read_unacted_firings
+from models.automations.firing_writes import Recorded
 from models.automations.proactive import evaluate_proactive_trigger, proactive_rules
 from models.automations.sweep import (
     like_patterns,
@@ -35,6 +37,7 @@ from models.automations.sweep import (
     read_sweep_start,
 )
 from models.db.types import utcnow
+from models.events.tables import EVENTS_CHANNEL
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,13 @@ async def hand_over_firings(firing_ids: list[UUID]) -> None:
         await asyncio.to_thread(hand_over, firing_ids)
 
 
+async def announce_firings(recorded: Recorded) -> None:
+    """Once committed: the firings to the action runner, their events to subscribers."""
+    if recorded.events:
+        await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps(recorded.events))
+    await hand_over_firings(recorded.firing_ids)
+
+
 @dramatiq.actor(queue_name="automations", throws=(ValueError,), **PERSISTENCE_OPTIONS)
 async def evaluate_events(event_ids: list[str]) -> None:
     """Evaluate stored events (by id) against every enabled automation's triggers."""
@@ -73,8 +83,8 @@ async def evaluate_events(event_ids: list[str]) -> None:
     if not any(rule.covers(event) for event in events for a in automations for rule in a.events):
         return  # most events: no write transaction at all
     async with database.sessions.begin() as session:
-        fired = await count_events(session, automations, events, now)
-    await hand_over_firings(fired)
+        recorded = await count_events(session, automations, events, now)
+    await announce_firings(recorded)
 
 
 @dramatiq.actor(queue_name="automations", **PERSISTENCE_OPTIONS)
@@ -95,8 +105,8 @@ async def sweep_events_for_automations() -> None:
         if not page:
             break
         async with database.sessions.begin() as session:
-            fired = await count_events(session, automations, page, now)
-        await hand_over_firings(fired)
+            recorded = await count_events(session, automations, page, now)
+        await announce_firings(recorded)
         after = (page[-1].received, page[-1].id)
         if len(page) < SWEEP_PAGE_SIZE:
             break
@@ -118,8 +128,8 @@ async def evaluate_proactive_triggers() -> None:
     for automation, rule in proactive_rules(automations):
         # One transaction per trigger: a trigger's many buckets never hold the others up.
         async with database.sessions.begin() as session:
-            fired = await evaluate_proactive_trigger(session, automation, rule, now)
-        await hand_over_firings(fired)
+            recorded = await evaluate_proactive_trigger(session, automation, rule, now)
+        await announce_firings(recorded)
 
 
 @dramatiq.actor(queue_name="automations", **PERSISTENCE_OPTIONS)

@@ -27,7 +27,7 @@ from uuid import UUID
 from sqlalchemy import delete, select
 
 from models.automations.buckets import Bucket, TriggerFired, react_to_event
-from models.automations.firing_writes import bucket_id, record_firings
+from models.automations.firing_writes import Recorded, bucket_id, record_firings
 from models.automations.matching import CandidateEvent, bucketing_key
 from models.automations.trigger_state import AutomationBucket, EvaluatedEvent
 from models.db.dialect import hold_transaction_locks, ignoring_duplicates, upsert
@@ -179,16 +179,16 @@ async def evaluate_events(
     automations: Sequence[AutomationRules],
     events: Iterable[CandidateEvent],
     now: datetime,
-) -> list[UUID]:
-    """Count the events in the buckets of the triggers that cover them; returns the ids of
-    the firings this inserted (the action runner must be handed each, after commit)."""
+) -> Recorded:
+    """Count the events in the buckets of the triggers that cover them; returns the firings
+    this inserted (the action runner must be handed each, after commit)."""
     covered = covered_events(automations, events)
     if not covered:
-        return []
+        return Recorded()
     await hold_transaction_locks(session, lock_keys(covered))
     covered = await claim_evaluations(session, covered, now)
     if not covered:
-        return []
+        return Recorded()
     stored = await read_buckets(session, (pair.bucket_id for pair in covered))
     changed: dict[UUID, tuple[EventRule, Bucket | None]] = {}
     fired: list[tuple[AutomationRules, UUID | None, TriggerFired]] = []

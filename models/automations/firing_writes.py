@@ -8,7 +8,7 @@ nothing: the caller hands to the action runner only the firings this call insert
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid5
@@ -30,6 +30,15 @@ if TYPE_CHECKING:
 
 #: The namespace of every id derived here (firings, automation events, buckets).
 DERIVED_IDS: Final = UUID("6f1d3c52-1f0e-4b1e-9a7c-5b3f1c2a9e41")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one evaluation recorded: the new firings, to hand to the action runner once
+    committed, and their `prefect.automation.triggered` events, to publish then."""
+
+    firing_ids: list[UUID] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def firing_id(automation_id: UUID, fired: TriggerFired) -> UUID:
@@ -160,9 +169,9 @@ async def record_firings(
     session: AsyncSession,
     fired: Sequence[tuple[AutomationRules, UUID | None, TriggerFired]],
     now: datetime,
-) -> list[UUID]:
-    """Record what fired ((automation, parent composite id, what fired) each) and return the
-    ids of the firings that are new."""
+) -> Recorded:
+    """Record what fired ((automation, parent composite id, what fired) each); returns the
+    firings that are new and their events."""
     rows: dict[UUID, dict[str, Any]] = {}
     owners: dict[UUID, AutomationRules] = {}
     for automation, parent_id, trigger_fired in fired:
@@ -183,7 +192,7 @@ async def record_firings(
             "triggering_event_ids": list(reached.event_ids),
         }
     if not rows:
-        return []
+        return Recorded()
     inserted = await session.scalars(
         dialect_insert(session, Firing)
         .on_conflict_do_nothing(index_elements=["id"])
@@ -192,8 +201,9 @@ async def record_firings(
     )
     new = list(inserted.all())
     events = [
-        Event.model_validate(triggered_event(owners[row_id], rows[row_id], now)).row(now)
-        for row_id in new
+        Event.model_validate(triggered_event(owners[row_id], rows[row_id], now)) for row_id in new
     ]
-    await insert_ignoring_duplicates(session, EventRow, events)
-    return new
+    await insert_ignoring_duplicates(session, EventRow, [event.row(now) for event in events])
+    return Recorded(
+        new, [event.model_dump(mode="json") | {"received": now.isoformat()} for event in events]
+    )

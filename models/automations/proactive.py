@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 
 from models.automations.buckets import Bucket, TriggerFired, reach_deadline
 from models.automations.evaluation import ancestors, read_buckets, write_buckets
-from models.automations.firing_writes import bucket_id, record_firings
+from models.automations.firing_writes import Recorded, bucket_id, record_firings
 from models.automations.trigger_rules import Posture
 from models.automations.trigger_state import AutomationBucket
 from models.db.dialect import hold_transaction_locks, ignoring_duplicates
@@ -63,9 +63,9 @@ async def open_unkeyed_window(session: AsyncSession, rule: EventRule, now: datet
 
 async def evaluate_proactive_trigger(
     session: AsyncSession, automation: AutomationRules, rule: EventRule, now: datetime
-) -> list[UUID]:
+) -> Recorded:
     """Fire the trigger's windows that ended at `now` short of their threshold; returns the
-    ids of the firings this inserted."""
+    firings this inserted."""
     existing = set(
         await session.scalars(
             select(AutomationBucket.id).where(AutomationBucket.trigger_id == rule.id)

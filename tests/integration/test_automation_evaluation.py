@@ -310,6 +310,7 @@ async def test_an_event_nobody_sent_to_the_evaluator_is_found_by_the_sweep(
 
 
 async def evaluate_stored(database: Database, event_ids: list[str]) -> list[UUID]:
+    """Evaluate stored events in a transaction of their own; the ids of the new firings."""
     now = utcnow()
     async with database.read_sessions() as session:
         automations = await read_enabled_rules(session)
@@ -317,7 +318,7 @@ async def evaluate_stored(database: Database, event_ids: list[str]) -> list[UUID
             session, [UUID(each) for each in event_ids], received_after=now - timedelta(days=1)
         )
     async with database.sessions.begin() as session:
-        return await count_events(session, automations, events, now)
+        return (await count_events(session, automations, events, now)).firing_ids
 
 
 async def test_two_evaluators_of_one_batch_at_once_fire_once(
@@ -351,7 +352,7 @@ async def test_an_evaluation_that_dies_before_commit_leaves_nothing_and_its_retr
                 events = await read_candidate_events(
                     reading, [UUID(failed["id"])], received_after=utcnow() - timedelta(days=1)
                 )
-            assert await count_events(session, automations, events, utcnow())
+            assert (await count_events(session, automations, events, utcnow())).firing_ids
             raise WorkerKilled
     assert await firings_of(database, automation["id"]) == []
     assert len(await evaluate_stored(database, [failed["id"]])) == 1
