@@ -4,13 +4,13 @@
 channel registry imports each channel's module, declaring its actor.
 """
 
-# First: an actor joins the broker that is set when it is declared, and the modules named
-# below in alphabetical order include some (`automation_actions`) that come before it.
-import actors.broker  # noqa: F401
+# The broker first: an actor binds to the broker set when its module is imported.
+from actors import broker  # noqa: F401
+
+# isort: split
 from actors import (  # noqa: F401
     automation_actions,
     automations,
-    broker,
     counters,
     ingest,
     notifications,

@@ -20,8 +20,9 @@ from uuid import UUID
 
 import dramatiq
 
-from actors import resources
-from actors.automation_actions import act_on_firing
+# The module, not its actor: the action runner announces flow-run states through the
+# state actors, which send here, so this import may meet that module half-initialized.
+from actors import automation_actions, resources
 from actors.retrying import PERSISTENCE_OPTIONS
 from models.automations.enabled_rules import EnabledRules
 from models.automations.evaluation import evaluate_events as count_events
@@ -53,7 +54,7 @@ enabled_rules = EnabledRules()
 def hand_over(firing_ids: list[UUID]) -> None:
     """Send each firing to the action runner (blocking: one Redis round trip each)."""
     for firing_id in firing_ids:
-        act_on_firing.send(str(firing_id))
+        automation_actions.act_on_firing.send(str(firing_id))
 
 
 async def hand_over_firings(firing_ids: list[UUID]) -> None:
