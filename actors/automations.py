@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final
 from uuid import UUID
 
@@ -81,7 +81,12 @@ async def evaluate_events(event_ids: list[str]) -> None:
         if not automations:
             return
         events = await read_candidate_events(session, ids, received_after=horizon)
-    if not any(rule.covers(event) for event in events for a in automations for rule in a.events):
+    if not any(
+        rule.covers(event)
+        for event in events
+        for automation in automations
+        for rule in automation.events
+    ):
         return  # most events: no write transaction at all
     async with database.sessions.begin() as session:
         recorded = await count_events(session, automations, events, now)
@@ -99,7 +104,7 @@ async def sweep_events_for_automations() -> None:
             session, now, timedelta(seconds=settings.automation_sweep_overlap_seconds)
         )
     names = like_patterns(automations)
-    after: tuple = (start, None)
+    after: tuple[datetime, UUID | None] = (start, None)
     while automations:
         async with database.read_sessions() as session:
             page = await read_events_received_since(session, after, names, SWEEP_PAGE_SIZE)

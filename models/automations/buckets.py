@@ -15,9 +15,10 @@ as in Prefect before that addition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
+from uuid import UUID
 
 from models.automations.matching import CandidateEvent, bucketing_key
 from models.automations.trigger_rules import EventRule, Posture
@@ -45,7 +46,7 @@ class Bucket:
 class TriggerFired:
     """An event trigger fired: what the firing row and its parent composite need."""
 
-    trigger_id: Any  # UUID
+    trigger_id: UUID
     key: tuple[str, ...]
     labels: dict[str, str]
     occurred: datetime
@@ -54,7 +55,6 @@ class TriggerFired:
     #: What makes this firing unique for its trigger and key: the completing event's id,
     #: or the end of the window that ran out.
     cause: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def counted(bucket: Bucket, event: CandidateEvent | None) -> Bucket:

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from models.automations.buckets import Bucket, reach_deadline, react_to_event
 from models.automations.composites import ChildFiring, composite_ready, still_counting
 from models.automations.matching import CandidateEvent, bucketing_key, label_matches
+from models.automations.sweep import like_patterns
 from models.automations.trigger_rules import (
     CompositeRule,
     EventRule,
@@ -199,3 +200,21 @@ def test_a_stored_compound_trigger_reads_as_its_children_and_what_it_requires() 
     assert composite.required == 1 and composite.within == timedelta(minutes=1)
     assert [each.posture for each in rules.events] == [Posture.REACTIVE, Posture.PROACTIVE]
     assert all(each.parent_id == composite.id for each in rules.events)
+
+
+def test_the_sweep_reads_only_event_names_some_trigger_may_evaluate() -> None:
+    narrow = read_automation_rules(
+        AUTOMATION,
+        "narrow",
+        {
+            "type": "event",
+            "id": str(uuid4()),
+            "posture": "Reactive",
+            "expect": ["prefect.flow_run.*"],
+        },
+    )
+    anything = read_automation_rules(
+        AUTOMATION, "anything", {"type": "event", "id": str(uuid4()), "posture": "Reactive"}
+    )
+    assert like_patterns([narrow]) == ["prefect.flow\\_run.%"]  # `_` is no LIKE wildcard here
+    assert like_patterns([narrow, anything]) is None
