@@ -16,6 +16,7 @@ from uuid import UUID
 from sqlalchemy import column, exists, select, table
 
 from models.automations.firings import Firing
+from models.automations.tables import Automation
 from models.db.base import Base
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ ACTION_RUNS: Final = "automation_action_run"
 async def read_unacted_firings(
     session: AsyncSession, created_after: datetime, created_before: datetime, limit: int
 ) -> list[UUID]:
-    """Firings created in that interval of which no action has started, oldest first.
+    """Firings created in that interval of which no action has started, oldest first; a
+    firing of an automation without actions to run has nothing to start and is left out.
 
     Without the action runner's table (a database without it), there is nothing to compare
     with and nothing is returned.
@@ -36,15 +38,15 @@ async def read_unacted_firings(
     if ACTION_RUNS not in Base.metadata.tables:
         return []
     action_runs = table(ACTION_RUNS, column("firing_id"))
-    return list(
-        await session.scalars(
-            select(Firing.id)
-            .where(
-                Firing.created > created_after,
-                Firing.created <= created_before,
-                ~exists().where(action_runs.c.firing_id == Firing.id),
-            )
-            .order_by(Firing.created)
-            .limit(limit)
+    rows = await session.execute(
+        select(Firing.id, Automation.actions, Automation.actions_on_trigger)
+        .join(Automation, Automation.id == Firing.automation_id)
+        .where(
+            Firing.created > created_after,
+            Firing.created <= created_before,
+            ~exists().where(action_runs.c.firing_id == Firing.id),
         )
+        .order_by(Firing.created)
+        .limit(limit)
     )
+    return [row.id for row in rows if row.actions or row.actions_on_trigger]

@@ -11,21 +11,25 @@ from uuid import UUID, uuid4
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from actors.automations import (
     evaluate_events,
     evaluate_proactive_triggers,
+    resend_unacted_firings,
     sweep_events_for_automations,
 )
 from actors.ingest import persist_events
 from models.automations.enabled_rules import read_enabled_rules
 from models.automations.evaluation import evaluate_events as count_events
 from models.automations.evaluation import read_candidate_events
+from models.automations.firing_handover import ACTION_RUNS
 from models.automations.firings import Firing
 from models.automations.policy_automations import policy_automation_id
 from models.automations.tables import Automation
+from models.automations.trigger_state import AutomationBucket
 from models.db.database import Database
+from models.db.metadata import metadata
 from models.db.types import utcnow
 from models.events.tables import EventRow, insert_events
 from tests.integration.notifications.scenario import create_block, create_policy, fail_flow_run
@@ -232,8 +236,6 @@ async def test_a_proactive_trigger_without_for_each_fires_when_its_window_passes
     await drain()
     async with database.sessions.begin() as session:
         # The window opened at the first look; move it into the past rather than wait.
-        from models.automations.trigger_state import AutomationBucket
-
         bucket = await session.scalar(select(AutomationBucket))
         assert bucket is not None
         bucket.start, bucket.end = (
@@ -399,3 +401,38 @@ async def test_a_notification_policy_is_an_automation_fired_by_the_flow_run_stat
     await fail_flow_run(api, tags=["nightly"])
     await drain()
     assert len(await firings_of(database, automation_id)) == 1
+
+
+async def test_a_firing_whose_actions_never_started_is_handed_over_again(
+    api: TestClient, drain: Drain, database: Database
+) -> None:
+    if ACTION_RUNS not in metadata.tables:
+        pytest.skip("the action runner's table is not in this build")
+    automation = await create_automation(api, failed_flow_named("etl"))
+    firing_id = uuid4()
+    long_ago = utcnow() - timedelta(minutes=5)
+    async with database.sessions.begin() as session:
+        # As left by an evaluator killed between its commit and handing the firing over.
+        session.add(
+            Firing(
+                id=firing_id,
+                created=long_ago,
+                automation_id=UUID(automation["id"]),
+                trigger_id=UUID(automation["trigger"]["id"]),
+                kind="triggered",
+                occurred=long_ago,
+                triggering_labels={},
+                triggering_event=None,
+                triggering_event_ids=[],
+            )
+        )
+    resend_unacted_firings.send()
+    await drain()
+    action_runs = metadata.tables[ACTION_RUNS]
+    async with database.read_sessions() as session:
+        started = await session.scalar(
+            select(func.count())
+            .select_from(action_runs)
+            .where(action_runs.c.firing_id == firing_id)
+        )
+    assert started == 1
