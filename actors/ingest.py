@@ -7,6 +7,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from actors import resources
+from actors.automations import evaluate_events
+from actors.enqueue import enqueue
 from actors.retrying import PERSISTENCE_OPTIONS
 from models.db.dialect import prepare_log_insert
 from models.events.tables import insert_events, record_flow_run_heartbeats
@@ -43,3 +45,5 @@ async def persist_events(events: list[QueuedEvent]) -> None:
         record_flow_run_heartbeats(session, parsed)
 
     await resources.database().write(store)
+    # Committed: now the automations may see them (a crash before this redelivers the batch).
+    await enqueue(evaluate_events, [str(event.id) for event in parsed])

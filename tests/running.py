@@ -20,8 +20,9 @@ from api.app import create_app
 from models.db.database import Database
 from models.settings import Settings
 
-#: The queues the in-process workers consume (notification channels have their own tests).
-CORE_QUEUES = {"state", "ingest", "services"}
+#: The queues the in-process workers consume (notification channels have their own tests);
+#: state events reach notification policies through `automations` and `actions`.
+CORE_QUEUES = {"state", "ingest", "services", "automations", "actions"}
 
 Drain = Callable[[], Awaitable[None]]
 

@@ -8,6 +8,12 @@ from __future__ import annotations
 from models.api_keys import ApiKey
 from models.automations.firings import Firing
 from models.automations.tables import Automation, AutomationRelatedResource
+from models.automations.trigger_state import (
+    AutomationBucket,
+    CompositeChildFiring,
+    EvaluatedEvent,
+    SweepCursor,
+)
 from models.blocks.tables import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
 from models.concurrency.tables import ConcurrencyLease, ConcurrencyLeaseLimit, ConcurrencyLimit
 from models.coordination.deployments import Deployment, DeploymentSchedule
@@ -33,11 +39,13 @@ __all__ = [
     "Artifact",
     "ArtifactCollection",
     "Automation",
+    "AutomationBucket",
     "AutomationRelatedResource",
     "BlockDocument",
     "BlockDocumentReference",
     "BlockSchema",
     "BlockType",
+    "CompositeChildFiring",
     "ConcurrencyLease",
     "ConcurrencyLeaseLimit",
     "ConcurrencyLimit",
@@ -46,6 +54,7 @@ __all__ = [
     "DeliveryAttempt",
     "Deployment",
     "DeploymentSchedule",
+    "EvaluatedEvent",
     "EventRow",
     "Firing",
     "Flow",
@@ -55,6 +64,7 @@ __all__ = [
     "Log",
     "NotificationPolicy",
     "SavedSearch",
+    "SweepCursor",
     "TaskRun",
     "TaskRunState",
     "Variable",
