@@ -83,7 +83,12 @@ def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,
         raise click.UsageError("Give --pool or --queues.")
     if threads:
         pool = Pool(pool.name, pool.queues, threads=threads, prefetch=pool.prefetch)
-    use_server_redis(Settings())  # for this process and the ones Dramatiq's CLI starts
+    from cli.preflight import check_database_revision, check_redis
+
+    settings = Settings()
+    # For this process and the ones Dramatiq's CLI starts; checked before either consumes.
+    check_redis(use_server_redis(settings))
+    check_database_revision(settings)
     if processes == 1:
         run_in_process(pool)
         return

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event, pool, text
+from sqlalchemy import Engine, event, inspect, pool, text
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -110,6 +110,23 @@ class Database:
 async def ping_database(session: AsyncSession) -> None:
     """Run the cheapest query there is; raises when the database does not answer."""
     await session.execute(text("SELECT 1"))
+
+
+#: Where Alembic records the schema's revision (its default name).
+SCHEMA_VERSION_TABLE = "alembic_version"
+
+
+async def read_schema_revision(session: AsyncSession) -> str | None:
+    """The revision the schema was migrated to; None when it was never migrated."""
+
+    def version_table_exists(connection: Any) -> bool:
+        return bool(inspect(connection).has_table(SCHEMA_VERSION_TABLE))
+
+    connection = await session.connection()
+    if not await connection.run_sync(version_table_exists):
+        return None
+    row = await session.execute(text(f"SELECT version_num FROM {SCHEMA_VERSION_TABLE}"))
+    return row.scalar_one_or_none()
 
 
 def open_database(settings: Settings, **engine_options: Any) -> Database:
