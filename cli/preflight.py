@@ -9,6 +9,7 @@ supervisor or by docker-compose would otherwise repeat a 40-line traceback forev
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
 import tempfile
@@ -83,6 +84,9 @@ def check_database_revision(settings: Settings) -> None:
     """The database is not at a revision this code does not know (a newer Signalbox
     migrated it: this one would misread its tables). An older one is upgraded by `server
     start` or `signalbox server database upgrade`, and reported by /api/ready meanwhile."""
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)  # its set-up chatter is no news to an operator
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -94,6 +98,8 @@ def check_database_revision(settings: Settings) -> None:
         # Away for now: the processes ride out a database outage (503s, messages waiting in
         # Redis), so a worker restarted during one must not refuse to start.
         return
+    finally:
+        alembic_log.setLevel(level)
     if current is None:
         return
     try:

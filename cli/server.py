@@ -289,12 +289,12 @@ def api(host: str | None, port: int | None, socket_fd: int | None) -> None:
     # The address it binds is a Host it answers for (see api.cross_site).
     settings = Settings(api_host=host) if host else Settings()
     configure_logging(settings, f"api {os.getpid()}")
-    check_redis(use_server_redis(settings))  # before `actors` is imported: it reads the URL
-    check_database_revision(settings)
     if socket_fd is not None:
         listening = socket.socket(fileno=socket_fd)
     else:
         listening = bind_api_socket(host or settings.api_host, port or settings.api_port)
+    check_redis(use_server_redis(settings))  # before `actors` is imported: it reads the URL
+    check_database_revision(settings)
 
     from api.access_log import access_log_options
     from api.app import create_app
