@@ -311,7 +311,10 @@ def api(host: str | None, port: int | None, socket_fd: int | None) -> None:
 @server.command()
 @click.option("--pool", "pool_name", help="Also consume this worker pool's queues here.")
 @click.option("--threads", type=int, help="Threads of that pool (default: the pool's).")
-def clock(pool_name: str | None, threads: int | None) -> None:
+@click.option("--check", is_flag=True,
+              help="Run nothing: exit 0 if a clock of this host ticks, 1 if not (a "
+              "container's health check).")  # fmt: skip
+def clock(pool_name: str | None, threads: int | None, check: bool) -> None:
     """Run the clock: it sends the periodic service messages.
 
     `server start` runs it beside the services pool, in one process: a Python process of its
@@ -322,6 +325,12 @@ def clock(pool_name: str | None, threads: int | None) -> None:
 
     settings = Settings()
     check_redis(use_server_redis(settings))  # before `actors` is imported: it reads the URL
+    if check:
+        from cli.health_checks import clock_problem
+
+        if problem := clock_problem():
+            raise click.ClickException(problem)
+        return
     check_database_revision(settings)
     from actors.clock import run_clock
 

@@ -72,8 +72,11 @@ def run_in_process(pool: Pool) -> None:
               help="Queues to consume (instead of --pool).")  # fmt: skip
 @click.option("--processes", "-p", default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", "-t", type=int, help="Threads per process (default: the pool's).")
+@click.option("--check", is_flag=True,
+              help="Consume nothing: exit 0 if a live worker process of this host consumes "
+              "these queues, 1 if not (a container's health check).")  # fmt: skip
 def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,
-           threads: int | None) -> None:  # fmt: skip
+           threads: int | None, check: bool) -> None:  # fmt: skip
     """Consume queues with Dramatiq worker processes until stopped."""
     if pool_name:
         pool = pool_named(pool_name)
@@ -86,6 +89,13 @@ def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,
     from cli.preflight import check_database_revision, check_redis
 
     settings = Settings()
+    if check:
+        check_redis(use_server_redis(settings))
+        from cli.health_checks import worker_pool_problem
+
+        if problem := worker_pool_problem(pool.queues):
+            raise click.ClickException(problem)
+        return
     # For this process and the ones Dramatiq's CLI starts; checked before either consumes.
     check_redis(use_server_redis(settings))
     check_database_revision(settings)
