@@ -91,7 +91,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
             # password, its AOF holding every message it had acknowledged.
             children.append(
                 Child("embedded Redis", redis.command, process=redis.process,
-                      pass_fds=(home_lock,))
+                      pass_fds=(home_lock,), stop_after_others=True)
             )  # fmt: skip
         base = f"http://{host}:{port}"
         write_server_addresses(
@@ -138,7 +138,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         click.echo("Stopping...")
     finally:
         if supervisor is not None:
-            supervisor.stop_all()  # the embedded Redis among them, last
+            supervisor.stop_all()  # the embedded Redis among them, once the others exited
         elif redis is not None:
             redis.stop()
         listening.close()

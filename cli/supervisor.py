@@ -41,6 +41,8 @@ class Child:
     process: subprocess.Popen[bytes] | None = None
     #: Descriptors the child inherits (the API's listening socket).
     pass_fds: tuple[int, ...] = ()
+    #: Stopped only once every other child has exited (the broker they hand messages to).
+    stop_after_others: bool = False
     started_at: float = field(default_factory=time.monotonic)
     restarts: int = 0
     quick_deaths: int = 0
@@ -134,12 +136,20 @@ class Supervisor:
         return True
 
     def stop_all(self) -> None:
-        """SIGTERM every child's process group in reverse order of start; SIGKILL the slow."""
+        """SIGTERM every child's process group in reverse order of start; SIGKILL the slow.
+
+        Children marked `stop_after_others` (the embedded Redis) are stopped once the others
+        have exited: a worker process stopping hands its unfinished messages back to Redis.
+        """
         self.stopping.set()
-        for child in reversed(self.children):
+        self.stop([child for child in self.children if not child.stop_after_others])
+        self.stop([child for child in self.children if child.stop_after_others])
+
+    def stop(self, children: list[Child]) -> None:
+        for child in reversed(children):
             signal_group(child, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for child in reversed(self.children):
+        for child in reversed(children):
             if child.process is None:
                 continue
             try:

@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,43 @@ def test_a_child_already_started_by_its_owner_is_watched_not_started_twice(
     assert child.process is running
     supervisor.stop_all()
     assert running.poll() is not None
+
+
+def stops_slowly(ready: Path, on_stop: str) -> list[str]:
+    """A child that says it is ready once its SIGTERM handler is set, and runs `on_stop`."""
+    return python(
+        "import pathlib, signal, sys, time\n"
+        "def stop(*_):\n"
+        f"    {on_stop}\n"
+        "    sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        f"pathlib.Path({str(ready)!r}).write_text('x')\n"
+        "time.sleep(60)\n"
+    )
+
+
+def test_a_child_marked_to_stop_after_the_others_outlives_them(
+    reported: list[str], tmp_path: Path
+) -> None:
+    done, seen = tmp_path / "worker-done", tmp_path / "broker-saw"
+    worker = Child(
+        "worker",
+        stops_slowly(tmp_path / "worker-ready",
+                     f"time.sleep(0.5); pathlib.Path({str(done)!r}).write_text('x')"),
+    )  # fmt: skip
+    broker = Child(
+        "embedded Redis",
+        stops_slowly(tmp_path / "broker-ready",
+                     f"pathlib.Path({str(seen)!r}).write_text(str(pathlib.Path({str(done)!r})"
+                     ".exists()))"),
+        stop_after_others=True,
+    )  # fmt: skip
+    supervisor = Supervisor([broker, worker], {}, report=reported.append)
+    supervisor.start_all()
+    deadline = time.monotonic() + 15
+    while not ((tmp_path / "worker-ready").exists() and (tmp_path / "broker-ready").exists()):
+        assert time.monotonic() < deadline, "the children did not start"
+        time.sleep(0.05)  # polling the children's start, with a deadline
+    supervisor.stop_all()
+    # The broker was asked to stop only after the worker had finished stopping.
+    assert seen.read_text() == "True"
