@@ -47,12 +47,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     """Run everything: Redis (embedded unless configured), migrations, API, workers, clock."""
     from cli.embedded_redis import PRIVATE_UMASK, EmbeddedRedis
     from cli.pools import POOLS, SERVICES_AND_NOTIFY
-    from cli.preflight import (
-        bind_api_socket,
-        check_database_revision,
-        check_home_writable,
-        check_redis,
-    )
+    from cli.preflight import bind_api_socket, check_home_writable, check_redis
     from cli.server_files import (
         claim_pid_file,
         lock_home_folder,
@@ -72,7 +67,6 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     listening = bind_api_socket(host, port)
     if settings.redis_url:
         check_redis(settings.redis_url)
-    check_database_revision(settings)
     secure_home_folder(settings.home, settings.database_url)
     claim_pid_file(settings.home, os.getpid())
     env["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_folder(settings.home))
@@ -97,12 +91,15 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         write_server_addresses(
             settings.home, redis_url=env["SIGNALBOX_REDIS_URL"], api_url=f"{base}/api"
         )
+        # In a child: Alembic and the models would otherwise stay in this process's memory
+        # (26 MB) for as long as the server runs, for one use at start. Both refuse a
+        # database migrated by a newer Signalbox in one line, which is all that is said.
+        prepare = python_command("server", "check-database")
         if settings.migrate_on_start:
-            # In a child: Alembic and the models would otherwise stay in this process's
-            # memory for as long as the server runs, for one use at start.
-            upgrade = python_command("server", "database", "upgrade", "-y")
-            if subprocess.run(upgrade, env=env, stdin=subprocess.DEVNULL).returncode != 0:
-                raise click.ClickException("The database could not be upgraded (see above).")
+            prepare = python_command("server", "database", "upgrade", "-y")
+        if subprocess.run(prepare, env=env, stdin=subprocess.DEVNULL).returncode != 0:
+            raise click.exceptions.Exit(1)
+        if settings.migrate_on_start:
             click.echo(f"Database at head: {settings.masked()['database_url']}")
         api_command = python_command(
             "server", "api", "--host", host, "--port", str(port),
@@ -147,6 +144,15 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     if supervisor is not None and supervisor.gave_up is not None:
         raise click.ClickException(f"Signalbox stopped: {supervisor.gave_up.name} cannot run.")
     click.echo("Signalbox stopped.")
+
+
+@server.command("check-database", hidden=True)
+def check_database() -> None:
+    """Refuse, in one line, a database migrated by a newer Signalbox (what `server start` runs
+    in a child when it does not migrate)."""
+    from cli.preflight import check_database_revision
+
+    check_database_revision(Settings())
 
 
 @server.command()

@@ -94,6 +94,19 @@ def test_a_database_migrated_by_a_newer_signalbox_is_one_line(
     ).fetchall() == [("9999_from_the_future",)]  # nothing was downgraded or touched
 
 
+def test_server_start_refuses_a_newer_database_in_one_line_when_it_does_not_migrate_too(
+    tmp_path: Path, newer_database: str
+) -> None:
+    result = run(
+        ["server", "start"],
+        tmp_path / "home",
+        SIGNALBOX_DATABASE_URL=newer_database,
+        SIGNALBOX_REDIS_URL=TEST_REDIS_URL,
+        SIGNALBOX_MIGRATE_ON_START="false",
+    )
+    assert refusal(result).startswith("Error: The database was migrated by a newer Signalbox")
+
+
 def test_a_home_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
