@@ -8,6 +8,7 @@ supervisor or by docker-compose would otherwise repeat a 40-line traceback forev
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import os
@@ -84,24 +85,27 @@ def check_database_revision(settings: Settings) -> None:
     """The database is not at a revision this code does not know (a newer Signalbox
     migrated it: this one would misread its tables). An older one is upgraded by `server
     start` or `signalbox server database upgrade`, and reported by /api/ready meanwhile."""
-    alembic_log = logging.getLogger("alembic")
-    level = alembic_log.level
-    alembic_log.setLevel(logging.WARNING)  # its set-up chatter is no news to an operator
-    from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from migrations import commands
+    from models.db.database import read_schema_revision, with_read_session
 
     try:
-        current = commands.current_revision(settings)
+        # Read with Signalbox's own engine (WAL, busy timeout), not through Alembic's
+        # environment, whose engine is made for migrating, not for reading beside live writers.
+        current = asyncio.run(with_read_session(settings, read_schema_revision))
     except SQLAlchemyError:
         # Away for now: the processes ride out a database outage (503s, messages waiting in
         # Redis), so a worker restarted during one must not refuse to start.
         return
-    finally:
-        alembic_log.setLevel(level)
     if current is None:
         return
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)  # its set-up chatter is no news to an operator
+    from alembic.util import CommandError
+
+    from migrations import commands
+
     try:
         commands.script_directory(settings).get_revision(current)
     except CommandError:
@@ -109,3 +113,5 @@ def check_database_revision(settings: Settings) -> None:
             f"The database was migrated by a newer Signalbox (revision {current}); "
             "upgrade Signalbox."
         ) from None
+    finally:
+        alembic_log.setLevel(level)

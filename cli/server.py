@@ -326,7 +326,7 @@ def clock(pool_name: str | None, threads: int | None, check: bool) -> None:
     `server start` runs it beside the services pool, in one process: a Python process of its
     own would cost ~60 MB to send two messages a minute. The Procfile runs it alone.
     """
-    from cli.preflight import check_database_revision, check_redis
+    from cli.preflight import check_redis
     from models.logging_setup import configure_logging
 
     settings = Settings()
@@ -337,7 +337,6 @@ def clock(pool_name: str | None, threads: int | None, check: bool) -> None:
         if problem := clock_problem():
             raise click.ClickException(problem)
         return
-    check_database_revision(settings)
     from actors.clock import run_clock
 
     stopping = threading.Event()
