@@ -97,9 +97,7 @@ def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,
             raise click.ClickException(problem)
         return
     # For this process and the ones Dramatiq's CLI starts; checked before either consumes.
-    # (The database's revision is checked by `server start` and `server api`, not here: a
-    # worker opening the database for a check beside live writers corrupted what other
-    # processes read on SQLite in the test suite, a cause not yet understood.)
+    # The database's revision is checked by `server start` and `server api`, not here.
     check_redis(use_server_redis(settings))
     if processes == 1:
         run_in_process(pool)
