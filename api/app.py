@@ -53,8 +53,12 @@ from models.settings import Settings
 MAX_BODY_BYTES = 32 * 2**20
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The whole API, wired; nothing is opened until the application starts."""
+def create_app(settings: Settings, *, schema_head: str | None = None) -> web.Application:
+    """The whole API, wired; nothing is opened until the application starts.
+
+    `schema_head` is the schema revision this code needs: /api/ready is not ready while the
+    database is at another one.
+    """
     app = web.Application(
         middlewares=[
             request_ids,
@@ -66,6 +70,8 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=MAX_BODY_BYTES,
     )
     app[keys.settings] = settings
+    if schema_head is not None:
+        app[keys.schema_head] = schema_head
     install_cross_site_policy(app, settings)
     app.cleanup_ctx.append(open_resources)
     app.on_startup.append(register_block_types)  # runs after open_resources has opened
