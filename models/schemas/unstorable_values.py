@@ -1,0 +1,78 @@
+"""Values no database stores alike: NUL characters, and NaN or Infinity as JSON numbers.
+
+PostgreSQL refuses a NUL in text and JSONB, and NaN or Infinity in JSONB, where SQLite
+keeps all three; Python's JSON reader accepts NaN and Infinity although JSON has no such
+numbers. One rule for both databases: a request carrying one is refused, naming where.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Final
+
+import orjson
+
+#: How JSON writes a NUL inside a string: the only way a body can carry one.
+NUL_ESCAPE: Final = b"\\u0000"
+#: The words Python's JSON reader takes for numbers; orjson, like JSON, refuses them.
+NON_FINITE_WORDS: Final = (b"NaN", b"Infinity")
+#: What a place holding a NUL is said to hold.
+NUL: Final = "a NUL character (\\u0000)"
+
+
+class NonFiniteNumber(str):
+    """A NaN or Infinity read from a body, as its word, marked for `unstorable_places`."""
+
+
+def may_hold_unstorable_values(body: bytes) -> bool:
+    """Whether a JSON body may hold a NUL or a NaN/Infinity; most bodies are cleared here
+    by a byte search, without being read."""
+    if NUL_ESCAPE in body:
+        return True
+    if not any(word in body for word in NON_FINITE_WORDS):
+        return False
+    try:  # the words may be inside strings; orjson refuses them as numbers
+        orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return True
+    return False
+
+
+def find_unstorable_value(body: bytes | str, *, allow_nul: bool = False) -> str | None:
+    """Where the first NUL or NaN/Infinity of a JSON body is (`body.parameters.x`), or None.
+
+    A body that is not JSON at all is None too: reading it is the route's job, and its 422.
+    """
+    if isinstance(body, str):  # a websocket frame: encoded only when it may hold one
+        if not any(word.decode() in body for word in (NUL_ESCAPE, *NON_FINITE_WORDS)):
+            return None
+        body = body.encode()
+    if not may_hold_unstorable_values(body):
+        return None
+    try:
+        value = json.loads(body, parse_constant=NonFiniteNumber)
+    except ValueError:
+        return None
+    for place, problem in unstorable_places(value, ("body",)):
+        if problem is NUL and allow_nul:
+            continue
+        return f"{'.'.join(place)} holds {problem}"
+    return None
+
+
+def unstorable_places(value: Any, place: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Each place in a JSON value holding a NUL (in a key or a string) or NaN/Infinity."""
+    if isinstance(value, NonFiniteNumber):
+        yield place, f"{value}, which is not a JSON number"
+    elif isinstance(value, str):
+        if "\x00" in value:
+            yield place, NUL
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                yield (*place, key.replace("\x00", "\\u0000")), NUL
+            yield from unstorable_places(item, (*place, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from unstorable_places(item, (*place, str(index)))
