@@ -17,6 +17,8 @@ import orjson
 NUL_ESCAPE: Final = b"\\u0000"
 #: The words Python's JSON reader takes for numbers; orjson, like JSON, refuses them.
 NON_FINITE_WORDS: Final = (b"NaN", b"Infinity")
+#: The same words, to search a websocket frame's text before encoding it.
+UNSTORABLE_WORDS_TEXT: Final = tuple(word.decode() for word in (NUL_ESCAPE, *NON_FINITE_WORDS))
 #: What a place holding a NUL is said to hold.
 NUL: Final = "a NUL character (\\u0000)"
 
@@ -45,7 +47,7 @@ def find_unstorable_value(body: bytes | str, *, allow_nul: bool = False) -> str 
     A body that is not JSON at all is None too: reading it is the route's job, and its 422.
     """
     if isinstance(body, str):  # a websocket frame: encoded only when it may hold one
-        if not any(word.decode() in body for word in (NUL_ESCAPE, *NON_FINITE_WORDS)):
+        if not any(word in body for word in UNSTORABLE_WORDS_TEXT):
             return None
         body = body.encode()
     if not may_hold_unstorable_values(body):

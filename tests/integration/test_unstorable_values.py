@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from uuid import uuid4
 
 import aiohttp
@@ -110,3 +111,26 @@ async def test_an_event_holding_a_nul_or_nan_closes_the_socket_and_loses_nothing
     await drain()
     _, history = await read_task_run(api, task_run_id)
     assert history == ["Pending"]
+
+
+async def test_no_route_answers_a_nul_or_nan_with_a_server_error(api: TestClient) -> None:
+    """Every operation of the API description, its path ids or names and its body made to
+    hold a NUL, then its body made to hold NaN: a 4xx each time, never a 5xx."""
+    document = await (await api.get("/api/openapi.json")).json()
+    answers: dict[str, int] = {}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if path == "/api/admin/database/clear":
+                continue  # empties the database, whatever the body
+            with_nul = re.sub(r"\{[^}]+\}", "a%00b", path)
+            answers[f"{method} {with_nul}"] = (await api.request(method, with_nul)).status
+            if "requestBody" not in operation:
+                continue
+            real = re.sub(r"\{[^}]+\}", str(uuid4()), path)
+            for body in ('{"name": "a\\u0000", "value": ["\\u0000"]}', '{"name": NaN}'):
+                response = await api.request(method, real, data=body.encode(), headers=JSON)
+                answers[f"{method} {real} {body}"] = response.status
+    assert len(answers) > 100
+    assert {call: status for call, status in answers.items() if status >= 500} == {}
+    refused = [status for call, status in answers.items() if "\\u0000" in call or "NaN" in call]
+    assert set(refused) == {422}
