@@ -62,8 +62,8 @@ async def record_task_run_events(events: list[QueuedEvent]) -> None:
             if await resources.database().write(store):
                 await release_slots_of_finished_task_runs(rows)
 
-        # Rows the database refuses are split off until each is a dead letter alone (the
-        # events read as task-run states but not rejected above go on in the halves too).
+        # Rows the database refuses are split off until each is a dead letter alone; the
+        # halves carry the readable events only (the rejected ones go on alone below).
         refused = {id(event) for event, _ in rejected}
         readable: list[QueuedEvent] = [event for event in received if id(event) not in refused]
         await store_or_split(

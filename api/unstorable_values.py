@@ -12,7 +12,7 @@ from aiohttp import web
 
 from api.errors import Handler
 from models.errors import InvalidRequest
-from models.schemas.unstorable_values import find_unstorable_value
+from models.schemas.unstorable_values import find_unstorable_value, unstorable_value_error
 
 #: Routes that keep a NUL by replacing it (a log line is kept, with U+FFFD in its place;
 #: see `models.schemas.logs.clean_log_records`); NaN and Infinity are refused there too.
@@ -21,7 +21,8 @@ NUL_REPLACED_AT: Final = frozenset({("POST", "/api/logs/")})
 
 @web.middleware
 async def refuse_unstorable_values(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A path, query parameter or JSON body holding a NUL or NaN/Infinity is a 422."""
+    """A path, query parameter or JSON body holding a NUL or NaN/Infinity is a 422; in a
+    body, its `detail` names the place as every other body error does (`loc`)."""
     if "\x00" in request.path:
         raise InvalidRequest("The path holds a NUL character (\\u0000).")
     for name, value in request.query.items():
@@ -32,6 +33,6 @@ async def refuse_unstorable_values(request: web.Request, handler: Handler) -> we
         # Read once here; aiohttp keeps the bytes for the route's own read.
         body = await request.read()
         allow_nul = (request.method, request.path) in NUL_REPLACED_AT
-        if (place := find_unstorable_value(body, allow_nul=allow_nul)) is not None:
-            raise InvalidRequest(f"Invalid value: {place}.")
+        if (found := find_unstorable_value(body, allow_nul=allow_nul)) is not None:
+            raise unstorable_value_error(*found)
     return await handler(request)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 import orjson
+from pydantic import ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 #: How JSON writes a NUL inside a string: the only way a body can carry one.
 NUL_ESCAPE: Final = b"\\u0000"
@@ -41,8 +43,14 @@ def may_hold_unstorable_values(body: bytes) -> bool:
     return False
 
 
-def find_unstorable_value(body: bytes | str, *, allow_nul: bool = False) -> str | None:
-    """Where the first NUL or NaN/Infinity of a JSON body is (`body.parameters.x`), or None.
+#: Where a value is: keys and list indexes from the top of the body, as pydantic's `loc`.
+Place = tuple[str | int, ...]
+
+
+def find_unstorable_value(
+    body: bytes | str, *, allow_nul: bool = False
+) -> tuple[Place, str] | None:
+    """Where the first NUL or NaN/Infinity of a JSON body is, and what it holds; or None.
 
     A body that is not JSON at all is None too: reading it is the route's job, and its 422.
     """
@@ -56,14 +64,27 @@ def find_unstorable_value(body: bytes | str, *, allow_nul: bool = False) -> str 
         value = json.loads(body, parse_constant=NonFiniteNumber)
     except ValueError:
         return None
-    for place, problem in unstorable_places(value, ("body",)):
+    for place, problem in unstorable_places(value, ()):
         if problem is NUL and allow_nul:
             continue
-        return f"{'.'.join(place)} holds {problem}"
+        return place, problem
     return None
 
 
-def unstorable_places(value: Any, place: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+def describe_place(place: Place, problem: str) -> str:
+    """`payload.extra holds NaN, which is not a JSON number`."""
+    return f"{'.'.join(str(part) for part in place) or 'the value'} holds {problem}"
+
+
+def unstorable_value_error(place: Place, problem: str) -> ValidationError:
+    """The 422 of a body holding an unstorable value, shaped as every other body error."""
+    error = PydanticCustomError("unstorable_value", "Value holds {problem}", {"problem": problem})
+    return ValidationError.from_exception_data(
+        "request body", [InitErrorDetails(type=error, loc=place, input=None)]
+    )
+
+
+def unstorable_places(value: Any, place: Place) -> Iterator[tuple[Place, str]]:
     """Each place in a JSON value holding a NUL (in a key or a string) or NaN/Infinity."""
     if isinstance(value, NonFiniteNumber):
         yield place, f"{value}, which is not a JSON number"
@@ -77,4 +98,4 @@ def unstorable_places(value: Any, place: tuple[str, ...]) -> Iterator[tuple[tupl
             yield from unstorable_places(item, (*place, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from unstorable_places(item, (*place, str(index)))
+            yield from unstorable_places(item, (*place, index))
