@@ -1,10 +1,10 @@
 """Times a record may carry: instants both databases store and read back in any offset.
 
-Python and SQLite know years 1 to 9999 only, and PostgreSQL hands a time back in its
-session's zone: `9999-12-31T23:00:00-14:00` is year 10000 in UTC, and
-`0001-01-01T00:00:00+23:59` is year 0 west of Greenwich. Such a record passed as a time
-and then failed in the database, beside every record coalesced with it; it is refused
-at the edge instead, naming its field.
+Python and SQLite know years 1 to 9999 only, and a time within a day of either end can
+leave them once put in UTC or read back in another zone: `9999-12-31T23:00:00-14:00` is
+year 10000 in UTC, `0001-01-01T00:00:00+23:59` is year 0. Such a record passed as a time
+and then failed in the writer, beside every record coalesced with it; it is refused at the
+edge instead, naming its field.
 """
 
 from __future__ import annotations
