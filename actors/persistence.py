@@ -13,6 +13,7 @@ from actors import resources
 from actors.automations import evaluate_events
 from actors.counters import release_slots_of_finished_task_runs
 from actors.enqueue import enqueue
+from actors.refused_records import RecordRefused, store_or_split
 from actors.retrying import PERSISTENCE_OPTIONS
 from models.events.tables import insert_events
 from models.messages.announcements import Announcement, announcement_batch, may_be_subflow
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dramatiq.actor(queue_name="state", throws=(ValidationError,), **PERSISTENCE_OPTIONS)
+@dramatiq.actor(queue_name="state", throws=(ValidationError, RecordRefused), **PERSISTENCE_OPTIONS)
 async def record_task_run_events(events: list[QueuedEvent]) -> None:
     """Build task runs and their histories from a batch of `prefect.task-run.*` events.
 
@@ -57,10 +58,19 @@ async def record_task_run_events(events: list[QueuedEvent]) -> None:
             record_task_run_states(session, rows)
             return any_task_run_holds_a_lease(session)
 
-        if await resources.database().write(store):
-            await release_slots_of_finished_task_runs(rows)
-        # Committed: the automations may see these events now.
-        await enqueue(evaluate_events, [str(row.event["id"]) for row in rows])
+        async def store_rows() -> None:
+            if await resources.database().write(store):
+                await release_slots_of_finished_task_runs(rows)
+            # Committed: the automations may see these events now.
+            await enqueue(evaluate_events, [str(row.event["id"]) for row in rows])
+
+        # Rows the database refuses are split off until each is a dead letter alone; the
+        # halves carry the readable events only (the rejected ones go on alone below).
+        refused = {id(event) for event, _ in rejected}
+        readable: list[QueuedEvent] = [event for event in received if id(event) not in refused]
+        await store_or_split(
+            readable, store_rows, lambda half: enqueue(record_task_run_events, half)
+        )
     # After the good ones are stored: should sending fail, the retry stores nothing twice.
     for event, error in rejected:
         logger.warning(

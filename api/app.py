@@ -44,6 +44,7 @@ from api.routes import (
     worker_channel,
     workers,
 )
+from api.unstorable_values import refuse_unstorable_values
 from models.blocks.registration import register_block_catalog
 from models.db.database import open_database
 from models.runs.background_tasks import BackgroundTaskQueues
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, schema_head: str | None = None) -> web.App
             errors.json_errors,
             refuse_cross_site,
             require_credentials,
+            refuse_unstorable_values,
         ],
         client_max_size=MAX_BODY_BYTES,
     )
