@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     delivery_backoff_seconds: float = 5.0
     #: The longest wait between two attempts when the receiver named no delay.
     delivery_max_backoff_seconds: float = 600.0
+    #: The longest text one automation action template may render, in bytes (UTF-8); a
+    #: longer one fails its action.
+    automation_template_max_bytes: int = Field(default=65_536, gt=0)
+    #: Seconds a running automation action is left to its runner before a redelivered
+    #: message takes it over (the runner died mid-action).
+    automation_action_lease_seconds: float = Field(default=120.0, gt=0)
     #: The level of every process's log: DEBUG, INFO, WARNING, ERROR.
     log_level: str = "INFO"
     #: `plain` lines for people, or `json`: one object per line for log collectors.
