@@ -25,7 +25,10 @@ def render(text: str, max_bytes: int = LIMIT) -> str:
 
 
 def test_a_template_renders_the_objects_it_names() -> None:
-    body = "{{ flow.name }}/{{ flow_run.name }} is {{ flow_run.state.name }} ({{ flow_run.tags|join(',') }})"
+    body = (
+        "{{ flow.name }}/{{ flow_run.name }} is {{ flow_run.state.name }}"
+        " ({{ flow_run.tags|join(',') }})"
+    )
     assert render(body) == "etl-nightly/aquatic-cockatoo is Failed (a,b)"
 
 
@@ -128,7 +131,10 @@ def test_event_resources_know_their_id_name_and_role() -> None:
         }
     )
     assert isinstance(event, dict) and isinstance(event["resource"], TemplateResource)
-    text = "{{ event.event }} {{ event.resource.id }} {{ event.resource.name }} {{ event.related[0].role }}"
+    text = (
+        "{{ event.event }} {{ event.resource.id }} {{ event.resource.name }}"
+        " {{ event.related[0].role }}"
+    )
     assert render_template(text, {"event": event}, max_bytes=LIMIT) == (
         "prefect.flow-run.Failed prefect.flow-run.abc r flow"
     )
