@@ -118,3 +118,44 @@ async def test_delete_flow_run_deletes_it_and_a_second_firing_finds_nothing_to_d
 
     assert (await api.get(f"/api/flow_runs/{flow_run_id}")).status == 404
     assert [run.status for run in await action_runs_of(database, second)] == ["succeeded"]
+
+
+async def test_a_run_of_a_deployment_is_suspended_then_resumed_and_a_run_without_one_is_not(
+    api: TestClient, database: Database, drain: Drain
+) -> None:
+    flow = await (await api.post("/api/flows/", json={"name": "etl-nightly"})).json()
+    deployment = await (
+        await api.post("/api/deployments/", json={"name": "nightly", "flow_id": flow["id"]})
+    ).json()
+    run = await (
+        await api.post(f"/api/deployments/{deployment['id']}/create_flow_run", json={})
+    ).json()
+    for state_type in ("PENDING", "RUNNING"):
+        response = await api.post(
+            f"/api/flow_runs/{run['id']}/set_state", json={"state": {"type": state_type}}
+        )
+        assert (await response.json())["status"] == "ACCEPT"
+    alone = await start_flow_run(api)
+    suspend = await insert_automation(database, [{"type": "suspend-flow-run"}])
+    resume = await insert_automation(database, [{"type": "resume-flow-run"}])
+
+    suspended = await insert_firing(
+        database, suspend, await latest_flow_run_event(database, run["id"])
+    )
+    refused = await insert_firing(database, suspend, await latest_flow_run_event(database, alone))
+    act_on_firing.send(suspended)
+    act_on_firing.send(refused)
+    await drain()
+
+    assert await flow_run_state(api, run["id"]) == ("PAUSED", "Suspended")
+    [failed] = await action_runs_of(database, refused)
+    assert failed.reason == "Failed to set state: Cannot suspend flows without a deployment."
+    assert await flow_run_state(api, alone) == ("RUNNING", "Running")
+
+    resumed = await insert_firing(
+        database, resume, await latest_flow_run_event(database, run["id"])
+    )
+    act_on_firing.send(resumed)
+    await drain()
+
+    assert await flow_run_state(api, run["id"]) == ("SCHEDULED", "Resuming")
