@@ -146,6 +146,11 @@ async def perform(
         return await performer(database, invocation), None
     except ActionFailed as failed:
         return Performed(), failed.reason
+    except (ValueError, TypeError, KeyError) as error:
+        # Action data the performer cannot use (a parameter of the wrong shape): trying again
+        # would fail the same way, so it is recorded like any failure for good.
+        logger.warning("Action run %s cannot be performed: %r", claim.id, error)
+        return Performed(), f"{type(error).__name__}: {error}"
     except Exception as error:
         if not database_unavailable(error):
             logger.exception("Action run %s failed unexpectedly.", claim.id)

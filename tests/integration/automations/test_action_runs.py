@@ -6,10 +6,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from actors.automation_actions import act_on_firing
 from models.automations.action_runs import action_run_id
 from models.db.database import Database
+from models.messages.dead_letters import DeadLetter
 from tests.integration.automations.firings import (
     action_runs_of,
     automation_events,
@@ -115,3 +117,38 @@ async def test_a_firing_of_a_deleted_automation_runs_nothing(
     await drain()
 
     assert await action_runs_of(database, "7f0e4a52-1111-4b27-a7d9-2e5b91c4f038") == []
+
+
+async def test_a_message_that_names_no_firing_is_a_dead_letter_with_its_reason(
+    api: TestClient, database: Database, drain: Drain
+) -> None:
+    act_on_firing.send("not-a-firing")
+    await drain()
+
+    async with database.read_sessions() as session:
+        [letter] = list(await session.scalars(select(DeadLetter)))
+    assert letter.actor_name == "act_on_firing"
+    assert letter.reason.startswith("ValueError")
+
+
+async def test_action_data_of_the_wrong_shape_fails_the_action_for_good(
+    api: TestClient, database: Database, drain: Drain
+) -> None:
+    automation_id = await insert_automation(
+        database,
+        [
+            {
+                "type": "run-deployment",
+                "deployment_id": "0b1f7a3c-0000-4000-8000-000000000000",
+                "job_variables": "not a mapping",
+            }
+        ],
+    )
+    firing_id = await insert_firing(database, automation_id, None)
+
+    act_on_firing.send(firing_id)
+    await drain()
+
+    [run] = await action_runs_of(database, firing_id)
+    assert (run.status, run.attempts) == ("failed", 1)
+    assert run.reason is not None and run.reason.startswith("ValidationError")
