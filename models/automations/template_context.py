@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import inspect, select
 
-from models.automations.actions.targets import first_id_of_kind
+from models.automations.actions.targets import first_id_of_kind, involved_resources
 from models.automations.templates import names_in_template
 from models.coordination.deployments import Deployment
 from models.coordination.work_pools import WorkPool, WorkQueue
@@ -96,7 +96,7 @@ def flow_run_values(row: FlowRun, resource: dict[str, Any] | None) -> dict[str, 
 
 
 def resource_of_kind(event: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:
-    for resource in [(event or {}).get("resource") or {}, *((event or {}).get("related") or [])]:
+    for resource in involved_resources(event or {}):
         if str(resource.get("prefect.resource.id", "")).startswith(f"prefect.{kind}."):
             return dict(resource)
     return None
