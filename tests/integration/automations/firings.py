@@ -25,7 +25,8 @@ async def insert_automation(
     actions_on_resolve: list[dict[str, Any]] | None = None,
     notification_policy_id: UUID | None = None,
 ) -> UUID:
-    """An enabled automation with a reactive event trigger and these actions."""
+    """An enabled automation with these actions, whose trigger expects an event nobody
+    sends: only the firings a test inserts run its actions."""
     automation_id = uuid4()
     async with database.sessions.begin() as session:
         session.add(
@@ -39,7 +40,7 @@ async def insert_automation(
                     "type": "event",
                     "id": str(uuid4()),
                     "posture": "Reactive",
-                    "expect": ["prefect.flow-run.Failed"],
+                    "expect": ["signalbox.test.never-sent"],
                     "threshold": 1,
                     "within": 0,
                 },
@@ -144,7 +145,10 @@ async def automation_events(database: Database, automation_id: UUID) -> list[Eve
         return list(
             await session.scalars(
                 select(EventRow)
-                .where(EventRow.resource_id == f"prefect.automation.{automation_id}")
+                .where(
+                    EventRow.resource_id == f"prefect.automation.{automation_id}",
+                    EventRow.event.startswith("prefect.automation.action."),
+                )
                 .order_by(EventRow.occurred, EventRow.event)
             )
         )
