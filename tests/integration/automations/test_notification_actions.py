@@ -10,10 +10,12 @@ from uuid import UUID
 
 from aiohttp.test_utils import TestClient
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
 from actors.automation_actions import act_on_firing
 from cli.main import signalbox
 from models.automations.action_runs import action_run_id
+from models.automations.tables import Automation
 from models.db.database import Database
 from models.notifications.deliveries import delivery_id
 from models.settings import Settings
@@ -204,7 +206,12 @@ async def test_a_notification_policy_kept_as_an_automation_notifies_as_the_polic
     )
     # The policy itself is left out of the old evaluation, so only the automation sends.
     await api.patch(f"/api/flow_run_notification_policies/{policy_id}", json={"is_active": False})
-    automation_id = await insert_automation(
+    # The automation the policy is kept as, made with the policy where evaluation keeps them.
+    async with database.read_sessions() as session:
+        kept = await session.scalar(
+            select(Automation.id).where(Automation.notification_policy_id == UUID(policy_id))
+        )
+    automation_id = kept or await insert_automation(
         database,
         [{"type": "send-notification", "block_document_id": block, "body": "unused"}],
         notification_policy_id=UUID(policy_id),
