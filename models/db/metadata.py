@@ -6,6 +6,7 @@ Migrations and tests import this module; application code imports the table it n
 from __future__ import annotations
 
 from models.api_keys import ApiKey
+from models.automations.action_runs import ActionRun
 from models.automations.firings import Firing
 from models.automations.tables import Automation, AutomationRelatedResource
 from models.automations.trigger_state import (
@@ -35,6 +36,7 @@ from models.variables import Variable
 metadata = Base.metadata
 
 __all__ = [
+    "ActionRun",
     "ApiKey",
     "Artifact",
     "ArtifactCollection",

@@ -9,6 +9,7 @@ a message lost between the insert and the channel queue is sent the next time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -99,10 +100,18 @@ async def insert_deliveries(
     if not rows:
         return []
     await insert_ignoring_duplicates(session, Delivery, rows)
+    return await untouched_deliveries(session, [row["id"] for row in rows])
+
+
+async def untouched_deliveries(
+    session: AsyncSession, delivery_ids: Sequence[UUID]
+) -> list[QueuedDelivery]:
+    """Those of the deliveries never attempted nor being attempted: whoever queued them may
+    have stopped before it did, so queueing them again is safe and may be needed."""
     untouched = (
         await session.execute(
             select(Delivery.id, Delivery.channel).where(
-                Delivery.id.in_([row["id"] for row in rows]),
+                Delivery.id.in_(delivery_ids),
                 Delivery.status == DeliveryStatus.PENDING.value,
                 Delivery.attempt_count == 0,
                 ~exists(
