@@ -18,9 +18,10 @@ from api import keys
 from models.db.database import ping_database, read_schema_revision
 from models.live_readings import read_live_queues
 
-#: The queues without which nothing sent through Redis is stored: states and their side
-#: effects, logs and events, and the periodic services.
-REQUIRED_QUEUES: Final = ("ingest", "services", "state")
+#: The queues without which nothing sent through Redis is stored or acted on: states and
+#: their side effects, logs and events, the periodic services, and the automations'
+#: evaluation and actions (every notification policy goes through them).
+REQUIRED_QUEUES: Final = ("actions", "automations", "ingest", "services", "state")
 
 
 async def find_problems(app: web.Application) -> dict[str, str]:
