@@ -35,7 +35,11 @@ async def test_not_ready_while_no_worker_process_consumes_the_queues(
     assert ready.status == 503
     assert await ready.json() == {
         "detail": "Not ready",
-        "problems": {"workers": "no live worker process consumes ingest, services, state"},
+        "problems": {
+            "workers": (
+                "no live worker process consumes actions, automations, ingest, services, state"
+            )
+        },
     }
 
 
@@ -50,7 +54,9 @@ async def test_a_worker_process_on_some_queues_only_leaves_the_others_named(
         api = await aiohttp_client(create_app(settings, schema_head=head_revision(settings)))
         ready = await api.get("/api/ready")
         problems = (await ready.json())["problems"]
-        assert problems == {"workers": "no live worker process consumes ingest, services"}
+        assert problems == {
+            "workers": "no live worker process consumes actions, automations, ingest, services"
+        }
     finally:
         worker.stop()
 
