@@ -23,7 +23,10 @@ async def read_enabled_rules(session: AsyncSession) -> list[AutomationRules]:
     through the store and turned into the evaluator's rules."""
     return [
         read_automation_rules(
-            automation.id, automation.name, automation.trigger.model_dump(mode="json")
+            automation.id,
+            automation.name,
+            automation.trigger.model_dump(mode="json"),
+            since=automation.updated,
         )
         for automation in await enabled_automations(session)
     ]

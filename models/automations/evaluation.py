@@ -62,7 +62,7 @@ def covered_events(
         for event in ordered
         for automation in automations
         for rule in automation.events
-        if rule.covers(event)
+        if automation.counts(event) and rule.covers(event)
     ]
 
 

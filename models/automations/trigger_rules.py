@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -105,6 +105,14 @@ class AutomationRules:
     top_posture: str | None = None
     events: tuple[EventRule, ...] = ()
     composites: Mapping[UUID, CompositeRule] = field(default_factory=dict)
+    #: When the automation was last created, changed or enabled: only events received since
+    #: count, as on Prefect's server (a paused automation resumed later does not act on what
+    #: happened while it was paused; a new one not on what came before it).
+    since: datetime | None = None
+
+    def counts(self, event: CandidateEvent) -> bool:
+        """Whether the event came late enough to count for this automation."""
+        return self.since is None or event.received >= self.since
 
 
 def seconds(value: Any, default: timedelta) -> timedelta:
@@ -174,7 +182,10 @@ def walk_trigger(
 
 
 def read_automation_rules(
-    automation_id: UUID, name: str, trigger: Mapping[str, Any]
+    automation_id: UUID,
+    name: str,
+    trigger: Mapping[str, Any],
+    since: datetime | None = None,
 ) -> AutomationRules:
     """The rules of one automation, from its stored trigger JSON."""
     events: list[EventRule] = []
@@ -191,4 +202,5 @@ def read_automation_rules(
         top_posture=events[0].posture.value if trigger.get("type", "event") == "event" else None,
         events=tuple(events),
         composites=composites,
+        since=since,
     )

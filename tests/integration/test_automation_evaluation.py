@@ -298,6 +298,29 @@ async def test_a_disabled_automation_fires_nothing(
     assert await firings_of(database, automation["id"]) == []
 
 
+async def test_events_from_before_an_automation_was_resumed_or_created_never_count(
+    api: TestClient, drain: Drain, database: Database
+) -> None:
+    automation = await create_automation(api, failed_flow_named("etl"), enabled=False)
+    while_paused = flow_run_event("Failed")
+    await store_events(drain, [while_paused])
+    resumed = await api.patch(f"/api/automations/{automation['id']}", json={"enabled": True})
+    assert resumed.status == 204
+    later = await create_automation(api, failed_flow_named("etl"))
+    # The sweep reads back past both changes: what came before them is not theirs to act on.
+    sweep_events_for_automations.send()
+    await drain()
+    assert await firings_of(database, automation["id"]) == []
+    assert await firings_of(database, later["id"]) == []
+
+    after = flow_run_event("Failed")
+    await store_events(drain, [after])
+    for automation_id in (automation["id"], later["id"]):
+        [firing] = await firings_of(database, automation_id)
+        assert firing.triggering_event is not None
+        assert firing.triggering_event["id"] == after["id"]
+
+
 async def test_an_event_nobody_sent_to_the_evaluator_is_found_by_the_sweep(
     api: TestClient, drain: Drain, database: Database
 ) -> None:
