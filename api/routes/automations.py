@@ -26,9 +26,9 @@ from models.automations.store import (
     response_of,
     set_automation_enabled,
 )
+from models.automations.templates import template_problem
 from models.db.types import utcnow
 from models.filters.automations import AutomationCountBody, AutomationFilterBody
-from models.schemas.automation_actions import template_problem
 from models.schemas.automations import (
     AutomationCreate,
     AutomationPartialUpdate,

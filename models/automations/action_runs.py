@@ -186,14 +186,3 @@ async def release_action_run(session: AsyncSession, run_id: UUID, now: datetime)
         .where(ActionRun.id == run_id, ActionRun.status == ActionRunStatus.RUNNING.value)
         .values(status=ActionRunStatus.PENDING.value, lease_expires=None, updated=now)
     )
-
-
-async def read_action_runs(session: AsyncSession, firing_id: UUID) -> list[ActionRun]:
-    """The action runs of a firing, in the order its actions run."""
-    return list(
-        await session.scalars(
-            select(ActionRun)
-            .where(ActionRun.firing_id == firing_id)
-            .order_by(ActionRun.action_index)
-        )
-    )

@@ -79,21 +79,34 @@ def loop_depth(node: nodes.Node, depth: int = 0) -> int:
     return max((loop_depth(child, depth) for child in node.iter_child_nodes()), default=depth)
 
 
-def check_template(text: str) -> None:
-    """Raise ValueError, with the reason, if `text` is not a template Signalbox will render.
-
-    Called when an automation is saved, so that a bad template is a 422 then rather than a
-    failed action later.
-    """
+def template_problem(text: str) -> tuple[int, str] | None:
+    """Why `text` is not a template Signalbox will render, as (line, message), in Prefect's
+    words; None when it is fine. Line 0 when the problem is the whole template's."""
     try:
         parsed = SANDBOX.parse(text)
     except TemplateSyntaxError as error:
-        raise TemplateFailure(f"line {error.lineno}: {error.message}") from None
+        return error.lineno, error.message or "invalid syntax"
     loops = list(parsed.find_all(nodes.For))
     if len(loops) > MAX_LOOPS:
-        raise TemplateFailure(f"a template may hold at most {MAX_LOOPS} for loops")
-    if loops and loop_depth(parsed) > MAX_LOOP_DEPTH:
-        raise TemplateFailure(f"for loops may nest at most {MAX_LOOP_DEPTH} deep")
+        return 0, (
+            f"Contains {len(loops)} for loops. Templates can contain no more than "
+            f"{MAX_LOOPS} for loops."
+        )
+    if loops and (depth := loop_depth(parsed)) > MAX_LOOP_DEPTH:
+        return 0, (
+            f"Contains nested for loops at a depth of {depth}. Templates can nest for "
+            f"loops no more than {MAX_LOOP_DEPTH} loops deep."
+        )
+    return None
+
+
+def check_template(text: str) -> None:
+    """Raise TemplateFailure, with the reason, if `text` is not a template Signalbox will
+    render; a syntax error names its line."""
+    problem = template_problem(text)
+    if problem is not None:
+        line, message = problem
+        raise TemplateFailure(f"line {line}: {message}" if line else message)
 
 
 def is_template(text: str) -> bool:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from jinja2 import TemplateSyntaxError, nodes
-from jinja2.sandbox import SandboxedEnvironment
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,49 +24,14 @@ from pydantic import (
     model_validator,
 )
 
+from models.automations.templates import template_problem
 from models.schemas.automation_triggers import Seconds
 from models.states import StateType
 
-#: Loops a template may hold, and how deep they may nest (Prefect's limits).
-MAX_TEMPLATE_LOOPS: Final = 10
-MAX_TEMPLATE_LOOP_DEPTH: Final = 2
-
-#: Parses templates only, to refuse a broken one at the door; rendering is the action
-#: runner's, in its own sandbox.
-template_parser = SandboxedEnvironment()
-
-
-def loop_depth(node: nodes.Node) -> int:
-    """How many for loops nest at the deepest point under (and including) `node`."""
-    deepest = max((loop_depth(child) for child in node.iter_child_nodes()), default=0)
-    return deepest + isinstance(node, nodes.For)
-
-
-def template_problem(template: str) -> tuple[int, str] | None:
-    """Why a template would be refused, as (line, message); None when it is fine.
-
-    Jinja must parse it and its loops stay within Prefect's limits.
-    """
-    try:
-        tree = template_parser.parse(template)
-    except TemplateSyntaxError as exc:
-        return exc.lineno, exc.message or "invalid syntax"
-    loops = list(tree.find_all(nodes.For))
-    if len(loops) > MAX_TEMPLATE_LOOPS:
-        return 0, (
-            f"Contains {len(loops)} for loops. Templates can contain no more than "
-            f"{MAX_TEMPLATE_LOOPS} for loops."
-        )
-    if loops and (depth := loop_depth(tree)) > MAX_TEMPLATE_LOOP_DEPTH:
-        return 0, (
-            f"Contains nested for loops at a depth of {depth}. Templates can nest for "
-            f"loops no more than {MAX_TEMPLATE_LOOP_DEPTH} loops deep."
-        )
-    return None
-
 
 def check_template(template: str, field: str) -> str:
-    """The template, if `template_problem` finds nothing wrong with it."""
+    """The template, if the templates module finds nothing wrong with it: a broken one is
+    refused when the automation is saved rather than failing its action later."""
     problem = template_problem(template)
     if problem is not None:
         raise ValueError(f"{field!r} is not a valid template: {problem[1]}")

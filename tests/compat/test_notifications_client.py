@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import dramatiq
 import pytest
 from aiohttp import ClientSession
 
-from models.db.database import Database
-from models.settings import Settings
 from tests.compat.prefect_client import prefect_python, run_flow_script
-from tests.integration.notifications.harness import (
-    ALL_QUEUES,
-    notification_settings,
-    running_workers,
-)
+from tests.integration.notifications import fixtures
 from tests.integration.notifications.receiver import Receiver
 from tests.unit.test_block_checksums import PREFECT_CHECKSUMS
 
@@ -29,34 +21,16 @@ FLOWS = Path(__file__).parent / "flows"
 
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(600)]
 
+# The notification tests' fixtures, defined once there: Slack's stand-in on 127.0.0.1, settings
+# pointing at it, and in-process workers on the core and channel queues.
+receiver = fixtures.receiver
+settings = fixtures.settings
+workers = fixtures.workers
+
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_client() -> Path:
     return prefect_python()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """Slack's stand-in on 127.0.0.1."""
-    service = await Receiver().start()
-    try:
-        yield service
-    finally:
-        await service.stop()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, receiver: Receiver) -> Settings:
-    return notification_settings(tmp_path, database_url, receiver)
-
-
-@pytest.fixture
-def workers(
-    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dramatiq.Worker]:
-    """In-process workers on the core queues and the channel queues."""
-    with running_workers(settings, monkeypatch, ALL_QUEUES) as worker:
-        yield worker
 
 
 async def call(api_url: str, method: str, path: str, body: Any = None) -> Any:

@@ -15,41 +15,9 @@ from models.coordination.work_pools import WorkPool
 from models.db.database import Database
 from models.notifications.policies import NotificationPolicy
 from models.schemas.automation_triggers import EventTrigger, Posture
+from tests.automation_bodies import automation_body, update_body
 from tests.integration.notifications.scenario import create_block
 from tests.integration.test_deployments_api import add_pool, create_deployment, create_flow
-
-
-def automation_body(name: str = "failed flows", **fields: Any) -> dict[str, Any]:
-    """What the 3.9.1 client sends for an automation (its `model_dump(mode="json")`)."""
-    return {
-        "name": name,
-        "description": "",
-        "enabled": True,
-        "tags": [],
-        "trigger": {
-            "type": "event",
-            "match": {"prefect.resource.id": "prefect.flow-run.*"},
-            "match_related": {},
-            "after": [],
-            "expect": ["prefect.flow-run.Failed"],
-            "for_each": [],
-            "posture": "Reactive",
-            "threshold": 1,
-            "within": 0.0,
-        },
-        "actions": [{"type": "do-nothing"}],
-        "actions_on_trigger": [],
-        "actions_on_resolve": [],
-        "owner_resource": None,
-        **fields,
-    }
-
-
-def update_body(name: str = "failed flows", **fields: Any) -> dict[str, Any]:
-    """What the client sends to replace one: the same, without `owner_resource`."""
-    body = automation_body(name, **fields)
-    del body["owner_resource"]
-    return body
 
 
 async def create(api: TestClient, **fields: Any) -> dict[str, Any]:

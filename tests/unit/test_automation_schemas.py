@@ -33,25 +33,12 @@ from models.schemas.automations import (
     AutomationResponse,
 )
 from models.states import StateType
+from tests.automation_bodies import CLIENT_TRIGGER, automation_body
 
 #: What `Automation(...).model_dump(mode="json")` of the 3.9.1 client sends (id left out).
-CLIENT_AUTOMATION: dict[str, Any] = {
-    "name": "failed flows",
-    "description": "",
-    "enabled": True,
-    "tags": [],
-    "trigger": {
-        "type": "event",
-        "match": {"prefect.resource.id": "prefect.flow-run.*"},
-        "match_related": {},
-        "after": [],
-        "expect": ["prefect.flow-run.Failed"],
-        "for_each": [],
-        "posture": "Reactive",
-        "threshold": 1,
-        "within": 30.0,
-    },
-    "actions": [
+CLIENT_AUTOMATION: dict[str, Any] = automation_body(
+    trigger={**CLIENT_TRIGGER, "within": 30.0},
+    actions=[
         {
             "type": "send-notification",
             "block_document_id": "187b6c2f-680f-43ac-ba43-f1ec7937bf06",
@@ -60,10 +47,7 @@ CLIENT_AUTOMATION: dict[str, Any] = {
         },
         {"type": "cancel-flow-run"},
     ],
-    "actions_on_trigger": [],
-    "actions_on_resolve": [],
-    "owner_resource": None,
-}
+)
 
 
 def errors_of(call: Any, *args: Any, **kwargs: Any) -> str:

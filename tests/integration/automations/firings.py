@@ -1,5 +1,6 @@
 """Steps the action tests share: automations and firings stored as the evaluator stores
-them, flow runs brought into a state through the API, and what the action runner recorded."""
+them, and what the action runner recorded. Flow runs are brought into a state by the
+notification tests' `scenario` steps."""
 
 from __future__ import annotations
 
@@ -78,34 +79,6 @@ async def insert_firing(
             )
         )
     return str(firing_id)
-
-
-async def start_flow_run(
-    api: TestClient,
-    *,
-    states: tuple[str, ...] = ("RUNNING",),
-    tags: list[str] | None = None,
-    flow_name: str = "etl-nightly",
-) -> str:
-    """A flow run moved through `states` after PENDING; returns its id."""
-    flow = await (await api.post("/api/flows/", json={"name": flow_name})).json()
-    response = await api.post(
-        "/api/flow_runs/",
-        json={
-            "flow_id": flow["id"],
-            "name": "aquatic-cockatoo",
-            "tags": tags or [],
-            "state": {"type": "PENDING"},
-        },
-    )
-    flow_run = await response.json()
-    for state_type in states:
-        response = await api.post(
-            f"/api/flow_runs/{flow_run['id']}/set_state",
-            json={"state": {"type": state_type, "message": "ValueError: boom 7"}},
-        )
-        assert (await response.json())["status"] == "ACCEPT"
-    return str(flow_run["id"])
 
 
 async def latest_flow_run_event(database: Database, flow_run_id: str) -> dict[str, Any]:

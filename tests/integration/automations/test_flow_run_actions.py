@@ -14,8 +14,8 @@ from tests.integration.automations.firings import (
     insert_automation,
     insert_firing,
     latest_flow_run_event,
-    start_flow_run,
 )
+from tests.integration.notifications.scenario import start_flow_run
 from tests.running import Drain
 
 

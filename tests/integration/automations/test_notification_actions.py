@@ -25,10 +25,14 @@ from tests.integration.automations.firings import (
     insert_automation,
     insert_firing,
     latest_flow_run_event,
-    start_flow_run,
 )
 from tests.integration.notifications.receiver import Receiver, Reply
-from tests.integration.notifications.scenario import create_block, create_policy, fail_flow_run
+from tests.integration.notifications.scenario import (
+    create_block,
+    create_policy,
+    fail_flow_run,
+    start_flow_run,
+)
 from tests.running import Drain
 
 BODY = "{{ flow.name }}/{{ flow_run.name }} entered {{ flow_run.state.name }}: {{ event.event }}"

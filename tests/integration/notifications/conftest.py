@@ -3,58 +3,10 @@ channel at it, and in-process workers that consume the channel queues too."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
-import dramatiq
-import pytest
-
-from actors.broker import broker
-from models.db.database import Database
-from models.settings import Settings
-from tests.integration.notifications.harness import (
-    ALL_QUEUES,
-    notification_settings,
-    running_workers,
+# Imported so that pytest finds them here; defined once in the fixtures module.
+from tests.integration.notifications.fixtures import (  # noqa: F401
+    drain,
+    receiver,
+    settings,
+    workers,
 )
-from tests.integration.notifications.receiver import Receiver
-from tests.running import Drain
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    service = await Receiver().start()
-    try:
-        yield service
-    finally:
-        await service.stop()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, receiver: Receiver) -> Settings:
-    return notification_settings(tmp_path, database_url, receiver)
-
-
-@pytest.fixture
-def workers(
-    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dramatiq.Worker]:
-    with running_workers(settings, monkeypatch, ALL_QUEUES) as worker:
-        yield worker
-
-
-@pytest.fixture
-def drain(workers: dramatiq.Worker) -> Drain:
-    """Wait until every message so far, retries due later included, has been processed."""
-
-    def join_all() -> None:
-        for _ in range(3):  # state messages queue channel messages, which may retry
-            for queue in sorted(ALL_QUEUES):
-                broker.join(queue, timeout=60_000)
-            workers.join()
-
-    async def wait() -> None:
-        await asyncio.to_thread(join_all)
-
-    return wait

@@ -52,29 +52,45 @@ async def create_policy(
     return str((await response.json())["id"])
 
 
-async def fail_flow_run(
-    api: TestClient, *, tags: list[str] | None = None, flow_name: str = "etl-nightly"
+async def start_flow_run(
+    api: TestClient,
+    *,
+    states: tuple[str, ...] = ("RUNNING",),
+    tags: list[str] | None = None,
+    flow_name: str = "etl-nightly",
+    parameters: dict[str, Any] | None = None,
 ) -> str:
-    """A flow run that goes Pending → Running → Failed; returns its id."""
+    """A flow run moved through `states` after PENDING; returns its id."""
     flow = await (await api.post("/api/flows/", json={"name": flow_name})).json()
-    response = await api.post(
-        "/api/flow_runs/",
-        json={
-            "flow_id": flow["id"],
-            "name": "aquatic-cockatoo",
-            "tags": tags or [],
-            "parameters": {"x": 7, "fail": True},
-            "state": {"type": "PENDING"},
-        },
-    )
-    flow_run = await response.json()
-    for state_type in ("RUNNING", "FAILED"):
+    body: dict[str, Any] = {
+        "flow_id": flow["id"],
+        "name": "aquatic-cockatoo",
+        "tags": tags or [],
+        "state": {"type": "PENDING"},
+    }
+    if parameters is not None:
+        body["parameters"] = parameters
+    flow_run = await (await api.post("/api/flow_runs/", json=body)).json()
+    for state_type in states:
         response = await api.post(
             f"/api/flow_runs/{flow_run['id']}/set_state",
             json={"state": {"type": state_type, "message": "ValueError: boom 7"}},
         )
         assert (await response.json())["status"] == "ACCEPT"
     return str(flow_run["id"])
+
+
+async def fail_flow_run(
+    api: TestClient, *, tags: list[str] | None = None, flow_name: str = "etl-nightly"
+) -> str:
+    """A flow run that goes Pending → Running → Failed; returns its id."""
+    return await start_flow_run(
+        api,
+        states=("RUNNING", "FAILED"),
+        tags=tags,
+        flow_name=flow_name,
+        parameters={"x": 7, "fail": True},
+    )
 
 
 async def deliveries_of(api: TestClient, flow_run_id: str) -> list[dict[str, Any]]:
