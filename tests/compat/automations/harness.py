@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,10 +26,11 @@ from tests.compat.deployments.harness import (
     SIGNALBOX_SERVICE_SETTINGS,
     ClientProcess,
     PrefectClient,
+    deleted,
     unique,
     wait_for,
 )
-from tests.compat.expectations import NotYetThere, call_api
+from tests.compat.expectations import call_api
 from tests.compat.prefect_client import parse_result, prefect_python
 from tests.integration.notifications.receiver import Received, Receiver
 
@@ -239,7 +241,5 @@ def read_automation(api_url: str, automation_id: str) -> dict[str, Any]:
 def delete_automations(api_url: str) -> None:
     """Delete every automation on the server, so that none acts during a later test."""
     for found in call_api(api_url, "POST", "/automations/filter", {}):
-        try:
-            call_api(api_url, "DELETE", f"/automations/{found['id']}")
-        except NotYetThere:
-            pass  # already gone
+        path = f"/automations/{found['id']}"
+        wait_for(partial(deleted, api_url, path), bool, what=f"DELETE {path}", timeout=30)

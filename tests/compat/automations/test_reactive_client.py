@@ -43,7 +43,9 @@ def marker_automation(
     path = receiver.endpoint("marker")
     block = client.webhook_block(receiver, path)
     spec = automation(
-        unique("marker"), on_failed_flow(flow_name), send_notification(block, "marker {{ flow_run.name }}")
+        unique("marker"),
+        on_failed_flow(flow_name),
+        send_notification(block, "marker {{ flow_run.name }}"),
     )
     return client.create_automation(spec), path
 

@@ -19,6 +19,7 @@ Run by the Prefect virtualenv's python in the test's project folder; prints one 
 import json
 import sys
 import time
+from collections.abc import Callable
 from uuid import UUID
 
 from prefect import flow, get_client, runtime
@@ -83,7 +84,7 @@ def run_deployment(name: str, tag: str, parameters: str) -> None:
     result({"flow_run_id": str(run.id)})
 
 
-VERBS = {
+VERBS: dict[str, Callable[..., None]] = {
     "save-webhook": save_webhook,
     "create": create,
     "emit": emit,
