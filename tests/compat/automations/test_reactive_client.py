@@ -2,13 +2,16 @@
 
 A flow run that enters Failed sets off the automation that expects it, which sends exactly
 one message whose body is its Jinja template rendered with the run's objects; a run of
-another flow sets off nothing; a paused automation sends nothing until it is resumed.
+another flow sets off nothing; an automation created with `prefect automation create
+--from-file` and paused with `prefect automation pause` sends nothing until it is resumed.
 Absence is shown by a later message that did arrive (a second automation's), never by
 waiting a while.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Final
 
 import pytest
@@ -30,6 +33,7 @@ pytestmark = [pytest.mark.compat, pytest.mark.timeout(900)]
 
 TEMPLATE: Final = "Flow {{ flow.name }} run {{ flow_run.name }} entered {{ flow_run.state.name }}"
 TRIGGERED: Final = "prefect.automation.triggered"
+UUID_TEXT: Final = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def marker_automation(
@@ -93,9 +97,15 @@ def test_a_paused_automation_sends_nothing_until_it_is_resumed(
     path = receiver.endpoint("paused")
     block = client.webhook_block(receiver, path)
     name = unique("pausable")
-    paused = client.create_automation(
-        automation(name, on_failed_flow(flow_name), send_notification(block, "{{ flow_run.name }}"))
+    spec = automation(
+        name, on_failed_flow(flow_name), send_notification(block, "{{ flow_run.name }}")
     )
+    spec_file = client.project / "pausable.json"
+    spec_file.write_text(json.dumps(spec))
+    created = client.cli("automation", "create", "--from-file", str(spec_file))
+    [paused] = [
+        word.strip(".'") for word in created.split() if UUID_TEXT.fullmatch(word.strip(".'"))
+    ]
     _, marker_path = marker_automation(client, receiver, flow_name)
 
     client.cli("automation", "pause", name)
