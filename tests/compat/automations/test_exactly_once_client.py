@@ -4,6 +4,7 @@ firing (Signalbox only: Prefect's server evaluates inside its one process)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -96,14 +97,14 @@ def signalbox(request: pytest.FixtureRequest, server: RunningServer) -> RunningS
     return server
 
 
-def pool_process(server: RunningServer, pool: str) -> psutil.Process:
-    """The one process of `server start` that runs the named worker pool."""
-    [process] = [
-        child
-        for child in psutil.Process(server.pid).children(recursive=True)
-        if f"--pool {pool}" in " ".join(child.cmdline())
-    ]
-    return process
+def pool_processes(server: RunningServer, pool: str) -> list[psutil.Process]:
+    """The live processes of `server start` that run the named worker pool."""
+    found = []
+    for child in psutil.Process(server.pid).children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):  # gone, or a zombie not yet reaped
+            if f"--pool {pool}" in " ".join(child.cmdline()):
+                found.append(child)
+    return found
 
 
 def signalbox_redis(server: RunningServer) -> redis.Redis:
@@ -131,7 +132,7 @@ def test_killing_the_evaluating_worker_mid_burst_neither_loses_nor_doubles_a_fir
     client.create_automation(
         automation(unique("burst"), on_events_named(prefix), send_notification(block, BODY))
     )
-    evaluator = pool_process(signalbox, "automations")
+    [evaluator] = pool_processes(signalbox, "automations")
     burst = [event(prefix, f"thing-{n}") for n in range(BURST)]
 
     client.emit(burst)
@@ -139,8 +140,8 @@ def test_killing_the_evaluating_worker_mid_burst_neither_loses_nor_doubles_a_fir
     arrived_before_the_kill = len(receiver.bodies(path))
     evaluator.kill()  # SIGKILL: whatever it held was never acknowledged
     wait_for(
-        lambda: pool_process(signalbox, "automations").pid,
-        lambda pid: pid != evaluator.pid,
+        lambda: [process.pid for process in pool_processes(signalbox, "automations")],
+        lambda pids: len(pids) == 1 and pids[0] != evaluator.pid,
         what="the supervisor to restart the automations pool",
         timeout=60,
     )
