@@ -5,6 +5,8 @@ firing (Signalbox only: Prefect's server evaluates inside its one process)."""
 from __future__ import annotations
 
 import contextlib
+import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -29,7 +31,10 @@ pytestmark = [pytest.mark.compat, pytest.mark.timeout(900)]
 
 BODY: Final = "{{ event.id }} on {{ event.resource.id }}"
 #: Events in the burst, each about a resource of its own: one firing, one message each.
-BURST: Final = 60
+#: Enough that evaluating them keeps the worker busy for a while.
+BURST: Final = 200
+#: Seconds between two looks at the evaluator's held messages: it holds a batch briefly.
+HELD_POLL_SECONDS: Final = 0.01
 #: The queues a firing travels through in Signalbox, from the event to the receiver.
 FIRING_QUEUES: Final = ("automations", "actions", "notify.webhook")
 #: Seconds for the burst to be delivered whole: a killed worker's messages come back once
@@ -123,6 +128,20 @@ def messages_in_flight(queues: redis.Redis) -> int:
     )
 
 
+def held_by_evaluators(queues: redis.Redis) -> int:
+    """Messages of the `automations` queue a worker process has taken and not acknowledged."""
+    return sum(queues.scard(key) for key in queues.scan_iter("signalbox:__acks__.*.automations"))
+
+
+def kill_while_holding(process: psutil.Process, queues: redis.Redis, timeout: float) -> None:
+    """SIGKILL the evaluator as soon as it holds a message: mid-batch, never acknowledged."""
+    deadline = time.monotonic() + timeout
+    while not held_by_evaluators(queues):
+        assert time.monotonic() < deadline, "the evaluator never held a message of the burst"
+        time.sleep(HELD_POLL_SECONDS)  # polling interval, bounded by the deadline
+    process.kill()
+
+
 def test_killing_the_evaluating_worker_mid_burst_neither_loses_nor_doubles_a_firing(
     signalbox: RunningServer, client: AutomationsClient, receiver: WebhookReceiver
 ) -> None:
@@ -133,19 +152,18 @@ def test_killing_the_evaluating_worker_mid_burst_neither_loses_nor_doubles_a_fir
         automation(unique("burst"), on_events_named(prefix), send_notification(block, BODY))
     )
     [evaluator] = pool_processes(signalbox, "automations")
+    queues = signalbox_redis(signalbox)
     burst = [event(prefix, f"thing-{n}") for n in range(BURST)]
 
-    client.emit(burst)
-    receiver.wait_for_bodies(path, 1)  # evaluation is under way
+    client.start_sdk("burst", "emit", json.dumps(burst))
+    kill_while_holding(evaluator, queues, timeout=120)
     arrived_before_the_kill = len(receiver.bodies(path))
-    evaluator.kill()  # SIGKILL: whatever it held was never acknowledged
     wait_for(
         lambda: [process.pid for process in pool_processes(signalbox, "automations")],
         lambda pids: len(pids) == 1 and pids[0] != evaluator.pid,
         what="the supervisor to restart the automations pool",
         timeout=60,
     )
-    queues = signalbox_redis(signalbox)
     wait_for(
         lambda: (len(receiver.bodies(path)), messages_in_flight(queues)),
         lambda seen: seen[0] >= BURST and seen[1] == 0,
