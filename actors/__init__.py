@@ -4,9 +4,13 @@
 channel registry imports each channel's module, declaring its actor.
 """
 
+# The broker first: an actor binds to the broker set when its module is imported.
+from actors import broker  # noqa: F401
+
+# isort: split
 from actors import (  # noqa: F401
     automation_actions,
-    broker,
+    automations,
     counters,
     ingest,
     notifications,

@@ -17,6 +17,11 @@ from typing import Any
 
 from dramatiq import Actor
 
+from actors.automations import (
+    evaluate_proactive_triggers,
+    resend_unacted_firings,
+    sweep_events_for_automations,
+)
 from actors.broker import broker
 from actors.counters import LEASE_SWEEP_PERIOD_SECONDS, expire_concurrency_leases
 from actors.scheduler import (
@@ -46,6 +51,11 @@ EVERY: dict[Actor[..., Any], timedelta] = {
     schedule_deployments: timedelta(seconds=60),
     schedule_recent_deployments: timedelta(seconds=5),
     mark_late_flow_runs: timedelta(seconds=5),
+    # Prefect's proactive triggers are looked at every 5 s too; proactive windows are >= 10 s.
+    evaluate_proactive_triggers: timedelta(seconds=5),
+    # Within the sweep's 30 s overlap, so each event is read at least once.
+    sweep_events_for_automations: timedelta(seconds=10),
+    resend_unacted_firings: timedelta(seconds=30),
 }
 
 #: Seconds between two looks at what is due.

@@ -1,9 +1,9 @@
-"""Notification evaluation on the `state` queue, and the hand-over to the channel queues.
+"""The hand-over of deliveries to the channel queues, their replay, and giving up on them.
 
-`notify_flow_run_state` runs in the state actor after every accepted flow-run state: each
-active notification policy the state sets off becomes one delivery (its id derived from
-policy and state, so a redelivered state message sends nothing twice), queued on its
-channel's queue, where that channel's own worker pool sends it.
+Which notifications a flow-run state sets off is decided by the automations' evaluator (a
+notification policy is kept as an automation) and the deliveries are made by the action
+runner; each is queued here on its channel's queue, where that channel's own worker pool
+sends it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from actors.channels.registry import CHANNELS
 from actors.retrying import PERSISTENCE_OPTIONS
 from models.notifications.channels import ChannelName
 from models.notifications.claims import mark_delivery_dead as give_up_delivery
-from models.notifications.evaluation import QueuedDelivery, insert_deliveries, plan_deliveries
+from models.notifications.evaluation import QueuedDelivery
 from models.notifications.replay import reopen_delivery, reopen_failed_deliveries
 
 if TYPE_CHECKING:
@@ -64,27 +64,6 @@ async def replay_deliveries(database: Database, delivery_id: UUID | None = None)
     # Queued once the transaction is committed: the channel actor must find it pending.
     await queue_deliveries([QueuedDelivery(row.id, ChannelName(row.channel)) for row in reopened])
     return reopened
-
-
-async def notify_flow_run_states(entered: list[tuple[UUID, UUID]]) -> None:
-    """Create the deliveries that accepted flow-run states set off, and queue them.
-
-    `entered` holds (flow run id, state id) pairs. Safe to run again for the same states:
-    nothing is created twice, and only deliveries not yet attempted are queued again (in
-    case the first run stopped before queueing them).
-    """
-    if not entered:
-        return
-    database = resources.database()
-    link_base = ui_url(resources.settings())
-    # Read first: most states set off nothing, and then no write transaction is opened.
-    async with database.read_sessions() as session:
-        planned = await plan_deliveries(session, entered, ui_url=link_base)
-    if not planned:
-        return
-    async with database.sessions.begin() as session:
-        queued = await insert_deliveries(session, planned)
-    await queue_deliveries(queued)
 
 
 @dramatiq.actor(queue_name="state", **PERSISTENCE_OPTIONS)

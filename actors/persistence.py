@@ -10,9 +10,10 @@ import dramatiq
 from pydantic import ValidationError
 
 from actors import resources
+from actors.automations import evaluate_events
 from actors.counters import release_slots_of_finished_task_runs
 from actors.enqueue import enqueue
-from actors.notifications import notify_flow_run_states
+from actors.refused_records import RecordRefused, store_or_split
 from actors.retrying import PERSISTENCE_OPTIONS
 from models.events.tables import insert_events
 from models.messages.announcements import Announcement, announcement_batch, may_be_subflow
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dramatiq.actor(queue_name="state", throws=(ValidationError,), **PERSISTENCE_OPTIONS)
+@dramatiq.actor(queue_name="state", throws=(ValidationError, RecordRefused), **PERSISTENCE_OPTIONS)
 async def record_task_run_events(events: list[QueuedEvent]) -> None:
     """Build task runs and their histories from a batch of `prefect.task-run.*` events.
 
@@ -57,8 +58,19 @@ async def record_task_run_events(events: list[QueuedEvent]) -> None:
             record_task_run_states(session, rows)
             return any_task_run_holds_a_lease(session)
 
-        if await resources.database().write(store):
-            await release_slots_of_finished_task_runs(rows)
+        async def store_rows() -> None:
+            if await resources.database().write(store):
+                await release_slots_of_finished_task_runs(rows)
+            # Committed: the automations may see these events now.
+            await enqueue(evaluate_events, [str(row.event["id"]) for row in rows])
+
+        # Rows the database refuses are split off until each is a dead letter alone; the
+        # halves carry the readable events only (the rejected ones go on alone below).
+        refused = {id(event) for event, _ in rejected}
+        readable: list[QueuedEvent] = [event for event in received if id(event) not in refused]
+        await store_or_split(
+            readable, store_rows, lambda half: enqueue(record_task_run_events, half)
+        )
     # After the good ones are stored: should sending fail, the retry stores nothing twice.
     for event, error in rejected:
         logger.warning(
@@ -76,10 +88,11 @@ async def record_task_run_events(events: list[QueuedEvent]) -> None:
 async def announce_flow_run_states(announcements: list[Announcement]) -> None:
     """What follows flow runs entering states, once the API has committed them.
 
-    Each `Announcement` names a flow run and the state it entered (the state's event was
-    written and published with it). Matching notification policies get their deliveries,
-    and a subflow's state is mirrored onto its placeholder task run. Idempotent: a
-    delivery's id and a mirrored state's id derive from the state's.
+    Each `Announcement` names a flow run and the state it entered (the state's event, whose
+    id is the state's, was written and published with it). The state events are handed to
+    the automations' evaluator, which notification policies are evaluated by too, and a
+    subflow's state is mirrored onto its placeholder task run. Idempotent: the evaluator
+    counts an event once per trigger, and a mirrored state's id derives from the state's.
     """
     announcements = announcement_batch.validate_python(announcements)
     # Only a subflow's states are read here (notifications read what they need): most runs
@@ -89,9 +102,7 @@ async def announce_flow_run_states(announcements: list[Announcement]) -> None:
     if subflow_state_ids:
         async with resources.database().read_sessions() as session:
             subflow_states = await read_subflow_states(session, subflow_state_ids)
-    await notify_flow_run_states(
-        [(UUID(item["flow_run_id"]), UUID(item["state_id"])) for item in announcements]
-    )
+    await enqueue(evaluate_events, [str(item["state_id"]) for item in announcements])
     if subflow_states:  # a write transaction only when there is something to write
         async with resources.database().sessions.begin() as session:
             for entered in subflow_states:

@@ -126,7 +126,7 @@ async def replay_dead_letters(
             letters = [await read_dead_letter(session, dead_letter_id)]
         replayed = []
         for letter in letters:
-            sent = resend(letter.message)
+            sent = resend(letter.original_message)
             replayed.append(ReplayedDeadLetter(letter.id, letter.queue_name, sent))
             await mark_replayed(session, letter)
     return replayed

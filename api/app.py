@@ -44,6 +44,7 @@ from api.routes import (
     worker_channel,
     workers,
 )
+from api.unstorable_values import refuse_unstorable_values
 from models.blocks.registration import register_block_catalog
 from models.db.database import open_database
 from models.runs.background_tasks import BackgroundTaskQueues
@@ -53,8 +54,12 @@ from models.settings import Settings
 MAX_BODY_BYTES = 32 * 2**20
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The whole API, wired; nothing is opened until the application starts."""
+def create_app(settings: Settings, *, schema_head: str | None = None) -> web.Application:
+    """The whole API, wired; nothing is opened until the application starts.
+
+    `schema_head` is the schema revision this code needs: /api/ready is not ready while the
+    database is at another one.
+    """
     app = web.Application(
         middlewares=[
             request_ids,
@@ -62,10 +67,13 @@ def create_app(settings: Settings) -> web.Application:
             errors.json_errors,
             refuse_cross_site,
             require_credentials,
+            refuse_unstorable_values,
         ],
         client_max_size=MAX_BODY_BYTES,
     )
     app[keys.settings] = settings
+    if schema_head is not None:
+        app[keys.schema_head] = schema_head
     install_cross_site_policy(app, settings)
     app.cleanup_ctx.append(open_resources)
     app.on_startup.append(register_block_types)  # runs after open_resources has opened

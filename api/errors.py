@@ -72,10 +72,16 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except OperationalError as exc:
         # The database is busy or away: 503 is an answer the Prefect client retries.
         logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exc)
-        return web.json_response({"detail": "Service Unavailable"}, status=503)
+        return web.json_response(
+            {"detail": "Service Unavailable"}, status=503, headers=dict(DatabaseUnavailable.headers)
+        )
     except DBAPIError as exc:
         if exc.connection_invalidated:
-            return web.json_response({"detail": "Service Unavailable"}, status=503)
+            return web.json_response(
+                {"detail": "Service Unavailable"},
+                status=503,
+                headers=dict(DatabaseUnavailable.headers),
+            )
         raise
     except web.HTTPException as exc:
         if exc.empty_body or exc.content_type == "application/json":

@@ -21,6 +21,9 @@ settings = web.AppKey("settings", Settings)
 database = web.AppKey("database", Database)
 redis_client = web.AppKey("redis_client", redis.asyncio.Redis)
 background_tasks = web.AppKey("background_tasks", BackgroundTaskQueues)
+#: The schema revision this code needs (the newest migration), for /api/ready: given by the
+#: CLI, which may read the migrations (the API may not).
+schema_head = web.AppKey("schema_head", str)
 outbox: web.AppKey[Outbox] = web.AppKey("outbox")
 events_hub: web.AppKey[EventsHub] = web.AppKey("events_hub")
 gatekeeper: web.AppKey[Gatekeeper] = web.AppKey("gatekeeper")

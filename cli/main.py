@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
+from pydantic import ValidationError
 
 #: Each command group and the module that holds it, imported only when the group is used:
 #: `signalbox worker` needs every actor, `signalbox server start` none of them.
@@ -31,6 +33,24 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(COMMANDS[cmd_name]), cmd_name.replace("-", "_"))
         assert isinstance(command, click.Command)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ValidationError as failure:
+            if failure.title != "Settings":
+                raise
+            raise click.ClickException(describe_bad_settings(failure)) from None
+
+
+def describe_bad_settings(failure: ValidationError) -> str:
+    """One line naming each SIGNALBOX_* variable pydantic refused, and why (never the value:
+    it may be a password or a URL holding one)."""
+    problems = [
+        f"SIGNALBOX_{str(error['loc'][0]).upper() if error['loc'] else '?'}: {error['msg']}"
+        for error in failure.errors(include_url=False)
+    ]
+    return f"Bad setting: {'; '.join(problems)}."
 
 
 @click.group(cls=LazyGroup)

@@ -12,7 +12,9 @@ from cli.tables import format_table
 from models.settings import Settings
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
-DELIVERY_COLUMNS = ("id", "channel", "status", "attempts", "created", "last error")
+DELIVERY_COLUMNS = (
+    "id", "channel", "status", "attempts", "created", "automation", "last error"
+)  # fmt: skip
 
 
 def parse_uuid(value: str, what: str) -> UUID:
@@ -62,21 +64,30 @@ def test(settings: Settings, block_document: str) -> None:
 @notifications.command()
 @click.option("--failed", is_flag=True, help="Only deliveries that failed or were given up.")
 @click.option("--flow-run", "flow_run", help="Only the deliveries of this flow run (its id).")
+@click.option("--automation", "automation", help="Only the deliveries of this automation (its id).")
 @click.option("--limit", default=50, show_default=True, help="How many, newest first.")
 @pass_settings
-def deliveries(settings: Settings, failed: bool, flow_run: str | None, limit: int) -> None:
-    """List deliveries, newest first: id, channel, status, attempts, last error."""
+def deliveries(
+    settings: Settings, failed: bool, flow_run: str | None, automation: str | None, limit: int
+) -> None:
+    """List deliveries, newest first: id, channel, status, attempts, the automation that
+    sent it (none for a notification policy's), last error."""
     from models.db.database import with_read_session
     from models.notifications.history import read_deliveries
     from models.notifications.replay import REPLAYABLE
 
     flow_run_id = parse_uuid(flow_run, "flow run") if flow_run else None
+    automation_id = parse_uuid(automation, "automation") if automation else None
     statuses = list(REPLAYABLE) if failed else None
     rows = asyncio.run(
         with_read_session(
             settings,
             lambda session: read_deliveries(
-                session, flow_run_id=flow_run_id, statuses=statuses, limit=limit
+                session,
+                flow_run_id=flow_run_id,
+                automation_id=automation_id,
+                statuses=statuses,
+                limit=limit,
             ),
         )
     )
@@ -85,7 +96,7 @@ def deliveries(settings: Settings, failed: bool, flow_run: str | None, limit: in
         return
     table = [
         (row.id, row.channel, row.status, row.attempt_count,
-         f"{row.created:%Y-%m-%d %H:%M:%S}", row.last_error or "")
+         f"{row.created:%Y-%m-%d %H:%M:%S}", row.automation_id or "", row.last_error or "")
         for row in rows
     ]  # fmt: skip
     for line in format_table(DELIVERY_COLUMNS, table, right=("attempts",)):

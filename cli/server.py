@@ -47,7 +47,13 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     """Run everything: Redis (embedded unless configured), migrations, API, workers, clock."""
     from cli.embedded_redis import PRIVATE_UMASK, EmbeddedRedis
     from cli.pools import POOLS, SERVICES_AND_NOTIFY
-    from cli.server_files import claim_pid_file, remove_server_files, write_server_addresses
+    from cli.preflight import bind_api_socket, check_home_writable, check_redis
+    from cli.server_files import (
+        claim_pid_file,
+        lock_home_folder,
+        remove_server_files,
+        write_server_addresses,
+    )
     from cli.supervisor import Child, Supervisor
     from models.private_files import secure_home_folder
 
@@ -56,32 +62,51 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     env = dict(os.environ, SIGNALBOX_API_HOST=host, SIGNALBOX_API_PORT=str(port))
     # What the server and its children create (database, key, AOF, logs) is theirs alone.
     os.umask(PRIVATE_UMASK)
+    check_home_writable(settings.home)
+    home_lock = lock_home_folder(settings.home)
+    listening = bind_api_socket(host, port)
+    if settings.redis_url:
+        check_redis(settings.redis_url)
     secure_home_folder(settings.home, settings.database_url)
     claim_pid_file(settings.home, os.getpid())
     env["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_folder(settings.home))
     redis = None
     supervisor = None
     try:
+        children = []
         if not settings.redis_url:
-            redis = EmbeddedRedis(settings.home / "redis").start()
+            redis = EmbeddedRedis(settings.home / "redis", pass_fds=(home_lock,)).start()
             env["SIGNALBOX_REDIS_URL"] = redis.url
             click.echo(
                 f"Embedded Redis on {mask_url_password(redis.url)} "
                 f"(data in {settings.home / 'redis'})"
             )
+            # Supervised like the others: restarted after a crash on the same port and
+            # password, its AOF holding every message it had acknowledged.
+            children.append(
+                Child("embedded Redis", redis.command, process=redis.process,
+                      pass_fds=(home_lock,), stop_after_others=True)
+            )  # fmt: skip
         base = f"http://{host}:{port}"
         write_server_addresses(
             settings.home, redis_url=env["SIGNALBOX_REDIS_URL"], api_url=f"{base}/api"
         )
+        # In a child: Alembic and the models would otherwise stay in this process's memory
+        # (26 MB) for as long as the server runs, for one use at start. Both refuse a
+        # database migrated by a newer Signalbox in one line, which is all that is said.
+        prepare = python_command("server", "check-database")
         if settings.migrate_on_start:
-            # In a child: Alembic and the models would otherwise stay in this process's
-            # memory for as long as the server runs, for one use at start.
-            upgrade = python_command("server", "database", "upgrade", "-y")
-            if subprocess.run(upgrade, env=env, stdin=subprocess.DEVNULL).returncode != 0:
-                raise click.ClickException("The database could not be upgraded (see above).")
+            prepare = python_command("server", "database", "upgrade", "-y")
+        if subprocess.run(prepare, env=env, stdin=subprocess.DEVNULL).returncode != 0:
+            raise click.exceptions.Exit(1)
+        if settings.migrate_on_start:
             click.echo(f"Database at head: {settings.masked()['database_url']}")
-        children = [
-            Child(f"api-{n}", python_command("server", "api", "--host", host, "--port", str(port)))
+        api_command = python_command(
+            "server", "api", "--host", host, "--port", str(port),
+            "--socket-fd", str(listening.fileno()),
+        )  # fmt: skip
+        children += [
+            Child(f"api-{n}", api_command, pass_fds=(home_lock, listening.fileno()))
             for n in range(1, api_processes + 1)
         ]
         pools = POOLS
@@ -97,7 +122,9 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
                 args = ["server", "clock", "--pool", pool.name]
             if worker_threads:
                 args += ["--threads", str(worker_threads)]
-            children.append(Child(f"worker {pool.name}", python_command(*args)))
+            children.append(
+                Child(f"worker {pool.name}", python_command(*args), pass_fds=(home_lock,))
+            )
 
         supervisor = Supervisor(children, env, report=lambda line: click.echo(line, err=True))
         stop_on_signals(supervisor.stopping)
@@ -108,11 +135,24 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         click.echo("Stopping...")
     finally:
         if supervisor is not None:
-            supervisor.stop_all()
-        if redis is not None:
+            supervisor.stop_all()  # the embedded Redis among them, once the others exited
+        elif redis is not None:
             redis.stop()
+        listening.close()
         remove_server_files(settings.home, os.getpid())
+        os.close(home_lock)
+    if supervisor is not None and supervisor.gave_up is not None:
+        raise click.ClickException(f"Signalbox stopped: {supervisor.gave_up.name} cannot run.")
     click.echo("Signalbox stopped.")
+
+
+@server.command("check-database", hidden=True)
+def check_database() -> None:
+    """Refuse, in one line, a database migrated by a newer Signalbox (what `server start` runs
+    in a child when it does not migrate)."""
+    from cli.preflight import check_database_revision
+
+    check_database_revision(Settings())
 
 
 @server.command()
@@ -240,25 +280,35 @@ def stop_on_signals(stopping: threading.Event) -> None:
 @server.command()
 @click.option("--host", help="Address to listen on (default: SIGNALBOX_API_HOST).")
 @click.option("--port", type=int, help="Port (default: SIGNALBOX_API_PORT).")
-def api(host: str | None, port: int | None) -> None:
+@click.option("--socket-fd", type=int, hidden=True,
+              help="A listening socket inherited from `server start` (shared by its API "
+              "processes), instead of binding the port.")  # fmt: skip
+def api(host: str | None, port: int | None, socket_fd: int | None) -> None:
     """Run the HTTP API alone (it queues work for the worker pools)."""
+    import socket
+
     from aiohttp import web
 
+    from cli.preflight import bind_api_socket, check_database_revision, check_redis
     from models.logging_setup import configure_logging
 
     # The address it binds is a Host it answers for (see api.cross_site).
     settings = Settings(api_host=host) if host else Settings()
     configure_logging(settings, f"api {os.getpid()}")
-    use_server_redis(settings)  # the API sends messages: before `actors` is imported
+    if socket_fd is not None:
+        listening = socket.socket(fileno=socket_fd)
+    else:
+        listening = bind_api_socket(host or settings.api_host, port or settings.api_port)
+    check_redis(use_server_redis(settings))  # before `actors` is imported: it reads the URL
+    check_database_revision(settings)
 
     from api.access_log import access_log_options
     from api.app import create_app
+    from migrations.commands import head_revision
 
     web.run_app(
-        create_app(settings),
-        host=host or settings.api_host,
-        port=port or settings.api_port,
-        reuse_port=True,  # several API processes may share the port
+        create_app(settings, schema_head=head_revision(settings)),
+        sock=listening,
         print=lambda line: click.echo(line, err=True),
         **(access_log_options() if settings.access_log else {"access_log": None}),
     )
@@ -267,16 +317,26 @@ def api(host: str | None, port: int | None) -> None:
 @server.command()
 @click.option("--pool", "pool_name", help="Also consume this worker pool's queues here.")
 @click.option("--threads", type=int, help="Threads of that pool (default: the pool's).")
-def clock(pool_name: str | None, threads: int | None) -> None:
+@click.option("--check", is_flag=True,
+              help="Run nothing: exit 0 if a clock of this host ticks, 1 if not (a "
+              "container's health check).")  # fmt: skip
+def clock(pool_name: str | None, threads: int | None, check: bool) -> None:
     """Run the clock: it sends the periodic service messages.
 
     `server start` runs it beside the services pool, in one process: a Python process of its
     own would cost ~60 MB to send two messages a minute. The Procfile runs it alone.
     """
+    from cli.preflight import check_redis
     from models.logging_setup import configure_logging
 
     settings = Settings()
-    use_server_redis(settings)
+    check_redis(use_server_redis(settings))  # before `actors` is imported: it reads the URL
+    if check:
+        from cli.health_checks import clock_problem
+
+        if problem := clock_problem():
+            raise click.ClickException(problem)
+        return
     from actors.clock import run_clock
 
     stopping = threading.Event()

@@ -10,6 +10,7 @@ not set, so a second terminal talks to the server's Redis and never to another o
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from models.private_files import make_private_folder, write_private_file
 from models.settings import Settings, mask_url_password
 
 PID_FILE: Final = "server.pid"
+#: Locked for as long as a server (or any process it started) runs from the home folder.
+LOCK_FILE: Final = "server.lock"
 REDIS_URL_FILE: Final = "redis.url"
 API_URL_FILE: Final = "api.url"
 
@@ -40,6 +43,29 @@ def write_server_addresses(home: Path, *, redis_url: str, api_url: str) -> None:
     """Record where the server's Redis and API are (after `claim_pid_file`)."""
     write_private_file(home / REDIS_URL_FILE, f"{redis_url}\n")
     write_private_file(home / API_URL_FILE, f"{api_url}\n")
+
+
+def lock_home_folder(home: Path) -> int:
+    """Lock the home folder for this server; returns the lock's descriptor, to keep open.
+
+    An flock (the kernel's, not a library's: it is released when the last process holding
+    the descriptor exits, kill -9 included, so a crash never leaves a stale lock). The
+    supervisor hands the descriptor to its children too: while any of them runs (a Redis
+    left by a killed supervisor), no second server starts on the same files.
+    """
+    make_private_folder(home)
+    descriptor = os.open(home / LOCK_FILE, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        running = read_server_files(home)
+        who = f" (pid {running.pid})" if running is not None and running.alive else ""
+        raise click.ClickException(
+            f"A Signalbox server{who} is already running from {home}; stop it first "
+            "(signalbox server stop), or give this one another SIGNALBOX_HOME."
+        ) from None
+    return descriptor
 
 
 def claim_pid_file(home: Path, pid: int) -> None:

@@ -72,8 +72,11 @@ def run_in_process(pool: Pool) -> None:
               help="Queues to consume (instead of --pool).")  # fmt: skip
 @click.option("--processes", "-p", default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", "-t", type=int, help="Threads per process (default: the pool's).")
+@click.option("--check", is_flag=True,
+              help="Consume nothing: exit 0 if a live worker process of this host consumes "
+              "these queues, 1 if not (a container's health check).")  # fmt: skip
 def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,
-           threads: int | None) -> None:  # fmt: skip
+           threads: int | None, check: bool) -> None:  # fmt: skip
     """Consume queues with Dramatiq worker processes until stopped."""
     if pool_name:
         pool = pool_named(pool_name)
@@ -83,7 +86,19 @@ def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,
         raise click.UsageError("Give --pool or --queues.")
     if threads:
         pool = Pool(pool.name, pool.queues, threads=threads, prefetch=pool.prefetch)
-    use_server_redis(Settings())  # for this process and the ones Dramatiq's CLI starts
+    from cli.preflight import check_redis
+
+    settings = Settings()
+    if check:
+        check_redis(use_server_redis(settings))
+        from cli.health_checks import worker_pool_problem
+
+        if problem := worker_pool_problem(pool.queues):
+            raise click.ClickException(problem)
+        return
+    # For this process and the ones Dramatiq's CLI starts; checked before either consumes.
+    # The database's revision is checked by `server start` and `server api`, not here.
+    check_redis(use_server_redis(settings))
     if processes == 1:
         run_in_process(pool)
         return

@@ -47,8 +47,14 @@ class LeaseGone(SignalboxError):
     """Lease not found - it may have expired or been revoked"""
 
 
+#: Seconds a client is asked to wait before it tries again when the database is busy or away.
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
 class DatabaseUnavailable(SignalboxError):
     """Service Unavailable"""
+
+    headers = MappingProxyType({"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
 
 
 class NotReady(SignalboxError):

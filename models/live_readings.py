@@ -3,6 +3,7 @@ database. Counted where they are kept, so every process's work shows, whichever 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,6 +53,17 @@ async def read_queue_depths(
         QueueDepth(queue, counts[3 * n], counts[3 * n + 1], held[queue], counts[3 * n + 2])
         for n, queue in enumerate(names)
     ]
+
+
+async def read_live_queues(
+    client: redis.asyncio.Redis, worker_processes_key: str, oldest_ms: int
+) -> set[str]:
+    """The queues consumed by a worker process that beat since `oldest_ms` (ms since the
+    epoch): each keeps one member of the sorted set `worker_processes_key`, JSON holding its
+    queues, scored with the time of its last beat (see actors/worker_registry.py)."""
+    members = await client.zrangebyscore(worker_processes_key, oldest_ms, "+inf")
+    beats = [member.decode() if isinstance(member, bytes) else str(member) for member in members]
+    return {queue for beat in beats for queue in json.loads(beat)["queues"]}
 
 
 async def read_slots_held(session: AsyncSession) -> dict[str, int]:

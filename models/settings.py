@@ -93,6 +93,19 @@ class Settings(BaseSettings):
     delivery_backoff_seconds: float = 5.0
     #: The longest wait between two attempts when the receiver named no delay.
     delivery_max_backoff_seconds: float = 600.0
+    #: Seconds the automations sweep reads back before its cursor (writes that commit late).
+    automation_sweep_overlap_seconds: float = Field(default=30.0, ge=0)
+    #: Hours an event stays worth evaluating after it was received; a replay of an older one
+    #: sets nothing off, and the records of evaluated events are kept as long.
+    automation_evaluation_horizon_hours: float = Field(default=24.0, gt=0)
+    #: Seconds after which a firing whose actions have not started is handed over again.
+    automation_firing_resend_after_seconds: float = Field(default=60.0, gt=0)
+    #: The longest text one automation action template may render, in bytes (UTF-8); a
+    #: longer one fails its action.
+    automation_template_max_bytes: int = Field(default=65_536, gt=0)
+    #: Seconds a running automation action is left to its runner before a redelivered
+    #: message takes it over (the runner died mid-action).
+    automation_action_lease_seconds: float = Field(default=120.0, gt=0)
     #: The level of every process's log: DEBUG, INFO, WARNING, ERROR.
     log_level: str = "INFO"
     #: `plain` lines for people, or `json`: one object per line for log collectors.

@@ -17,11 +17,13 @@ from aiohttp.test_utils import TestClient
 
 from actors.broker import broker
 from api.app import create_app
+from migrations.commands import head_revision
 from models.db.database import Database
 from models.settings import Settings
 
-#: The queues the in-process workers consume (notification channels have their own tests).
-CORE_QUEUES = {"state", "ingest", "services"}
+#: The queues the in-process workers consume (notification channels have their own tests);
+#: state events reach notification policies through `automations` and `actions`.
+CORE_QUEUES = {"state", "ingest", "services", "automations", "actions"}
 
 Drain = Callable[[], Awaitable[None]]
 
@@ -67,13 +69,13 @@ async def api(
     aiohttp_client: Callable[..., Awaitable[TestClient]],
 ) -> TestClient:
     """A client of the real API, with workers consuming what it queues."""
-    return await aiohttp_client(create_app(settings))
+    return await aiohttp_client(create_app(settings, schema_head=head_revision(settings)))
 
 
 @contextlib.asynccontextmanager
 async def serve_api(settings: Settings) -> AsyncIterator[str]:
     """The API on a free port of 127.0.0.1 for as long as the block runs; yields its URL."""
-    runner = web.AppRunner(create_app(settings))
+    runner = web.AppRunner(create_app(settings, schema_head=head_revision(settings)))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from actors.channels.delivery import InvalidBlockData, Notification, declare_channel
 from actors.channels.http import ChannelRequest, url_secrets
+from models.automations.actions.notifications import WEBHOOK_PAYLOAD_DETAIL
 from models.notifications.channels import ChannelName
 from models.settings import Settings
 
@@ -78,7 +79,16 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 def webhook_body(
     data: Mapping[str, Any], notification: Notification, values: Mapping[str, str]
 ) -> tuple[bytes | None, str | None]:
-    """The body and its content type: the block's JSON, else its form, else our event."""
+    """The body and its content type: a call-webhook action's payload, else the block's
+    JSON, else its form, else our event."""
+    payload = notification.details.get(WEBHOOK_PAYLOAD_DETAIL)
+    if isinstance(payload, str):
+        # Prefect's webhook block sends the rendered payload as it is, whatever it holds.
+        try:
+            json.loads(payload)
+        except ValueError:
+            return payload.encode(), "text/plain; charset=utf-8"
+        return payload.encode(), "application/json"
     if data.get("json_data") is not None:
         return json.dumps(
             substitute(data["json_data"], values), ensure_ascii=False

@@ -7,8 +7,8 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
+from api.readiness import find_problems
 from api.responses import json_value
-from models.db.database import ping_database
 from models.errors import InvalidRequest, NotReady
 from models.schemas.server_settings import prefect_settings_view
 
@@ -69,18 +69,10 @@ async def read_health(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/ready")
-@documented("The database and Redis both answer (503 when one does not).", tag="Admin")
+@documented("The database answers at this Signalbox's schema, Redis answers, and worker "
+            "processes consume the state, ingest and services queues (503 listing what is "
+            "not ready).", tag="Admin")  # fmt: skip
 async def read_ready(request: web.Request) -> web.Response:
-    problems: dict[str, str] = {}
-    try:
-        async with request.app[keys.database].read_sessions() as session:
-            await ping_database(session)
-    except Exception as exc:  # readiness reports any failure rather than raising it
-        problems["database"] = type(exc).__name__
-    try:
-        await request.app[keys.redis_client].ping()
-    except Exception as exc:  # as above: report, do not raise
-        problems["redis"] = type(exc).__name__
-    if problems:
+    if problems := await find_problems(request.app):
         raise NotReady(problems)
     return json_value({"message": "OK"})

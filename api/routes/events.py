@@ -38,6 +38,7 @@ from models.schemas.event_filters import (
     EventPage,
 )
 from models.schemas.events import event_frame, is_task_run_state_event
+from models.schemas.unstorable_values import describe_place, find_unstorable_value
 
 logger = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -109,6 +110,13 @@ async def events_in(request: web.Request) -> web.WebSocketResponse:
                 # A frame that is not an event ends the socket with the reason. Events before
                 # it are queued; the client resends only what no pong confirmed.
                 reason = f"Not an event: {error.errors()[0]['msg']}"[:120]
+                await confirm(unconfirmed)
+                await socket.close(code=WSCloseCode.UNSUPPORTED_DATA, message=reason.encode())
+                break
+            # The same rule as every request's (`api.unstorable_values`), or the event would
+            # fail in PostgreSQL beside the events coalesced with it.
+            if (found := find_unstorable_value(message.data)) is not None:
+                reason = f"Not an event: {describe_place(*found)}"[:120]
                 await confirm(unconfirmed)
                 await socket.close(code=WSCloseCode.UNSUPPORTED_DATA, message=reason.encode())
                 break

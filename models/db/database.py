@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event, pool, text
+from sqlalchemy import Engine, event, inspect, pool, text
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from models.db.group_commit import GroupCommitWriter
 from models.db.wal_checkpoints import WRITER_AUTOCHECKPOINT_PAGES, WalCheckpointer
+from models.errors import DatabaseUnavailable
 from models.private_files import create_private_sqlite_file
 from models.settings import Settings
 
@@ -48,9 +50,17 @@ class WriteSessions:
     the busy timeout, as they must.
     """
 
-    def __init__(self, maker: async_sessionmaker[AsyncSession], *, one_at_a_time: bool) -> None:
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        *,
+        one_at_a_time: bool,
+        wait_limit_seconds: float | None = None,
+    ) -> None:
         self.maker = maker
         self.lock = asyncio.Lock() if one_at_a_time else None
+        #: The busy timeout: no caller waits longer, for the lock and SQLite's together.
+        self.wait_limit_seconds = wait_limit_seconds
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
@@ -59,8 +69,33 @@ class WriteSessions:
             async with self.maker.begin() as session:
                 yield session
             return
-        async with self.lock, self.maker.begin() as session:
-            yield session
+        deadline = None
+        if self.wait_limit_seconds is not None:
+            deadline = time.monotonic() + self.wait_limit_seconds
+        try:
+            async with asyncio.timeout_at(None if deadline is None else to_loop_time(deadline)):
+                await self.lock.acquire()
+        except TimeoutError:
+            raise DatabaseUnavailable() from None
+        try:
+            async with self.session_until(deadline) as session, session.begin():
+                yield session
+        finally:
+            self.lock.release()
+
+    def session_until(self, deadline: float | None) -> AsyncSession:
+        """A session whose SQLite busy timeout is what is left until `deadline`."""
+        if deadline is None:
+            return self.maker()
+        left_ms = max(int((deadline - time.monotonic()) * 1000), 1)
+        bind = self.maker.kw["bind"]
+        return self.maker(bind=bind.execution_options(sqlite_busy_ms=left_ms))
+
+
+def to_loop_time(deadline: float) -> float:
+    """A time.monotonic() deadline on the running loop's clock."""
+    loop = asyncio.get_running_loop()
+    return loop.time() + (deadline - time.monotonic())
 
 
 @dataclass(frozen=True)
@@ -112,6 +147,23 @@ async def ping_database(session: AsyncSession) -> None:
     await session.execute(text("SELECT 1"))
 
 
+#: Where Alembic records the schema's revision (its default name).
+SCHEMA_VERSION_TABLE = "alembic_version"
+
+
+async def read_schema_revision(session: AsyncSession) -> str | None:
+    """The revision the schema was migrated to; None when it was never migrated."""
+
+    def version_table_exists(connection: Any) -> bool:
+        return bool(inspect(connection).has_table(SCHEMA_VERSION_TABLE))
+
+    connection = await session.connection()
+    if not await connection.run_sync(version_table_exists):
+        return None
+    row = await session.execute(text(f"SELECT version_num FROM {SCHEMA_VERSION_TABLE}"))
+    return row.scalar_one_or_none()
+
+
 def open_database(settings: Settings, **engine_options: Any) -> Database:
     """The engine and session factories for `settings.database_url`; connects lazily."""
     engine = create_engine(
@@ -132,11 +184,15 @@ def open_database(settings: Settings, **engine_options: Any) -> Database:
     return Database(
         engine=engine,
         sessions=WriteSessions(
-            async_sessionmaker(engine, expire_on_commit=False), one_at_a_time=on_sqlite
+            async_sessionmaker(engine, expire_on_commit=False),
+            one_at_a_time=on_sqlite,
+            wait_limit_seconds=settings.sqlite_busy_timeout_seconds if on_sqlite else None,
         ),
         read_sessions=async_sessionmaker(reader, expire_on_commit=False),
         writer=GroupCommitWriter(
-            writer_engine, threads=1 if on_sqlite else POSTGRESQL_WRITER_THREADS
+            writer_engine,
+            threads=1 if on_sqlite else POSTGRESQL_WRITER_THREADS,
+            wait_limit_seconds=settings.sqlite_busy_timeout_seconds if on_sqlite else None,
         ),
         checkpointer=checkpointer,
     )
@@ -224,8 +280,17 @@ def tune_sqlite(engine: AsyncEngine | Engine, busy_timeout_seconds: float) -> No
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
+    default_busy_ms = int(busy_timeout_seconds * 1000)
+
     @event.listens_for(sync_engine, "begin")
     def on_begin(connection: Any) -> None:
+        # A caller's deadline may cut the busy timeout of this one transaction (see
+        # models.db.group_commit); the connection keeps what it was last set to.
+        busy_ms = connection.get_execution_options().get("sqlite_busy_ms", default_busy_ms)
+        info = connection.connection.info
+        if info.get("busy_ms", default_busy_ms) != busy_ms:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_ms)}")
+            info["busy_ms"] = busy_ms
         connection.exec_driver_sql(
             connection.get_execution_options().get("sqlite_begin", WRITE_BEGIN)
         )

@@ -33,7 +33,7 @@ BEGIN IMMEDIATE, the writer's thread count) is `models.db.database`'s.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast, overload
@@ -65,6 +65,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from models.db.types import JsonColumn
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from sqlalchemy.dialects.postgresql import Insert as PgInsert
     from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -426,3 +428,19 @@ def sqlite_uuid(text: str | None) -> str | None:
     """A UUID's text (with or without dashes) as SQLAlchemy's `Uuid` stores it on SQLite:
     32 lowercase hex digits."""
     return None if text is None else text.replace("-", "").lower()
+
+
+# Locks held until the transaction ends.
+
+
+async def hold_transaction_locks(session: AsyncSession, keys: Iterable[UUID]) -> None:
+    """Serialise writers of the same keys until the transaction ends.
+
+    PostgreSQL: one advisory lock per key, taken in a fixed order so that two transactions
+    locking overlapping keys cannot deadlock; the keys need no row to exist. SQLite: nothing
+    to do, its write transactions begin IMMEDIATE and so already run one at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for lock in sorted({int.from_bytes(key.bytes[:8], "big", signed=True) for key in keys}):
+        await session.execute(select(func.pg_advisory_xact_lock(lock)))

@@ -22,12 +22,15 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+
+from models.errors import DatabaseUnavailable
 
 T = TypeVar("T")
 
@@ -42,6 +45,8 @@ class Unit(Generic[T]):
     work: Callable[[Session], T]
     future: asyncio.Future[T]
     loop: asyncio.AbstractEventLoop
+    #: When its caller stops waiting (time.monotonic()); None: never.
+    deadline: float | None = None
 
 
 class GroupCommitWriter:
@@ -53,8 +58,20 @@ class GroupCommitWriter:
     its units run again one by one, like any failed shared transaction.
     """
 
-    def __init__(self, engine: Engine, *, threads: int = 1, name: str = "db-writer") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        threads: int = 1,
+        name: str = "db-writer",
+        wait_limit_seconds: float | None = None,
+    ) -> None:
         self.engine = engine
+        #: On SQLite, the busy timeout: no caller waits longer, queued or on the write lock.
+        #: A unit not started by then never runs and its caller gets DatabaseUnavailable (a
+        #: 503): behind a lock held by another process, a queue of units each waiting the
+        #: whole busy timeout in turn would keep the last caller waiting many times over.
+        self.wait_limit_seconds = wait_limit_seconds
         self.units: queue.SimpleQueue[Unit[Any] | None] = queue.SimpleQueue()
         self.threads = [
             threading.Thread(target=self.run, name=f"{name}-{number}", daemon=True)
@@ -68,13 +85,24 @@ class GroupCommitWriter:
         self.ensure_started()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self.units.put(Unit(work, future, loop))
+        deadline = None
+        if self.wait_limit_seconds is not None:
+            deadline = time.monotonic() + self.wait_limit_seconds
+        self.units.put(Unit(work, future, loop, deadline))
         return await future
 
-    def run_now(self, work: Callable[[Session], T]) -> T:
+    def run_now(self, work: Callable[[Session], T], deadline: float | None = None) -> T:
         """Run `work` in a transaction of its own on the calling thread (tools and tests)."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        engine = self.engine_until(deadline)
+        with Session(engine, expire_on_commit=False) as session, session.begin():
             return work(session)
+
+    def engine_until(self, deadline: float | None) -> Engine:
+        """The engine, its SQLite busy timeout cut to what is left until `deadline`."""
+        if deadline is None:
+            return self.engine
+        left_ms = max(int((deadline - time.monotonic()) * 1000), 1)
+        return self.engine.execution_options(sqlite_busy_ms=left_ms)
 
     def ensure_started(self) -> None:
         if self.started:  # the common case, without taking the lock
@@ -116,6 +144,9 @@ class GroupCommitWriter:
                 return
 
     def run_batch(self, batch: list[Unit[Any]]) -> None:
+        batch = without_expired(batch)
+        if not batch:
+            return
         if len(batch) > 1:
             try:
                 results = self.run_together(batch)
@@ -127,8 +158,12 @@ class GroupCommitWriter:
         results = []
         errors: list[BaseException | None] = []
         for unit in batch:
+            if unit.deadline is not None and time.monotonic() >= unit.deadline:
+                results.append(None)
+                errors.append(DatabaseUnavailable())
+                continue
             try:
-                results.append(self.run_now(unit.work))
+                results.append(self.run_now(unit.work, unit.deadline))
                 errors.append(None)
             except BaseException as error:  # handed to the awaiting caller, whatever it is
                 results.append(None)
@@ -136,8 +171,19 @@ class GroupCommitWriter:
         settle(batch, results, errors)
 
     def run_together(self, batch: list[Unit[Any]]) -> list[Any]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        deadlines = [unit.deadline for unit in batch if unit.deadline is not None]
+        engine = self.engine_until(min(deadlines) if deadlines else None)
+        with Session(engine, expire_on_commit=False) as session, session.begin():
             return [unit.work(session) for unit in batch]
+
+
+def without_expired(batch: list[Unit[Any]]) -> list[Unit[Any]]:
+    """The units whose callers still wait; the others are answered DatabaseUnavailable."""
+    now = time.monotonic()
+    expired = [unit for unit in batch if unit.deadline is not None and now >= unit.deadline]
+    if expired:
+        settle(expired, [None] * len(expired), [DatabaseUnavailable()] * len(expired))
+    return [unit for unit in batch if unit not in expired]
 
 
 def settle(batch: list[Unit[Any]], results: list[Any], errors: list[BaseException | None]) -> None:

@@ -6,8 +6,15 @@ Migrations and tests import this module; application code imports the table it n
 from __future__ import annotations
 
 from models.api_keys import ApiKey
+from models.automations.action_runs import ActionRun
 from models.automations.firings import Firing
 from models.automations.tables import Automation, AutomationRelatedResource
+from models.automations.trigger_state import (
+    AutomationBucket,
+    CompositeChildFiring,
+    EvaluatedEvent,
+    SweepCursor,
+)
 from models.blocks.tables import BlockDocument, BlockDocumentReference, BlockSchema, BlockType
 from models.concurrency.tables import ConcurrencyLease, ConcurrencyLeaseLimit, ConcurrencyLimit
 from models.coordination.deployments import Deployment, DeploymentSchedule
@@ -29,15 +36,18 @@ from models.variables import Variable
 metadata = Base.metadata
 
 __all__ = [
+    "ActionRun",
     "ApiKey",
     "Artifact",
     "ArtifactCollection",
     "Automation",
+    "AutomationBucket",
     "AutomationRelatedResource",
     "BlockDocument",
     "BlockDocumentReference",
     "BlockSchema",
     "BlockType",
+    "CompositeChildFiring",
     "ConcurrencyLease",
     "ConcurrencyLeaseLimit",
     "ConcurrencyLimit",
@@ -46,6 +56,7 @@ __all__ = [
     "DeliveryAttempt",
     "Deployment",
     "DeploymentSchedule",
+    "EvaluatedEvent",
     "EventRow",
     "Firing",
     "Flow",
@@ -55,6 +66,7 @@ __all__ = [
     "Log",
     "NotificationPolicy",
     "SavedSearch",
+    "SweepCursor",
     "TaskRun",
     "TaskRunState",
     "Variable",

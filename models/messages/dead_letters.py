@@ -1,7 +1,16 @@
-"""Dead letters: queue messages that could not be processed, kept with the reason why."""
+"""Dead letters: queue messages that could not be processed, kept with the reason why.
+
+A dead letter must take any message, and a message that failed is often one holding what
+a database refuses: PostgreSQL's JSONB holds no NUL character (not even as `\\u0000`) and
+no NaN or Infinity. Such a message is kept twice: readable in `message` (a NUL shown as
+U+FFFD, NaN and Infinity as text), which listings and queries read, and exactly as it was in
+`message_text`, as JSON text, which a replay sends.
+"""
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
@@ -30,13 +39,48 @@ class DeadLetter(Base):
     message_id: Mapped[str] = mapped_column(String(64), unique=True)
     queue_name: Mapped[str] = mapped_column(String(64))
     actor_name: Mapped[str] = mapped_column(String(128))
+    #: The message, readable; where it held what JSONB cannot, see `message_text`.
     message: Mapped[dict[str, Any]]
+    #: The message exactly as it failed, as JSON text, when `message` differs from it.
+    message_text: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     first_failed: Mapped[datetime]
     last_failed: Mapped[datetime]
     failure_count: Mapped[int] = mapped_column(default=1)
     replay_count: Mapped[int] = mapped_column(default=0)
     replayed_at: Mapped[datetime | None]
+
+    @property
+    def original_message(self) -> dict[str, Any]:
+        """The message exactly as it failed: what a replay sends."""
+        if self.message_text is None:
+            return self.message
+        original: dict[str, Any] = json.loads(self.message_text)
+        return original
+
+
+def storable_message(message: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The message as `message` keeps it, and its exact JSON text when that differs."""
+    try:
+        text = json.dumps(message, allow_nan=False)
+    except ValueError:  # NaN or Infinity, which JSON text writes only as Python's words
+        return readable_value(message), json.dumps(message)
+    if "\\u0000" not in text:  # how JSON text writes a NUL
+        return message, None
+    return readable_value(message), text
+
+
+def readable_value(value: Any) -> Any:
+    """`value` with every NUL as U+FFFD and every NaN or Infinity as its text."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {readable_value(key): readable_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [readable_value(item) for item in value]
+    return value
 
 
 async def record_dead_letter(
@@ -48,8 +92,13 @@ async def record_dead_letter(
     message: dict[str, Any],
     reason: str,
 ) -> None:
-    """Keep a message that failed for good; the same message failing again updates its row."""
+    """Keep a message that failed for good; the same message failing again updates its row.
+
+    Any message and any reason are kept, whatever characters they hold (see the module).
+    """
     now = utcnow()
+    message, message_text = storable_message(message)
+    reason = reason.replace("\x00", "\ufffd")
     insert = dialect_insert(session, DeadLetter).values(
         id=uuid4(),
         created=now,
@@ -57,6 +106,7 @@ async def record_dead_letter(
         queue_name=queue_name,
         actor_name=actor_name,
         message=message,
+        message_text=message_text,
         reason=reason,
         first_failed=now,
         last_failed=now,
@@ -69,6 +119,7 @@ async def record_dead_letter(
             set_={
                 "reason": reason,
                 "message": message,
+                "message_text": message_text,
                 "last_failed": now,
                 "failure_count": DeadLetter.failure_count + 1,
             },

@@ -32,6 +32,7 @@ class Delivery(Base):
         Index("ix_notification_delivery_channel_status", "channel", "status"),
         Index("ix_notification_delivery_flow_run_id_created", "flow_run_id", "created"),
         Index("ix_notification_delivery_status_created", "status", "created"),
+        Index("ix_notification_delivery_automation_id", "automation_id"),
     )
 
     id: Mapped[Id]
@@ -47,6 +48,11 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(32))
     flow_run_id: Mapped[UUID | None]
     flow_run_state_id: Mapped[UUID | None]
+    #: The automation and firing whose send-notification or call-webhook action made it
+    #: (None for a delivery made before automations). Plain ids, no foreign keys: the
+    #: history of what was sent outlives the automation.
+    automation_id: Mapped[UUID | None]
+    firing_id: Mapped[UUID | None]
     #: pending, delivered, failed (permanent answer) or dead (retries exhausted).
     status: Mapped[str] = mapped_column(String(16), default="pending")
     subject: Mapped[str] = mapped_column(Text, default="")

@@ -1,9 +1,10 @@
-"""Turning an accepted flow-run state into deliveries: one per notification policy it sets off.
+"""Turning an accepted flow-run state into the delivery of a notification policy.
 
-Called by the `state` actor after the state is committed. A delivery's id is derived from
-(policy, state), so evaluating the same state again (a redelivered message) inserts nothing
-new; what it returns is what still has to be sent, so a message lost between the insert and
-the channel queue is sent on the next evaluation.
+Which policies a state sets off is decided by the automations' evaluator (each policy is kept
+as an automation, `models/automations/policy_automations.py`); the action runner renders the
+delivery here. A delivery's id is derived from (policy, state), so handling the same firing
+again inserts nothing new; what `insert_deliveries` returns is what still has to be sent, so
+a message lost between the insert and the channel queue is sent the next time.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ from uuid import UUID
 
 from sqlalchemy import exists, select
 
-from models.blocks.tables import BlockDocument, BlockType
 from models.db.dialect import insert_ignoring_duplicates
 from models.db.types import utcnow
-from models.notifications.channels import ChannelName, channel_for_block_type
+from models.notifications.channels import ChannelName
 from models.notifications.deliveries import Delivery, DeliveryLease, delivery_id
-from models.notifications.matching import policy_matches
 from models.notifications.outcomes import DeliveryStatus
 from models.notifications.policies import NotificationPolicy
 from models.notifications.templates import (
@@ -30,7 +29,6 @@ from models.notifications.templates import (
     template_values,
 )
 from models.runs.flow_runs import FlowRun, FlowRunState
-from models.runs.flows import Flow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,57 +50,6 @@ def render_for_policy(policy: NotificationPolicy, values: dict[str, str]) -> tup
         # Templates are checked when saved; one stored before that check still notifies.
         body = render_message(DEFAULT_MESSAGE_TEMPLATE, values)
     return render_subject(values), body
-
-
-async def plan_deliveries(
-    session: AsyncSession, entered: Sequence[tuple[UUID, UUID]], *, ui_url: str
-) -> list[dict[str, Any]]:
-    """The delivery rows that (flow run id, state id) pairs set off, rendered; reads only.
-
-    Most states set off nothing: that costs one query on the policies and no write.
-    """
-    policies = (
-        await session.execute(
-            select(NotificationPolicy, BlockType.slug)
-            .join(BlockDocument, BlockDocument.id == NotificationPolicy.block_document_id)
-            .join(BlockType, BlockType.id == BlockDocument.block_type_id)
-            .where(NotificationPolicy.is_active.is_(True))
-        )
-    ).all()
-    if not policies:
-        return []
-    # Three queries for the whole batch, not three per state.
-    states = {
-        state.id: state
-        for state in await session.scalars(
-            select(FlowRunState).where(FlowRunState.id.in_({state_id for _, state_id in entered}))
-        )
-    }
-    flow_runs = {
-        flow_run.id: flow_run
-        for flow_run in await session.scalars(
-            select(FlowRun).where(FlowRun.id.in_({flow_run_id for flow_run_id, _ in entered}))
-        )
-    }
-    flow_ids = {flow_run.flow_id for flow_run in flow_runs.values()}
-    flow_names = {
-        row.id: row.name
-        for row in await session.execute(select(Flow.id, Flow.name).where(Flow.id.in_(flow_ids)))
-    }
-    rows: list[dict[str, Any]] = []
-    for flow_run_id, state_id in entered:
-        state, flow_run = states.get(state_id), flow_runs.get(flow_run_id)
-        if state is None or flow_run is None:
-            continue  # deleted since the state was accepted
-        rows += [
-            delivery_row(
-                policy, channel, flow_names.get(flow_run.flow_id, ""), flow_run, state, ui_url
-            )
-            for policy, slug in policies
-            if (channel := channel_for_block_type(slug)) is not None
-            and policy_matches(policy, state.name, flow_run.tags or [])
-        ]
-    return rows
 
 
 def delivery_row(
@@ -153,10 +100,18 @@ async def insert_deliveries(
     if not rows:
         return []
     await insert_ignoring_duplicates(session, Delivery, rows)
+    return await untouched_deliveries(session, [row["id"] for row in rows])
+
+
+async def untouched_deliveries(
+    session: AsyncSession, delivery_ids: Sequence[UUID]
+) -> list[QueuedDelivery]:
+    """Those of the deliveries never attempted nor being attempted: whoever queued them may
+    have stopped before it did, so queueing them again is safe and may be needed."""
     untouched = (
         await session.execute(
             select(Delivery.id, Delivery.channel).where(
-                Delivery.id.in_([row["id"] for row in rows]),
+                Delivery.id.in_(delivery_ids),
                 Delivery.status == DeliveryStatus.PENDING.value,
                 Delivery.attempt_count == 0,
                 ~exists(

@@ -25,6 +25,7 @@ async def read_deliveries(
     *,
     flow_run_id: UUID | None = None,
     policy_id: UUID | None = None,
+    automation_id: UUID | None = None,
     statuses: Sequence[str] | None = None,
     channels: Sequence[str] | None = None,
     limit: int = 200,
@@ -36,6 +37,8 @@ async def read_deliveries(
         query = query.where(Delivery.flow_run_id == flow_run_id)
     if policy_id is not None:
         query = query.where(Delivery.policy_id == policy_id)
+    if automation_id is not None:
+        query = query.where(Delivery.automation_id == automation_id)
     if statuses:
         query = query.where(Delivery.status.in_(statuses))
     if channels:

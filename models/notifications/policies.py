@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import ForeignKey, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.automations.policy_automations import keep_policy_automation
 from models.blocks.tables import BlockDocument, BlockType
 from models.db.base import Base, Created, Id, Updated
 from models.db.types import utcnow
@@ -68,6 +69,7 @@ async def create_notification_policy(
     policy = NotificationPolicy(id=uuid4(), created=now, updated=now, **values)
     session.add(policy)
     await session.flush()
+    await keep_policy_automation(session, policy)  # the automation evaluated for it
     return policy
 
 
@@ -89,6 +91,7 @@ async def update_notification_policy(
     for column, value in changes.items():
         setattr(policy, column, value)
     policy.updated = utcnow()
+    await keep_policy_automation(session, policy)
 
 
 async def delete_notification_policy(session: AsyncSession, policy_id: UUID) -> None:

@@ -10,6 +10,7 @@ ISO 8601), unlike Prefect 2, which printed `StateType.FAILED` and Python dict re
 from __future__ import annotations
 
 import json
+import re
 import string
 from collections.abc import Mapping
 from datetime import datetime
@@ -45,6 +46,20 @@ DEFAULT_MESSAGE_TEMPLATE: Final = (
     "State message: {flow_run_state_message}"
 )
 
+#: The widest field and the longest precision a template may ask for, in characters. A
+#: width is for lining text up; `{flow_name:>5000000}` sent 10 MB a delivery, and a width
+#: of 2**62 could not be rendered at all.
+MAX_FIELD_WIDTH: Final = 1000
+#: Characters of a rendered message that are sent; the rest is cut with a visible marker.
+MAX_RENDERED_MESSAGE_CHARS: Final = 100_000
+
+#: A standard format spec: [[fill]align][sign][z][#][0][width][grouping][.precision][type].
+FORMAT_SPEC: Final = re.compile(
+    r"(?P<head>(?:.?[<>=^])?[-+ ]?z?#?0?)(?P<width>\d*)(?P<grouping>[,_]?)"
+    r"(?:\.(?P<precision>\d*))?(?P<type>[a-zA-Z%]?)",
+    re.DOTALL,
+)
+
 #: The subject line: Slack's header, the e-mail subject, the Opsgenie and PagerDuty summary.
 SUBJECT_TEMPLATE: Final = "Flow run {flow_name}/{flow_run_name} entered {flow_run_state_name}"
 
@@ -62,6 +77,11 @@ def validate_message_template(template: str) -> str:
             raise ValueError(f"Invalid template variable provided: '{field}'")
         if spec and "{" in spec:
             raise ValueError(f"Invalid template variable provided: '{spec}'")
+        if spec and bounded_spec(spec) != spec:
+            raise ValueError(
+                f"Invalid template: the width or precision of '{{{field}:{spec}}}' is over "
+                f"{MAX_FIELD_WIDTH} characters"
+            )
     try:  # every value is text, so a format spec that suits one text suits them all
         template.format_map(dict.fromkeys(PLACEHOLDERS, "text"))
     except (ValueError, TypeError) as error:
@@ -109,9 +129,35 @@ def template_values(
     }
 
 
+def bounded_spec(spec: str) -> str:
+    """The format spec with its width and precision at most MAX_FIELD_WIDTH."""
+    parts = FORMAT_SPEC.fullmatch(spec)
+    if parts is None:  # not a spec `str.format` takes: formatting says what is wrong
+        return spec
+    width, precision = parts["width"], parts["precision"]
+    if width and int(width) > MAX_FIELD_WIDTH:
+        width = str(MAX_FIELD_WIDTH)
+    if precision and int(precision) > MAX_FIELD_WIDTH:
+        precision = str(MAX_FIELD_WIDTH)
+    dot = "" if parts["precision"] is None else "."
+    return f"{parts['head']}{width}{parts['grouping']}{dot}{precision or ''}{parts['type']}"
+
+
+class BoundedFormatter(string.Formatter):
+    """`str.format` with every width and precision at most MAX_FIELD_WIDTH.
+
+    Templates are checked when saved; this bounds one saved before that check, too.
+    """
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        return format(value, bounded_spec(format_spec))
+
+
 def render_message(template: str | None, values: Mapping[str, str]) -> str:
-    """The policy's template (or the default) with the placeholders filled in."""
-    return (template or DEFAULT_MESSAGE_TEMPLATE).format_map(values)
+    """The policy's template (or the default) with the placeholders filled in, at most
+    MAX_RENDERED_MESSAGE_CHARS long."""
+    rendered = BoundedFormatter().vformat(template or DEFAULT_MESSAGE_TEMPLATE, (), values)
+    return truncate(rendered, MAX_RENDERED_MESSAGE_CHARS)
 
 
 def render_subject(values: Mapping[str, str]) -> str:

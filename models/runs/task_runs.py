@@ -131,6 +131,8 @@ def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -
     Each event is also stored in the `event` table (once, by its id), in the same
     transaction: the event feed and the run's history never disagree.
     Pass the rows sorted by state timestamp: a batch then moves each run once per state.
+    Each table's rows are written in the order of their ids, so two writers whose batches
+    share runs lock them in one order and never deadlock (PostgreSQL's `DeadlockDetected`).
     """
     if not rows:
         return
@@ -140,12 +142,17 @@ def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -
     # The connection, not the session: plain Core executemany, no ORM bulk bookkeeping.
     # An existing run keeps its `created` (the upsert never sets it).
     connection = session.connection()
-    connection.execute(
-        upsert_runs,
-        [run | {"created": now, "updated": now} for run in newest_task_run_rows(rows)],
-    )
-    connection.execute(insert_states, [row.state | {"created": now} for row in rows])
-    connection.execute(INSERT_EVENTS[dialect], [row.event | {"received": now} for row in rows])
+    runs = sorted(newest_task_run_rows(rows), key=by_id)
+    connection.execute(upsert_runs, [run | {"created": now, "updated": now} for run in runs])
+    states = sorted((row.state for row in rows), key=by_id)
+    connection.execute(insert_states, [state | {"created": now} for state in states])
+    events = sorted((row.event for row in rows), key=by_id)
+    connection.execute(INSERT_EVENTS[dialect], [event | {"received": now} for event in events])
+
+
+def by_id(row: dict[str, Any]) -> str:
+    """The key rows are written in: their id, as text (a UUID or its text alike)."""
+    return str(row["id"])
 
 
 def newest_task_run_rows(rows: Sequence[TaskRunStateRows]) -> list[dict[str, Any]]:

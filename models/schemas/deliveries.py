@@ -42,6 +42,9 @@ class DeliveryResponse(BaseModel):
     channel: str
     flow_run_id: UUID | None
     flow_run_state_id: UUID | None
+    #: The automation and firing that sent it; None for a delivery made before automations.
+    automation_id: UUID | None = None
+    firing_id: UUID | None = None
     status: str
     subject: str
     body: str

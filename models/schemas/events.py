@@ -21,6 +21,7 @@ from pydantic import (
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 from models.schemas.nulls import nulls_are_defaults
+from models.schemas.stored_times import StoredTime
 
 RESOURCE_ID: Final = "prefect.resource.id"
 RESOURCE_ROLE: Final = "prefect.resource.role"
@@ -66,7 +67,7 @@ class Event(BaseModel):
 
     #: Chosen by the client (UUIDv7); a resent event has the same id and is stored once.
     id: UUID
-    occurred: AwareDatetime
+    occurred: StoredTime
     event: str = Field(min_length=1, max_length=255)
     resource: Resource
     related: list[RelatedResource] = Field(default_factory=list, max_length=MAX_RELATED_RESOURCES)
@@ -113,7 +114,7 @@ class EventFrame(TypedDict, total=False):
     """
 
     id: Required[UUID]
-    occurred: Required[AwareDatetime]
+    occurred: Required[StoredTime]
     event: Required[Annotated[str, Field(min_length=1, max_length=255)]]
     resource: Required[Resource]
     related: Annotated[list[RelatedResource], Field(max_length=MAX_RELATED_RESOURCES)] | None

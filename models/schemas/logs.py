@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Annotated, Final, NotRequired
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
+
+from models.schemas.stored_times import StoredTime
 
 #: Records one POST /api/logs/ may carry. The client sends a batch every 2 s of at most
 #: 4,000,000 bytes; its smallest records are about 110 bytes, hence ~36,000 at worst.
@@ -36,7 +38,7 @@ class LogRecord(TypedDict):
     #: Python logging level; stored in a 32-bit integer column.
     level: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
     message: str
-    timestamp: AwareDatetime
+    timestamp: StoredTime
     flow_run_id: NotRequired[UUID | None]
     task_run_id: NotRequired[UUID | None]
 

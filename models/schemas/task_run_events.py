@@ -28,6 +28,7 @@ from models.schemas.events import (
 )
 from models.schemas.nulls import nulls_are_defaults
 from models.schemas.states import ClientState, default_state_name
+from models.schemas.stored_times import StoredTime
 from models.schemas.task_runs import TaskRunPolicy
 
 #: Largest value of a 32-bit integer column (run counts).
@@ -85,7 +86,7 @@ class TaskRunStateEvent(BaseModel):
     event_id: UUID
     task_run_id: UUID
     flow_run_id: UUID | None
-    occurred: AwareDatetime
+    occurred: StoredTime
     state: ReportedState
     task_run: ReportedTaskRun
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import uuid4
 
+import dramatiq
 import pytest
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient
@@ -95,6 +96,7 @@ def websocket_paths(app: web.Application) -> list[str]:
 
 async def test_anonymous_and_wrong_credentials_are_401_on_every_described_route(
     make_client: MakeClient,
+    workers: dramatiq.Worker,  # /api/ready is ready only with worker processes alive
 ) -> None:
     client = await make_client(api_auth_string=SecretStr(AUTH_STRING))
     operations = await described_operations(client, basic(AUTH_STRING))

@@ -90,17 +90,18 @@ async def test_times_in_any_offset_are_stored_as_the_instants_they_name_in_their
     ],
     ids=["without an offset", "a week date"],
 )
-async def test_a_time_the_api_refuses_makes_its_message_a_dead_letter_at_once(
+async def test_a_time_the_api_refuses_is_a_dead_letter_alone_at_once_and_the_rest_is_stored(
     database: Database, drain: Drain, refused: str
 ) -> None:
-    message = persist_logs.send([record("2026-11-25T18:00:00.1+00:00"), record(refused)])
+    kept, bad = record("2026-11-25T18:00:00.1+00:00"), record(refused)
+    persist_logs.send([kept, bad])
     await drain()
 
-    assert await stored_logs(database) == []
+    assert [log.id for log in await stored_logs(database)] == [UUID(kept["id"])]
     async with database.read_sessions() as session:
         [letter] = await session.scalars(select(DeadLetter))
-    assert letter.message_id == message.message_id
-    assert letter.reason.startswith("ValueError") and refused in letter.reason
+    assert letter.message["args"][0] == [bad]
+    assert letter.reason.startswith("RecordRefused: ValueError") and refused in letter.reason
     assert "retries" not in letter.message["options"]  # refused, never retried
 
 

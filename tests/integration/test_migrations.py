@@ -40,6 +40,7 @@ REVISIONS = [
     "0014",
     "0015",
     "0016",
+    "0017",
 ]
 #: More revisions than there are, for a relative downgrade that cannot be done.
 TOO_MANY = len(REVISIONS) + 1

@@ -245,8 +245,8 @@ def test_another_terminal_finds_the_server_reports_its_status_and_stops_it(
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
 
     # `queue stats` without SIGNALBOX_REDIS_URL reads the server's Redis, and says so.
-    wait_for(lambda: "worker processes alive: 3" in run_cli(home, "queue", "stats").stdout,
-             "queue stats to count the three worker processes")  # fmt: skip
+    wait_for(lambda: "worker processes alive: 4" in run_cli(home, "queue", "stats").stdout,
+             "queue stats to count the four worker processes")  # fmt: skip
     stats = run_cli(home, "queue", "stats")
     assert (
         stats.stderr == f"Redis: redis://:***@{redis_url.split('@')[1]} (from {home}/redis.url)\n"
@@ -263,7 +263,7 @@ def test_another_terminal_finds_the_server_reports_its_status_and_stops_it(
     assert re.search(r"revision \w+ \(head\)", report)
     assert "redis://:***@127.0.0.1:" in report and password not in report
     assert re.search(r"state\s+0\s+0\s+0\s+0", report)
-    assert "Worker processes alive: 3" in report
+    assert "Worker processes alive: 4" in report
 
     again = run_cli(home, "server", "start")
     assert again.returncode == 1

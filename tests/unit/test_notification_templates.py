@@ -9,6 +9,8 @@ import pytest
 
 from models.notifications.templates import (
     DEFAULT_MESSAGE_TEMPLATE,
+    MAX_RENDERED_MESSAGE_CHARS,
+    bounded_spec,
     render_message,
     render_subject,
     template_values,
@@ -86,3 +88,26 @@ def test_truncation_keeps_the_limit_and_shows_a_marker() -> None:
     assert truncate("short", 10) == "short"
     cut = truncate("x" * 100, 40)
     assert len(cut) == 40 and cut.endswith("[truncated]")
+
+
+@pytest.mark.parametrize(
+    ("spec", "bounded"),
+    [
+        (">5000000", ">1000"),
+        (f".{2**62}", ".1000"),
+        ("0>1001.2s", "0>1000.2s"),
+        ("*^20", "*^20"),
+        ("<10.5s", "<10.5s"),
+        ("9>12", "9>12"),
+    ],
+)
+def test_widths_and_precisions_are_bounded_and_the_rest_of_the_spec_kept(
+    spec: str, bounded: str
+) -> None:
+    assert bounded_spec(spec) == bounded
+
+
+def test_a_rendered_message_is_cut_at_the_limit_with_a_marker() -> None:
+    long_values = VALUES | {"flow_run_parameters": "p" * (MAX_RENDERED_MESSAGE_CHARS * 2)}
+    rendered = render_message("{flow_run_parameters}", long_values)
+    assert len(rendered) == MAX_RENDERED_MESSAGE_CHARS and rendered.endswith("[truncated]")

@@ -194,7 +194,9 @@ async def test_deliveries_are_listed_per_flow_run_from_the_cli(
     result = await run_cli(settings, "notifications", "deliveries", "--flow-run", flow_run_id)
     assert result.exit_code == 0, result.output
     header, line = result.output.strip().splitlines()
-    assert header.split() == ["id", "channel", "status", "attempts", "created", "last", "error"]
+    assert header.split() == [
+        "id", "channel", "status", "attempts", "created", "automation", "last", "error"
+    ]  # fmt: skip
     [delivery] = await deliveries_of(api, flow_run_id)
     assert line.split()[:4] == [delivery["id"], "slack", "delivered", "1"]
     [elsewhere] = await deliveries_of(api, other_run)
