@@ -3,8 +3,8 @@
 
     python bench/bench_automations.py [--targets signalbox,prefect]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-        [--rate 2000] [--seconds 30] [--clients 4] [--probe-rate 5]
-        [--drain-timeout 240] [--out bench/results/automations-<stamp>.jsonl]
+        [--rate 2000] [--seconds 30] [--clients 4] [--probe-rate 1]
+        [--drain-timeout 120] [--logs DIR] [--out bench/results/automations-<stamp>.jsonl]
 
 For each target in turn (bench/targets.py: Signalbox by `signalbox server start` in a fresh
 home, on SQLite or on a throwaway database of --database-url; the reference Prefect 3.9.1
@@ -12,7 +12,8 @@ server, its triggers and actions services on as `prefect server start` runs them
 SQLite) it starts a receiver on 127.0.0.1, makes a `webhook` and a `custom-webhook` block
 pointing at it, and creates the 100 automations of bench/automation_load.py through
 `POST /api/automations/`. A warm-up probe and sentinel, not measured, wait until the
-server evaluates them. Then, for --seconds:
+server evaluates them, then the server's CPU is read for 5 s with no load (its idle
+CPU). Then, for --seconds:
 
 - --clients websocket clients on `/api/events/in` (as bench_events.py: the `prefect`
   subprotocol, the auth frame, a ping every 700 events) send the load's flow runs and task
@@ -26,7 +27,8 @@ two send-notification), p50/p95/p99/max; probes' actions missing or arriving twi
 evaluated per second**, every event sent over the time from the first until the last
 sentinel's action arrived (each client's sentinel follows all its events on its socket);
 and **CPU per event**, the server's process tree's CPU seconds over that time per event sent
-(on PostgreSQL, PostgreSQL's CPU beside it). One RESULT line of JSON per target, appended to
+(on PostgreSQL, PostgreSQL's CPU beside it), also less the idle CPU; on Prefect, the
+messages its full in-memory queues dropped (counted in its log). One RESULT line of JSON per target, appended to
 --out. Bounded: --seconds of load, --drain-timeout to wait for the actions after it;
 loopback only.
 """
@@ -276,7 +278,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--drain-timeout",
         type=float,
-        default=240.0,
+        default=120.0,
         help="seconds to wait for the actions after the load",
     )
     parser.add_argument("--logs", help="copy each server's log into this folder")
