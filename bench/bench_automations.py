@@ -29,8 +29,8 @@ sentinel's action arrived (each client's sentinel follows all its events on its 
 and **CPU per event**, the server's process tree's CPU seconds over that time per event sent
 (on PostgreSQL, PostgreSQL's CPU beside it), also less the idle CPU; on Prefect, the
 messages its full in-memory queues dropped (counted in its log). One RESULT line of JSON
-per target, appended to --out. Bounded: --seconds of load, --drain-timeout to wait for the actions after it;
-loopback only.
+per target, appended to --out. Bounded: --seconds of load, --drain-timeout to wait for the
+actions after it; loopback only.
 """
 
 from __future__ import annotations
