@@ -118,6 +118,9 @@ async def checkpoint(socket: aiohttp.ClientWebSocketResponse, tally: Tally, time
             if message.type is aiohttp.WSMsgType.PONG and message.data == payload:
                 tally.checkpoints.append(time.perf_counter() - started)
                 return True
+            if message.type is aiohttp.WSMsgType.PING:  # the server's keepalive, as the
+                await socket.pong(message.data)  # client's websockets library answers it
+                continue
             if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
                 tally.errors[f"socket closed: {message.data} {message.extra}"[:120]] += 1
                 return False

@@ -123,6 +123,7 @@ class CpuUsed:
     database_percent: float | None  # the throwaway PostgreSQL's, when there is one
     load_before: tuple[float, float, float]  # the 1, 5 and 15 minute load averages
     load_after: tuple[float, float, float]
+    elapsed: float = 0.0  # seconds watched
 
     def summary_fields(self) -> dict[str, Any]:
         # CPU seconds move much less than wall-clock figures when the machine is shared.
@@ -163,7 +164,9 @@ class CpuWatch:
             )
             database_percent = round(sum(used.values()), 1)
         percent = cpu | {"total": round(sum(cpu.values()), 1)}
-        return CpuUsed(percent, seconds, database_percent, self.load_before, os.getloadavg())
+        elapsed = after.taken - self.before.taken
+        return CpuUsed(percent, seconds, database_percent, self.load_before, os.getloadavg(),
+                       elapsed)  # fmt: skip
 
 
 def target_parser(doc: str | None, results: str) -> argparse.ArgumentParser:
