@@ -8,16 +8,12 @@ actions services on.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
-from bench.servers import signalbox_server
 from tests.compat.automations.harness import (
     REFERENCE_AUTOMATION_SETTINGS,
     SIGNALBOX_AUTOMATION_SETTINGS,
@@ -26,13 +22,10 @@ from tests.compat.automations.harness import (
     delete_automations,
     running_receiver,
 )
-from tests.compat.deployments.conftest import empty_database
-from tests.compat.deployments.harness import DEPLOYED_FLOWS, REFERENCE, delete_deployments
+from tests.compat.deployments.conftest import server_under_test
+from tests.compat.deployments.harness import DEPLOYED_FLOWS, delete_deployments
 from tests.compat.prefect_client import (
     RunningServer,
-    free_port,
-    prefect_python,
-    start_reference_prefect_server,
 )
 
 
@@ -40,28 +33,10 @@ from tests.compat.prefect_client import (
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    """The server under test, whole with its services.
-
-    Signalbox on the suite's database (PostgreSQL emptied first, SQLite fresh in its home);
-    the reference server only when SIGNALBOX_TEST_REFERENCE_PREFECT=1.
-    """
-    prefect_python()  # build the client's virtualenv before any start-up deadline begins
-    if request.param == "reference":
-        if not REFERENCE:
-            pytest.skip("set SIGNALBOX_TEST_REFERENCE_PREFECT=1 to check against the reference")
-        with start_reference_prefect_server(free_port(), REFERENCE_AUTOMATION_SETTINGS) as running:
-            yield running
-        return
-    url = os.environ.get("SIGNALBOX_TEST_DATABASE_URL")
-    database = None
-    if url and make_url(url).get_backend_name() == "postgresql":
-        database = str(request.getfixturevalue("migrated_url"))
-        asyncio.run(empty_database(database))
-    workdir = tmp_path_factory.mktemp("signalbox")
-    with signalbox_server(workdir, database, settings=SIGNALBOX_AUTOMATION_SETTINGS) as running:
-        yield running
-    if database is not None:
-        asyncio.run(empty_database(database))  # nothing of ours is left for later tests
+    """The server under test, whole with its services."""
+    yield from server_under_test(
+        request, tmp_path_factory, REFERENCE_AUTOMATION_SETTINGS, SIGNALBOX_AUTOMATION_SETTINGS
+    )
 
 
 @pytest.fixture(scope="package")

@@ -39,16 +39,26 @@ from tests.compat.prefect_client import (
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    """The server under test, whole with its services.
+    """The server under test, whole with its services."""
+    yield from server_under_test(
+        request, tmp_path_factory, REFERENCE_SERVICE_SETTINGS, SIGNALBOX_SERVICE_SETTINGS
+    )
 
-    Signalbox on the suite's database (PostgreSQL emptied first, SQLite fresh in its home);
-    the reference server only when SIGNALBOX_TEST_REFERENCE_PREFECT=1.
-    """
+
+def server_under_test(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    reference_settings: dict[str, str],
+    signalbox_settings: dict[str, str],
+) -> Iterator[RunningServer]:
+    """A package's server, by the fixture's param: Signalbox on the suite's database
+    (PostgreSQL emptied first, SQLite fresh in its home); the reference server only when
+    SIGNALBOX_TEST_REFERENCE_PREFECT=1."""
     prefect_python()  # build the client's virtualenv before any start-up deadline begins
     if request.param == "reference":
         if not REFERENCE:
             pytest.skip("set SIGNALBOX_TEST_REFERENCE_PREFECT=1 to check against the reference")
-        with start_reference_prefect_server(free_port(), REFERENCE_SERVICE_SETTINGS) as running:
+        with start_reference_prefect_server(free_port(), reference_settings) as running:
             yield running
         return
     url = os.environ.get("SIGNALBOX_TEST_DATABASE_URL")
@@ -57,7 +67,7 @@ def server(
         database = str(request.getfixturevalue("migrated_url"))
         asyncio.run(empty_database(database))
     workdir = tmp_path_factory.mktemp("signalbox")
-    with signalbox_server(workdir, database, settings=SIGNALBOX_SERVICE_SETTINGS) as running:
+    with signalbox_server(workdir, database, settings=signalbox_settings) as running:
         yield running
     if database is not None:
         asyncio.run(empty_database(database))  # nothing of ours is left for later tests
