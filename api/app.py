@@ -44,6 +44,7 @@ from api.routes import (
     worker_channel,
     workers,
 )
+from api.ui.site import install_ui
 from api.unstorable_values import refuse_unstorable_values
 from models.blocks.registration import register_block_catalog
 from models.db.database import open_database
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, schema_head: str | None = None) -> web.App
         app.add_routes(resource.routes)
     app.add_routes(openapi_routes)
     app.add_routes(metrics_routes)
+    install_ui(app)
     return app
 
 
