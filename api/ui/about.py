@@ -10,7 +10,6 @@ from typing import Any
 import aiohttp_jinja2
 import redis
 from aiohttp import web
-from sqlalchemy.engine import make_url
 
 from actors.broker import HEARTBEAT_TIMEOUT_MS, broker
 from actors.worker_registry import worker_processes_key
@@ -41,7 +40,7 @@ async def about_page(request: web.Request) -> dict[str, Any]:
     return {
         "version": version("signalbox"),
         "prefect_version": PREFECT_API_VERSION,
-        "database": make_url(settings.database_url).get_backend_name(),
+        "database": request.app[keys.database].dialect,
         "redis_version": redis_version,
         "problems": await find_problems(request.app),
         "queues": depths,
