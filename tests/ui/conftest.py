@@ -26,6 +26,13 @@ from tests.conftest import IN_CI
 
 #: Where the tests save their screenshots when SIGNALBOX_UI_SCREENSHOTS is unset.
 SCREENSHOTS = os.environ.get("SIGNALBOX_UI_SCREENSHOTS")
+#: The package server's settings: failing deliveries give up after a few quick attempts, so
+#: a test sees a delivery fail for good within seconds.
+SERVER_SETTINGS = {
+    "SIGNALBOX_DELIVERY_MAX_ATTEMPTS": "3",
+    "SIGNALBOX_DELIVERY_BACKOFF_SECONDS": "0.5",
+    "SIGNALBOX_DELIVERY_MAX_BACKOFF_SECONDS": "1",
+}
 #: The flow scripts the modules run with the Prefect client.
 FLOWS = Path(__file__).parent / "flows"
 
@@ -53,7 +60,7 @@ def ui_server(
         database = str(request.getfixturevalue("migrated_url"))
         asyncio.run(empty_database(database))
     workdir = tmp_path_factory.mktemp("ui-server")
-    with signalbox_server(workdir, database) as running:
+    with signalbox_server(workdir, database, settings=SERVER_SETTINGS) as running:
         yield running
     if database is not None:
         asyncio.run(empty_database(database))
