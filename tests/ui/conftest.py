@@ -80,8 +80,12 @@ def run_client_script(ui_server: RunningServer, name: str, timeout: float = 180)
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
-    """A headless Chromium for the package."""
+def browser(ui_server: RunningServer) -> Iterator[Any]:
+    """A headless Chromium for the package.
+
+    It starts after the server and stops before it: Playwright's event loop runs in this
+    thread while the browser is open, and the server's set-up and tear-down need their own.
+    """
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
