@@ -1,5 +1,9 @@
 """`/artifacts`, `/artifacts/artifact/<id>` and `/artifacts/key/<key>` in a real Chromium, on
-artifacts a flow published with the Prefect client: rendered by type, hostile text inert."""
+artifacts a flow published with the Prefect client: rendered by type, hostile text inert.
+
+Tests name `site` before `page`: the package server starts (and on PostgreSQL empties the
+database with `asyncio.run`) before Playwright's sync API runs its event loop in this thread.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ def key_row(page: Any, key: str) -> Any:
 
 
 def test_the_artifacts_page_lists_the_latest_of_each_key(
-    page: Any, site: str, published: dict[str, str], tmp_path: Path
+    site: str, page: Any, published: dict[str, str], tmp_path: Path
 ) -> None:
     page.goto(f"{site}/artifacts?key=ui-blocks")
     for key in ("ui-blocks-report", "ui-blocks-table", "ui-blocks-link", "ui-blocks-progress"):
@@ -56,7 +60,7 @@ def test_the_artifacts_page_lists_the_latest_of_each_key(
 
 
 def test_markdown_renders_as_html_with_its_script_inert(
-    page: Any, site: str, published: dict[str, str], dialogs: list[str], tmp_path: Path
+    site: str, page: Any, published: dict[str, str], dialogs: list[str], tmp_path: Path
 ) -> None:
     page.goto(f"{site}/artifacts/artifact/{published['markdown']}")
     content = page.locator("#artifact-content")
@@ -75,7 +79,7 @@ def test_markdown_renders_as_html_with_its_script_inert(
 
 
 def test_an_artifact_page_lists_the_versions_of_its_key(
-    page: Any, site: str, published: dict[str, str]
+    site: str, page: Any, published: dict[str, str]
 ) -> None:
     page.goto(f"{site}/artifacts/key/ui-blocks-report")
     assert page.locator("#artifact-content h1").inner_text() == "ui-blocks report"
@@ -87,7 +91,7 @@ def test_an_artifact_page_lists_the_versions_of_its_key(
 
 
 def test_a_table_artifact_is_a_table_of_escaped_cells(
-    page: Any, site: str, published: dict[str, str], dialogs: list[str]
+    site: str, page: Any, published: dict[str, str], dialogs: list[str]
 ) -> None:
     page.goto(f"{site}/artifacts/artifact/{published['table']}")
     table = page.locator("#artifact-content table.artifact-table")
@@ -98,7 +102,7 @@ def test_a_table_artifact_is_a_table_of_escaped_cells(
 
 
 def test_a_progress_artifact_is_a_progress_bar(
-    page: Any, site: str, published: dict[str, str]
+    site: str, page: Any, published: dict[str, str]
 ) -> None:
     page.goto(f"{site}/artifacts/artifact/{published['progress']}")
     bar = page.locator("#artifact-content progress")
@@ -107,7 +111,7 @@ def test_a_progress_artifact_is_a_progress_bar(
     assert page.locator(".progress-text").inner_text() == "42%"
 
 
-def test_a_link_artifact_is_a_link(page: Any, site: str, published: dict[str, str]) -> None:
+def test_a_link_artifact_is_a_link(site: str, page: Any, published: dict[str, str]) -> None:
     page.goto(f"{site}/artifacts/artifact/{published['link']}")
     link = page.locator("#artifact-content").get_by_role("link", name="the report")
     assert link.get_attribute("href") == "https://example.invalid/report"
