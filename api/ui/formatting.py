@@ -6,6 +6,7 @@ time the same way. Installed on the Jinja environment as filters and globals.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -98,9 +99,15 @@ def with_query(query: Any, **changes: Any) -> str:
     return "?" + urlencode(items) if items else "?"
 
 
+def json_text(value: Any, indent: int | None = None) -> str:
+    """A value as JSON text for people (non-ASCII kept); the template escapes it."""
+    return json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+
+
 def install(environment: jinja2.Environment) -> None:
     """These filters and globals on the UI's template environment."""
     environment.filters.update(
         state_class=state_class, when=when, ago=ago, duration=duration, escape=escape
     )
     environment.globals.update(state_badge=state_badge, with_query=with_query)
+    environment.filters.update(json_text=json_text)
