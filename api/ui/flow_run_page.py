@@ -17,13 +17,7 @@ from aiohttp import web
 
 from api import keys
 from api.requests import path_uuid
-from api.ui.run_records import (
-    LOG_LEVELS,
-    level_name,
-    log_level_of,
-    read_run_artifacts,
-    read_run_logs,
-)
+from api.ui.log_levels import LOG_LEVELS, SHOWN_ARTIFACTS, SHOWN_LOGS, level_name, log_level_of
 from api.ui.runs import listed_run
 from api.ui.timeline import TimelineRun, draw_timeline
 from models.coordination.deployments import read_deployment
@@ -34,6 +28,7 @@ from models.runs.flow_run_graph import read_nodes
 from models.runs.flow_run_listing import filter_flow_runs
 from models.runs.flow_runs import read_flow_run, read_flow_run_states
 from models.runs.flows import read_flow
+from models.runs.run_records import read_latest_run_logs, read_run_artifacts
 from models.schemas.flow_runs import estimated_run_time
 from models.states import TERMINAL_STATE_TYPES, StateType
 
@@ -82,8 +77,8 @@ async def flow_run_page(request: web.Request) -> dict[str, Any]:
                 deployment = None
         states = await read_flow_run_states(session, flow_run_id)
         nodes = await read_nodes(session, flow_run_id)
-        logs = await read_run_logs(session, "flow_run_id", flow_run_id, level)
-        artifacts = await read_run_artifacts(session, "flow_run_id", flow_run_id)
+        logs = await read_latest_run_logs(session, "flow_run_id", flow_run_id, level, SHOWN_LOGS)
+        artifacts = await read_run_artifacts(session, "flow_run_id", flow_run_id, SHOWN_ARTIFACTS)
         subflow_runs = await read_subflow_runs(session, flow_run_id)
     now = utcnow()
     timeline = draw_timeline(

@@ -11,15 +11,10 @@ from aiohttp import web
 from api import keys
 from api.requests import path_uuid
 from api.ui.flow_run_page import as_json
-from api.ui.run_records import (
-    LOG_LEVELS,
-    level_name,
-    log_level_of,
-    read_run_artifacts,
-    read_run_logs,
-)
+from api.ui.log_levels import LOG_LEVELS, SHOWN_ARTIFACTS, SHOWN_LOGS, level_name, log_level_of
 from models.errors import ObjectNotFound
 from models.runs.flow_runs import FlowRun, read_flow_run
+from models.runs.run_records import read_latest_run_logs, read_run_artifacts
 from models.runs.task_runs import read_task_run, read_task_run_states
 
 routes = web.RouteTableDef()
@@ -39,8 +34,8 @@ async def task_run_page(request: web.Request) -> dict[str, Any]:
             except ObjectNotFound:  # its events may arrive before the flow run's
                 flow_run = None
         states = await read_task_run_states(session, task_run_id)
-        logs = await read_run_logs(session, "task_run_id", task_run_id, level)
-        artifacts = await read_run_artifacts(session, "task_run_id", task_run_id)
+        logs = await read_latest_run_logs(session, "task_run_id", task_run_id, level, SHOWN_LOGS)
+        artifacts = await read_run_artifacts(session, "task_run_id", task_run_id, SHOWN_ARTIFACTS)
     return {
         "task_run": task_run,
         "flow_run": flow_run,

@@ -22,6 +22,8 @@ from tests.ui.conftest import run_client_script, screenshot
 SETTLE_SECONDS = 30
 
 
+# Each test names `site` before `page`: the server (and on PostgreSQL its migrations, which
+# run their own event loop) starts before Playwright's loop does.
 @pytest.fixture(scope="module")
 def scenario(ui_server: RunningServer) -> dict[str, Any]:
     return run_client_script(ui_server, "runs_scenario.py")
@@ -50,7 +52,7 @@ def propose_state(site: str, flow_run_id: str, state_type: str) -> dict[str, Any
 
 
 def test_runs_list_filters_searches_and_pages(
-    page: Any, site: str, scenario: dict[str, Any], tmp_path: Path
+    site: str, scenario: dict[str, Any], page: Any, tmp_path: Path
 ) -> None:
     token = scenario["token"]
     rows = page.locator("#runs-results tbody tr[data-run-id]")
@@ -79,7 +81,7 @@ def test_runs_list_filters_searches_and_pages(
 
 
 def test_run_page_draws_a_bar_per_task_run_and_escapes_log_lines(
-    page: Any, site: str, scenario: dict[str, Any], tmp_path: Path
+    site: str, scenario: dict[str, Any], page: Any, tmp_path: Path
 ) -> None:
     flow_run_id = scenario["flow_run_id"]
     task_bars = page.locator("svg.timeline a[data-kind='task-run']")
@@ -121,7 +123,7 @@ def test_run_page_draws_a_bar_per_task_run_and_escapes_log_lines(
 
 
 def test_failed_run_shows_failed_with_its_logs(
-    page: Any, site: str, scenario: dict[str, Any]
+    site: str, scenario: dict[str, Any], page: Any
 ) -> None:
     lines = page.locator("table.logs pre.log-message")
     open_when(
@@ -140,7 +142,7 @@ def test_failed_run_shows_failed_with_its_logs(
 
 
 def test_run_page_shows_a_new_state_without_a_reload(
-    page: Any, site: str, scenario: dict[str, Any]
+    site: str, scenario: dict[str, Any], page: Any
 ) -> None:
     flow_run_id = scenario["scheduled_flow_run_ids"][0]
     page.goto(f"{site}/runs/flow-run/{flow_run_id}")
@@ -154,7 +156,7 @@ def test_run_page_shows_a_new_state_without_a_reload(
     assert page.evaluate("window.__samePage") is True
 
 
-def test_cancel_from_the_run_page(page: Any, site: str, scenario: dict[str, Any]) -> None:
+def test_cancel_from_the_run_page(site: str, scenario: dict[str, Any], page: Any) -> None:
     flow_run_id = scenario["scheduled_flow_run_ids"][1]
     page.goto(f"{site}/runs/flow-run/{flow_run_id}")
     page.once("dialog", lambda dialog: dialog.accept())
@@ -167,7 +169,7 @@ def test_cancel_from_the_run_page(page: Any, site: str, scenario: dict[str, Any]
 
 
 def test_task_run_page_shows_its_states_flow_run_and_logs(
-    page: Any, site: str, scenario: dict[str, Any], tmp_path: Path
+    site: str, scenario: dict[str, Any], page: Any, tmp_path: Path
 ) -> None:
     task_run_id = scenario["task_run_ids"][1]
     line = page.locator("table.logs pre.log-message", has_text="step 1 done")
@@ -182,7 +184,7 @@ def test_task_run_page_shows_its_states_flow_run_and_logs(
     screenshot(page, "task-run", tmp_path)
 
 
-def test_unknown_run_is_a_404_page(page: Any, site: str) -> None:
+def test_unknown_run_is_a_404_page(site: str, page: Any) -> None:
     response = page.goto(f"{site}/runs/flow-run/00000000-0000-0000-0000-000000000000")
     assert response.status == 404
     page.console_errors.clear()  # the browser logs the 404 of the document itself
