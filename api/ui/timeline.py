@@ -74,6 +74,11 @@ class Tick:
     x: float
     label: str
 
+    @property
+    def anchor(self) -> str:
+        """Labels near the right edge end at their tick, so they stay inside the chart."""
+        return "end" if self.x > WIDTH * 0.9 else "start"
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -93,11 +98,11 @@ def tick_step(span_seconds: float) -> int:
 
 
 def draw_timeline(runs: Sequence[TimelineRun], origin: datetime, now: datetime) -> Timeline:
-    """Bars for `runs` (drawn in start order) on an axis starting at `origin` (the flow
-    run's start); runs without an end reach `now`."""
+    """Bars for `runs` (drawn in start order) on an axis from `origin` (the flow run's
+    start) to `now` (its end, or now while it runs); runs without an end reach `now`."""
     ordered = sorted(runs, key=lambda run: (run.start, run.end or now, str(run.id)))
     first = min([origin, *(run.start for run in ordered)])
-    last = max([first + timedelta(seconds=1), *((run.end or now) for run in ordered)])
+    last = max([first + timedelta(seconds=1), now, *((run.end or now) for run in ordered)])
     span = (last - first).total_seconds()
 
     def x_of(moment: datetime) -> float:

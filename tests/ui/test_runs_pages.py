@@ -75,6 +75,12 @@ def test_runs_list_filters_searches_and_pages(
     expect(rows.first.locator(".state")).to_have_text("Failed")
     assert rows.first.locator("td").nth(1).inner_text() == "ui-runs-fails"
 
+    # Tags: the odd-numbered scheduled runs (27 of 55) carry `batch-1`.
+    page.goto(f"{site}/runs?q={token}&tags=batch-1,ui-runs")
+    expect(rows).to_have_count(27)
+    assert "27 runs" in page.inner_text("#runs-count")
+    assert rows.first.locator(".tag").all_inner_texts() == ["ui-runs", "batch-1"]
+
     page.goto(f"{site}/runs?q={token}-waiting-07")
     expect(rows).to_have_count(1)
     expect(rows.first.locator(".state")).to_have_text("Scheduled")

@@ -66,6 +66,15 @@ def test_labels_near_the_right_edge_go_left_of_their_bar() -> None:
     assert (right.label_anchor, right.label_x) == ("end", right.x - 4)
 
 
+def test_the_axis_runs_to_the_flow_runs_end() -> None:
+    timeline = draw_timeline([run(0, 10)], origin=START, now=START + timedelta(seconds=40))
+    assert timeline.bars[0].width == WIDTH / 4
+    assert [(tick.x, tick.label, tick.anchor) for tick in timeline.ticks[-2:]] == [
+        (WIDTH * 35 / 40, "+35 s", "start"),
+        (WIDTH, "+40 s", "end"),
+    ]
+
+
 def test_ticks_start_at_zero_and_stay_few() -> None:
     timeline = draw_timeline([run(0, 3600)], origin=START, now=START)
     assert timeline.ticks[0].label == "0"

@@ -78,6 +78,7 @@ def main() -> None:
                 waiting,
                 name=f"ui-runs-{TOKEN}-waiting-{number:02d}",
                 state=Scheduled(scheduled_time=later + timedelta(minutes=number)),
+                tags=["ui-runs", f"batch-{number % 2}"],
             )
             scheduled.append(str(run.id))
     result = {
