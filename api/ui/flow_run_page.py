@@ -2,8 +2,8 @@
 parameters, logs, artifacts and subflow runs, and the actions its state allows.
 
 Actions post to the REST API (set_state, resume) through actions.js. The page follows the
-run's events (task-run events are related to it, so they arrive too); while the run has not
-finished it also refreshes every few seconds, so new log lines appear.
+run's events (task-run events are related to it, so they arrive too); while its process may
+be logging it also refreshes every few seconds, so new log lines appear.
 """
 
 from __future__ import annotations
@@ -34,8 +34,12 @@ from models.states import TERMINAL_STATE_TYPES, StateType
 
 routes = web.RouteTableDef()
 
-#: Seconds between refreshes of a run that has not finished (its logs have no events).
+#: Seconds between refreshes of a run that may be logging (log lines have no events).
 TAIL_SECONDS: Final = 3
+#: State types in which a run's process may be writing log lines.
+LOGGING: Final = frozenset(
+    {StateType.PENDING, StateType.RUNNING, StateType.CANCELLING, StateType.PAUSED}
+)
 #: Subflow runs listed on the page.
 SHOWN_SUBFLOWS: Final = 50
 #: State types a run can be cancelled from.
@@ -115,5 +119,5 @@ async def flow_run_page(request: web.Request) -> dict[str, Any]:
         "can_resume": state_type is StateType.PAUSED,
         "state_types": list(StateType),
         "live_resources": [f"prefect.flow-run.{flow_run_id}"],
-        "live_poll": None if finished else TAIL_SECONDS,
+        "live_poll": TAIL_SECONDS if state_type in LOGGING else None,
     }
