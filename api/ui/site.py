@@ -15,11 +15,30 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from api.ui import about, artifacts, blocks, formatting, live, variables
+from api.ui import (
+    about,
+    artifacts,
+    blocks,
+    flow_run_page,
+    formatting,
+    live,
+    runs,
+    task_run_page,
+    variables,
+)
 from api.ui.page_errors import page_errors
 
 #: Page modules, each with its `routes`.
-PAGE_MODULES: Final = (about, live, blocks, variables, artifacts)
+PAGE_MODULES: Final = (
+    about,
+    live,
+    runs,
+    flow_run_page,
+    task_run_page,
+    blocks,
+    variables,
+    artifacts,
+)
 #: The main navigation: path and label, in the order people look for them.
 NAVIGATION: Final = (
     ("/dashboard", "Dashboard"),

@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid, delete, select, text
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    Uuid,
+    delete,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.concurrency.leases import release_flow_run_leases
@@ -186,6 +196,17 @@ async def delete_flow_run(session: AsyncSession, flow_run_id: UUID) -> None:
 async def count_flow_runs(session: AsyncSession, body: FlowRunCountBody) -> int:
     """How many flow runs match a filter body."""
     return await count_matching(session, FlowRun.id, body)
+
+
+async def count_flow_runs_up_to(session: AsyncSession, body: FlowRunCountBody, bound: int) -> int:
+    """How many flow runs match a filter body, counting no further than `bound`.
+
+    A page's pager only needs to know whether there are more pages than it shows: counting
+    a million runs to say so would cost more than the page itself.
+    """
+    dialect = session.get_bind().dialect.name
+    matching = select(FlowRun.id).where(body.where(dialect)).limit(bound).subquery()
+    return await session.scalar(select(func.count()).select_from(matching)) or 0
 
 
 async def read_flow_run_states(session: AsyncSession, flow_run_id: UUID) -> list[FlowRunState]:
