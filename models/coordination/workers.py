@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
+from uuid import UUID
 
 from sqlalchemy import delete, select, update
 
@@ -36,6 +39,20 @@ def is_online(worker: Worker, now: datetime) -> bool:
     interval = worker.heartbeat_interval_seconds or FALLBACK_HEARTBEAT_INTERVAL_SECONDS
     horizon = now - timedelta(seconds=interval * INACTIVITY_HEARTBEAT_MULTIPLE)
     return worker.last_heartbeat_time > horizon
+
+
+async def count_online_workers(
+    session: AsyncSession, pool_ids: Sequence[UUID], now: datetime
+) -> dict[UUID, int]:
+    """The ONLINE Prefect workers of each pool, by `is_online` (pools with none are left out)."""
+    if not pool_ids:
+        return {}
+    workers = await session.scalars(
+        select(Worker).where(
+            Worker.work_pool_id.in_(pool_ids), Worker.last_heartbeat_time.is_not(None)
+        )
+    )
+    return dict(Counter(w.work_pool_id for w in workers if is_online(w, now)))
 
 
 async def record_worker_heartbeat(
