@@ -16,7 +16,7 @@ from aiohttp import web
 from api import keys
 from api.requests import ID, path_uuid
 from api.ui.deployment_details import describe_schedule, parameter_rows, summarize_schedules
-from api.ui.paging import Paging
+from api.ui.paging import PAGE_SIZE, Page, page_offset, requested_page
 from models.coordination.deployments import filter_deployments, read_deployment
 from models.filters.bodies import DeploymentFilterBody, FlowFilterBody, FlowRunFilterBody
 from models.runs.flow_run_listing import filter_flow_runs, parsed
@@ -75,23 +75,22 @@ def runs_of(deployment_id: UUID, *, upcoming: bool) -> FlowRunFilterBody:
 @aiohttp_jinja2.template("deployments.html")
 async def deployments_page(request: web.Request) -> dict[str, Any]:
     search = request.query.get("q", "").strip()
-    paging = Paging.from_query(request.query)
+    number = requested_page(request)
     criteria = {"flow_or_deployment_name": {"like_": search}} if search else None
     body = DeploymentFilterBody.model_validate(
-        {"deployments": criteria, "limit": paging.fetch, "offset": paging.offset}
+        {"deployments": criteria, "limit": PAGE_SIZE + 1, "offset": page_offset(number)}
     )
     async with request.app[keys.database].read_sessions() as session:
-        views, has_next = paging.rows(await filter_deployments(session, body))
-        flow_ids = sorted({view.deployment.flow_id for view in views})
+        page = Page.of(await filter_deployments(session, body), number)
+        flow_ids = sorted({view.deployment.flow_id for view in page.items})
         flows = await filter_flows(
             session, FlowFilterBody.model_validate({"flows": {"id": {"any_": flow_ids}}})
         )
     return {
-        "deployments": [(view, summarize_schedules(view.schedules)) for view in views],
+        "deployments": [(view, summarize_schedules(view.schedules)) for view in page.items],
         "flow_names": {flow.id: flow.name for flow in flows},
         "search": search,
-        "paging": paging,
-        "has_next": has_next,
+        "page": page,
         # Every flow-run event names its deployment: following them all would re-render
         # this list on each one; a deployment's status changes slowly, so poll instead.
         "live_poll": 30,

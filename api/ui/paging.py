@@ -1,60 +1,48 @@
-"""How list pages are split into pages: which page the query asks for, and whether another
-follows, found by reading one row more than a page rather than by counting every row."""
+"""Pages of a list: which page a request asks for, and whether another follows.
+
+A list reads one row more than it shows: that row says a next page exists, so no list has
+to count what it matches (a count over a large table costs more than the page itself).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Final, Generic, TypeVar
+
+from aiohttp import web
 
 from models.errors import InvalidRequest
 
-Row = TypeVar("Row")
+Item = TypeVar("Item")
 
-#: Rows on one page, unless the query asks for another size.
+#: Rows one page shows.
 PAGE_SIZE: Final = 50
-#: The largest page a query may ask for (a filter call returns at most 200 rows).
-MAX_PAGE_SIZE: Final = 199
-#: The deepest page a query may ask for: deep offsets are slow, and a search is quicker.
-MAX_PAGE: Final = 10_000
+#: The last page a link may ask for (its offset stays a 32-bit integer).
+MAX_PAGE: Final = 100_000
+
+
+def requested_page(request: web.Request) -> int:
+    """The `?page=` number (from 1); anything else is a bad request."""
+    text = request.query.get("page", "1")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise InvalidRequest(f"page must be a number from 1 to {MAX_PAGE}")
+    return int(text)
+
+
+def page_offset(number: int) -> int:
+    """Rows before page `number`."""
+    return (number - 1) * PAGE_SIZE
 
 
 @dataclass(frozen=True)
-class Paging:
-    """Page `number` (from 1) of `size` rows."""
+class Page(Generic[Item]):
+    """One page of a list and where it stands."""
 
-    number: int = 1
-    size: int = PAGE_SIZE
+    items: list[Item]
+    number: int
+    has_next: bool
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> Paging:
-        """The page `?page=N&size=M` asks for; a value that is not a number is a 400 page."""
-        number = whole_number(query, "page", 1, MAX_PAGE)
-        size = whole_number(query, "size", PAGE_SIZE, MAX_PAGE_SIZE)
-        return cls(number, size)
-
-    @property
-    def offset(self) -> int:
-        return (self.number - 1) * self.size
-
-    @property
-    def fetch(self) -> int:
-        """Rows to read: one more than a page tells whether a next page exists."""
-        return self.size + 1
-
-    def rows(self, fetched: Sequence[Row]) -> tuple[list[Row], bool]:
-        """The page's rows of those read, and whether a next page exists."""
-        return list(fetched[: self.size]), len(fetched) > self.size
-
-
-def whole_number(query: Mapping[str, str], name: str, default: int, maximum: int) -> int:
-    text = query.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidRequest(f"{name} must be a whole number, not {text!r}") from None
-    if not 1 <= value <= maximum:
-        raise InvalidRequest(f"{name} must be between 1 and {maximum}")
-    return value
+    def of(cls, rows: list[Item], number: int) -> Page[Item]:
+        """The page from rows read with a limit of PAGE_SIZE + 1."""
+        return cls(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)

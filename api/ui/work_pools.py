@@ -9,7 +9,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from api import keys
-from api.ui.paging import Paging
+from api.ui.paging import PAGE_SIZE, Page, page_offset, requested_page
 from models.coordination.work_pools import (
     count_pool_queues,
     filter_work_pools,
@@ -32,10 +32,13 @@ POLL_SECONDS: Final = 10
 @routes.get("/work-pools", name="work-pools")
 @aiohttp_jinja2.template("work_pools.html")
 async def work_pools_page(request: web.Request) -> dict[str, Any]:
-    paging = Paging.from_query(request.query)
-    body = WorkPoolFilterBody.model_validate({"limit": paging.fetch, "offset": paging.offset})
+    number = requested_page(request)
+    body = WorkPoolFilterBody.model_validate(
+        {"limit": PAGE_SIZE + 1, "offset": page_offset(number)}
+    )
     async with request.app[keys.database].read_sessions() as session:
-        pools, has_next = paging.rows(await filter_work_pools(session, body))
+        page = Page.of(await filter_work_pools(session, body), number)
+        pools = page.items
         ids = [pool.id for pool in pools]
         active_slots = await pools_active_slots(session, pools)
         queues = await count_pool_queues(session, ids)
@@ -45,8 +48,7 @@ async def work_pools_page(request: web.Request) -> dict[str, Any]:
             (pool, slots, queues.get(pool.id, 0), online.get(pool.id, 0))
             for pool, slots in zip(pools, active_slots, strict=True)
         ],
-        "paging": paging,
-        "has_next": has_next,
+        "page": page,
         "live_poll": POLL_SECONDS,
     }
 

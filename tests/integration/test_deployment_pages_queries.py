@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
+from api.ui.paging import PAGE_SIZE
 from models.concurrency.leases import read_limit_leases
 from models.concurrency.limits import list_limits
 from models.coordination.work_pools import Worker, count_pool_queues
@@ -88,26 +89,26 @@ async def test_pools_count_their_queues_and_online_workers(
         queues = await count_pool_queues(session, [busy, empty])
         online = await count_online_workers(session, [busy, empty], utcnow())
     assert queues == {busy: 3, empty: 1}  # with each pool's default queue
-    assert online == {busy: 1}
+    assert online == {busy: 1, empty: 0}
 
 
 async def test_the_deployments_list_pages_by_name_and_searches(api: TestClient) -> None:
     flow = await api.post("/api/flows/", json={"name": "paged-flow"})
     flow_id = (await flow.json())["id"]
-    for name in ("alpha", "bravo", "charlie"):
+    names = [f"deployment-{index:02}" for index in range(PAGE_SIZE + 1)]
+    for name in reversed(names):
         await create_deployment(api, flow_id, name)
-    first = await (await api.get("/deployments?size=2")).text()
-    assert re.findall(r'<th scope="row"><a href="/deployments/deployment/[^"]+">(\w+)<', first) == [
-        "alpha",
-        "bravo",
-    ]
+    listed = re.compile(r'<th scope="row"><a href="/deployments/deployment/[^"]+">([\w-]+)<')
+    first = await (await api.get("/deployments")).text()
+    assert listed.findall(first) == names[:PAGE_SIZE]
     assert 'rel="next"' in first and 'rel="prev"' not in first
-    second = await (await api.get("/deployments?size=2&page=2")).text()
-    assert ">charlie<" in second and ">alpha<" not in second
+    second = await (await api.get("/deployments?page=2")).text()
+    assert listed.findall(second) == names[PAGE_SIZE:]
     assert 'rel="prev"' in second and 'rel="next"' not in second
-    # The search matches the flow's name too.
-    by_flow = await (await api.get("/deployments?q=PAGED")).text()
-    assert all(f">{name}<" in by_flow for name in ("alpha", "bravo", "charlie"))
+    # The search matches the flow's name too, whatever the case.
+    assert len(listed.findall(await (await api.get("/deployments?q=PAGED-F")).text())) == PAGE_SIZE
+    only = await (await api.get("/deployments?q=deployment-07")).text()
+    assert listed.findall(only) == ["deployment-07"]
 
 
 async def test_unknown_objects_and_bad_queries_answer_as_pages(api: TestClient) -> None:
@@ -119,7 +120,7 @@ async def test_unknown_objects_and_bad_queries_answer_as_pages(api: TestClient) 
         response = await api.get(path)
         assert response.status == 404, path
         assert "<h1>Not found</h1>" in await response.text()
-    for query in ("page=two", "page=0", "size=500"):
+    for query in ("page=two", "page=0", "page=-1"):
         response = await api.get(f"/deployments?{query}")
         assert response.status == 400, query
         assert "<h1>Bad request</h1>" in await response.text()

@@ -1,4 +1,4 @@
-"""How deployment pages word schedules and parameters, and how list pages are paged."""
+"""How deployment pages word schedules and parameters."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from api.ui.deployment_details import (
     summarize_schedules,
     type_of,
 )
-from api.ui.paging import Paging
-from models.errors import InvalidRequest
 
 
 @dataclass
@@ -97,17 +95,3 @@ def test_parameters_come_in_signature_order_with_the_deployment_defaults() -> No
         ParameterRow("extra", "any", False, "[1]", None),
     ]
     assert parameter_rows(None, {}) == []
-
-
-def test_paging_reads_the_query_and_finds_the_next_page_from_one_row_more() -> None:
-    paging = Paging.from_query({"page": "3", "size": "20"})
-    assert (paging.offset, paging.fetch) == (40, 21)
-    assert paging.rows(list(range(21))) == (list(range(20)), True)
-    assert paging.rows(list(range(20))) == (list(range(20)), False)
-    assert Paging.from_query({}) == Paging(1, 50)
-
-
-@pytest.mark.parametrize("query", [{"page": "x"}, {"page": "0"}, {"size": "200"}, {"size": "-1"}])
-def test_paging_refuses_a_page_that_is_not_a_small_whole_number(query: dict[str, str]) -> None:
-    with pytest.raises(InvalidRequest):
-        Paging.from_query(query)
