@@ -124,3 +124,24 @@ async def test_unknown_objects_and_bad_queries_answer_as_pages(api: TestClient) 
         response = await api.get(f"/deployments?{query}")
         assert response.status == 400, query
         assert "<h1>Bad request</h1>" in await response.text()
+
+
+async def test_text_from_clients_is_escaped_on_the_deployment_pages(api: TestClient) -> None:
+    flow = await api.post("/api/flows/", json={"name": "escaped-flow"})
+    response = await api.post(
+        "/api/deployments/",
+        json={
+            "name": "escaped",
+            "flow_id": (await flow.json())["id"],
+            "tags": ["<script>alert(1)</script>"],
+            "description": "<img src=x onerror=alert(2)>",
+            "parameters": {"note": "</textarea><script>alert(3)</script>"},
+        },
+    )
+    deployment_id = (await response.json())["id"]
+    for path in ("/deployments", f"/deployments/deployment/{deployment_id}"):
+        text = await (await api.get(path)).text()
+        assert "<script>alert" not in text and "<img src=x" not in text, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
+    page = await (await api.get(f"/deployments/deployment/{deployment_id}")).text()
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(3)" in page
