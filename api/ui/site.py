@@ -19,12 +19,15 @@ from api.ui import (
     about,
     artifacts,
     blocks,
+    concurrency_limits,
+    deployments,
     flow_run_page,
     formatting,
     live,
     runs,
     task_run_page,
     variables,
+    work_pools,
 )
 from api.ui.page_errors import page_errors
 
@@ -35,6 +38,9 @@ PAGE_MODULES: Final = (
     runs,
     flow_run_page,
     task_run_page,
+    deployments,
+    work_pools,
+    concurrency_limits,
     blocks,
     variables,
     artifacts,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID, uuid4
 
-from sqlalchemy import ColumnElement, and_, delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, select, update
 
 from models.concurrency.slots import (
     Acquisition,
@@ -238,6 +238,37 @@ async def task_run_holders(
     for limit_id, holder_id in rows:
         holders[limit_id].append(UUID(holder_id))
     return holders
+
+
+async def read_limit_leases(
+    session: AsyncSession, limit_ids: Sequence[UUID], per_limit: int
+) -> dict[UUID, list[ConcurrencyLease]]:
+    """The leases holding slots on each of these limits, soonest to expire first, at most
+    `per_limit` of each (a limit's holders are shown, never all of a busy rate limit's)."""
+    if not limit_ids:
+        return {}
+    lease = ConcurrencyLease
+    rank = (
+        func.row_number()
+        .over(partition_by=ConcurrencyLeaseLimit.limit_id, order_by=(lease.expires_at, lease.id))
+        .label("rank")
+    )
+    ranked = (
+        select(ConcurrencyLeaseLimit.limit_id, lease.id.label("lease_id"), rank)
+        .join(lease, lease.id == ConcurrencyLeaseLimit.lease_id)
+        .where(ConcurrencyLeaseLimit.limit_id.in_(limit_ids))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ranked.c.limit_id, lease)
+        .join(lease, lease.id == ranked.c.lease_id)
+        .where(ranked.c.rank <= per_limit)
+        .order_by(ranked.c.limit_id, ranked.c.rank)
+    )
+    leases: dict[UUID, list[ConcurrencyLease]] = defaultdict(list)
+    for limit_id, held in rows:
+        leases[limit_id].append(held)
+    return leases
 
 
 async def has_expired_leases(

@@ -118,12 +118,21 @@ async def delete_limit(
 
 
 async def list_limits(
-    session: AsyncSession, *, offset: int, limit: int, tags_only: bool = False
+    session: AsyncSession,
+    *,
+    offset: int,
+    limit: int,
+    tags_only: bool = False,
+    without_tags: bool = False,
 ) -> Sequence[ConcurrencyLimit]:
-    """A page of limits in name order; `tags_only`: only the v1 tag limits."""
+    """A page of limits in name order; `tags_only`: only the v1 tag limits; `without_tags`:
+    only the others."""
     statement = select(ConcurrencyLimit).order_by(ConcurrencyLimit.name)
+    is_tag_limit = ConcurrencyLimit.name.startswith(TAG_PREFIX, autoescape=True)
     if tags_only:
-        statement = statement.where(ConcurrencyLimit.name.startswith(TAG_PREFIX, autoescape=True))
+        statement = statement.where(is_tag_limit)
+    if without_tags:
+        statement = statement.where(~is_tag_limit)
     rows = await session.scalars(statement.offset(offset).limit(limit))
     return list(rows)
 

@@ -280,3 +280,15 @@ async def count_queue_active_slots(
         .group_by(FlowRun.work_queue_id)
     )
     return {queue_id: count for queue_id, count in rows if queue_id is not None}
+
+
+async def count_pool_queues(session: AsyncSession, pool_ids: Sequence[UUID]) -> dict[UUID, int]:
+    """The work queues of each pool (pools with none are left out)."""
+    if not pool_ids:
+        return {}
+    rows = await session.execute(
+        select(WorkQueue.work_pool_id, func.count(WorkQueue.id))
+        .where(WorkQueue.work_pool_id.in_(pool_ids))
+        .group_by(WorkQueue.work_pool_id)
+    )
+    return {pool_id: count for pool_id, count in rows}
