@@ -57,7 +57,9 @@ def event_trigger_text(trigger: dict[str, Any]) -> str:
     window = f" within {duration(within)}" if within else ""
     threshold = int(trigger.get("threshold") or 1)
     events = events_text(list(trigger.get("expect") or []))
-    if trigger.get("posture") == "Proactive":
+    if trigger.get("posture") == "Proactive" and threshold == 1:
+        text = f"When {events} does not happen{window}"
+    elif trigger.get("posture") == "Proactive":
         text = f"When fewer than {threshold} of {events} happen{window}"
     elif threshold > 1:
         text = f"When {threshold} of {events} happen{window}"

@@ -203,6 +203,10 @@ def test_an_automation_is_disabled_from_the_list_and_read_on_its_page(
         "When prefect.flow-run.Failed happens for prefect.resource.id=prefect.flow-run.*"
     )
     assert page.locator(".automation-actions li").all_inner_texts() == ["Do nothing"]
+    # It fired on the failed run before it was disabled, and ran its one action.
+    ran = page.locator("#automation-firings li", has_text="do-nothing").first
+    ran.wait_for(timeout=DEADLINE_SECONDS * 1000)
+    assert ran.inner_text().startswith("do-nothing: succeeded")
     screenshot(page, "automation", tmp_path)
 
 
