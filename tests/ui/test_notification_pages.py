@@ -1,5 +1,8 @@
 """`/automations` and `/notifications`, in a real Chromium, on data the Prefect client made.
 
+Each test asks for the server before the browser: the server's start migrates the database
+with its own event loop, which cannot start while Playwright's runs.
+
 A custom webhook on 127.0.0.1 answers 500; a policy on Failed runs tagged `ui-notifications`
 sends through it; the client runs a flow that fails. Its delivery gives up after the package
 server's few quick attempts; the receiver then answers 200 and the page's Replay delivers it.
@@ -137,7 +140,7 @@ def scenario(ui_server: RunningServer, site: str) -> Iterator[Scenario]:
 
 
 def test_a_failed_delivery_shows_its_attempts_and_is_replayed_from_its_page(
-    page: Any, site: str, scenario: Scenario, tmp_path: Path
+    scenario: Scenario, site: str, page: Any, tmp_path: Path
 ) -> None:
     response = page.goto(f"{site}/notifications/delivery/{scenario.delivery_id}")
     assert response.status == 200
@@ -165,7 +168,7 @@ def test_a_failed_delivery_shows_its_attempts_and_is_replayed_from_its_page(
 
 
 def test_the_notifications_page_lists_the_policy_and_its_deliveries(
-    page: Any, site: str, scenario: Scenario, tmp_path: Path
+    scenario: Scenario, site: str, page: Any, tmp_path: Path
 ) -> None:
     page.goto(f"{site}/notifications")
     policy = page.locator(f"tr[data-policy-id='{scenario.policy_id}']")
@@ -184,7 +187,7 @@ def test_the_notifications_page_lists_the_policy_and_its_deliveries(
 
 
 def test_an_automation_is_disabled_from_the_list_and_read_on_its_page(
-    page: Any, site: str, scenario: Scenario, tmp_path: Path
+    scenario: Scenario, site: str, page: Any, tmp_path: Path
 ) -> None:
     page.goto(f"{site}/automations")
     row = page.locator(f"tr[data-automation-id='{scenario.automation_id}']")
@@ -210,7 +213,7 @@ def test_an_automation_is_disabled_from_the_list_and_read_on_its_page(
     screenshot(page, "automation", tmp_path)
 
 
-def test_the_automation_form_shows_what_the_api_refuses(page: Any, site: str) -> None:
+def test_the_automation_form_shows_what_the_api_refuses(site: str, page: Any) -> None:
     page.goto(f"{site}/automations/create")
     page.get_by_label("Name").fill("ui-notifications-refused")
     trigger = page.locator("textarea[name=trigger]")
@@ -225,7 +228,7 @@ def test_the_automation_form_shows_what_the_api_refuses(page: Any, site: str) ->
 
 
 def test_a_policy_is_created_with_the_states_checked(
-    page: Any, site: str, scenario: Scenario
+    scenario: Scenario, site: str, page: Any
 ) -> None:
     page.goto(f"{site}/notifications/create")
     page.get_by_role("checkbox", name="Crashed", exact=True).check()
@@ -245,7 +248,7 @@ def test_a_policy_is_created_with_the_states_checked(
     ]
 
 
-def test_the_dead_letters_page_answers(page: Any, site: str) -> None:
+def test_the_dead_letters_page_answers(site: str, page: Any) -> None:
     response = page.goto(f"{site}/notifications/dead-letters")
     assert response.status == 200
     assert page.locator("h1").inner_text() == "Dead letters"
