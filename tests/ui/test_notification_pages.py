@@ -1,8 +1,5 @@
 """`/automations` and `/notifications`, in a real Chromium, on data the Prefect client made.
 
-Each test asks for the server before the browser: the server's start migrates the database
-with its own event loop, which cannot start while Playwright's runs.
-
 A custom webhook on 127.0.0.1 answers 500; a policy on Failed runs tagged `ui-notifications`
 sends through it; the client runs a flow that fails. Its delivery gives up after the package
 server's few quick attempts; the receiver then answers 200 and the page's Replay delivers it.
