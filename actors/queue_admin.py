@@ -9,6 +9,7 @@ process that only sent a message.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -126,7 +127,8 @@ async def replay_dead_letters(
             letters = [await read_dead_letter(session, dead_letter_id)]
         replayed = []
         for letter in letters:
-            sent = resend(letter.original_message)
+            # A blocking Redis round trip each: in a thread, so that the API's loop runs on.
+            sent = await asyncio.to_thread(resend, letter.original_message)
             replayed.append(ReplayedDeadLetter(letter.id, letter.queue_name, sent))
             await mark_replayed(session, letter)
     return replayed

@@ -18,12 +18,16 @@ from aiohttp import web
 from api.ui import (
     about,
     artifacts,
+    automations,
     blocks,
     concurrency_limits,
+    dead_letters,
+    deliveries,
     deployments,
     flow_run_page,
     formatting,
     live,
+    notifications,
     runs,
     task_run_page,
     variables,
@@ -44,6 +48,10 @@ PAGE_MODULES: Final = (
     blocks,
     variables,
     artifacts,
+    automations,
+    notifications,
+    deliveries,
+    dead_letters,
 )
 #: The main navigation: path and label, in the order people look for them.
 NAVIGATION: Final = (

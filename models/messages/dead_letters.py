@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Index, String, Text, select
+from sqlalchemy import Index, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db.base import Base, Created, Id
@@ -148,3 +148,17 @@ async def read_dead_letter(session: AsyncSession, dead_letter_id: UUID) -> DeadL
 async def mark_replayed(session: AsyncSession, dead_letter: DeadLetter) -> None:
     dead_letter.replay_count += 1
     dead_letter.replayed_at = utcnow()
+
+
+async def count_dead_letters_by_queue(session: AsyncSession) -> dict[str, int]:
+    """How many dead letters each queue has, by queue name."""
+    rows = await session.execute(
+        select(DeadLetter.queue_name, func.count()).group_by(DeadLetter.queue_name)
+    )
+    return {queue: count for queue, count in sorted(rows.tuples())}
+
+
+async def purge_dead_letters(session: AsyncSession, queue_name: str) -> int:
+    """Forget every dead letter of a queue (they are never replayed); how many there were."""
+    result = await session.execute(delete(DeadLetter).where(DeadLetter.queue_name == queue_name))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
@@ -14,7 +15,7 @@ from models.db.base import Base, Created, Id, Updated
 from models.db.types import utcnow
 from models.errors import InvalidRequest, ObjectNotFound
 from models.filters.base import list_matching
-from models.notifications.channels import CHANNEL_FOR_BLOCK_TYPE
+from models.notifications.channels import CHANNEL_FOR_BLOCK_TYPE, ChannelName
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,3 +109,35 @@ async def filter_notification_policies(
 ) -> list[NotificationPolicy]:
     """The notification policies matching a filter body, oldest first, paged."""
     return await list_matching(session, select(NotificationPolicy), body)
+
+
+@dataclass(frozen=True)
+class NotificationBlock:
+    """A block document a policy can send through: its name and the channel it sends on."""
+
+    id: UUID
+    name: str | None
+    block_type_slug: str
+    channel: ChannelName
+
+
+async def read_notification_blocks(
+    session: AsyncSession, ids: list[UUID] | None = None
+) -> list[NotificationBlock]:
+    """The named documents of the notification block types (only `ids`, if given), by name.
+
+    Names and channels only: what a policy is shown with, never the data (secrets)."""
+    query = (
+        select(BlockDocument.id, BlockDocument.name, BlockType.slug)
+        .join(BlockType, BlockDocument.block_type_id == BlockType.id)
+        .where(BlockType.slug.in_(list(CHANNEL_FOR_BLOCK_TYPE)))
+        .order_by(BlockDocument.name, BlockDocument.id)
+    )
+    if ids is None:
+        query = query.where(BlockDocument.is_anonymous.is_(False))
+    else:
+        query = query.where(BlockDocument.id.in_(ids))
+    rows = await session.execute(query)
+    return [
+        NotificationBlock(id, name, slug, CHANNEL_FOR_BLOCK_TYPE[slug]) for id, name, slug in rows
+    ]

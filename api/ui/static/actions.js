@@ -6,7 +6,8 @@
 //   <form data-api-method="POST" data-api-path="/api/…" data-then="reload|/path/{id}"> … </form>
 //
 // Form fields become the JSON body: `name="a.b"` nests, `data-type="json|number|boolean"`
-// parses, an empty field with `data-optional` is left out. The outcome is announced in the
+// parses, an empty field with `data-optional` is left out, and checkboxes of one name with
+// `data-type="list"` make a list of the values checked. The outcome is announced in the
 // nearest [data-action-result], or the page's status region.
 "use strict";
 
@@ -16,6 +17,15 @@
     let target = body;
     for (const key of keys.slice(0, -1)) target = target[key] = target[key] || {};
     target[keys[keys.length - 1]] = value;
+  }
+
+  function addToList(body, path, value) {
+    const keys = path.split(".");
+    let target = body;
+    for (const key of keys.slice(0, -1)) target = target[key] = target[key] || {};
+    const last = keys[keys.length - 1];
+    if (!Array.isArray(target[last])) target[last] = [];
+    if (value !== undefined) target[last].push(value);
   }
 
   function fieldValue(field) {
@@ -33,6 +43,10 @@
     for (const field of form.elements) {
       if (!field.name || field.disabled) continue;
       if (field.type === "radio" && !field.checked) continue;
+      if (field.type === "checkbox" && field.dataset.type === "list") {
+        addToList(body, field.name, field.checked ? field.value : undefined);
+        continue;
+      }
       if (field.dataset.optional !== undefined && field.value === "") continue;
       setPath(body, field.name, fieldValue(field));
     }
