@@ -15,11 +15,11 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from api.ui import about, formatting, live
+from api.ui import about, dashboard, flows, formatting, live
 from api.ui.page_errors import page_errors
 
 #: Page modules, each with its `routes`.
-PAGE_MODULES: Final = (about, live)
+PAGE_MODULES: Final = (about, live, dashboard, flows)
 #: The main navigation: path and label, in the order people look for them.
 NAVIGATION: Final = (
     ("/dashboard", "Dashboard"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
+from uuid import UUID
 
 from sqlalchemy import delete, select, update
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 FALLBACK_HEARTBEAT_INTERVAL_SECONDS: Final = 30
 #: Heartbeats a Prefect worker may miss before it counts as OFFLINE.
 INACTIVITY_HEARTBEAT_MULTIPLE: Final = 3
+#: Beyond this, no heartbeat interval keeps a Prefect worker online.
+RECENT_HEARTBEAT: Final = timedelta(days=1)
 
 
 def is_online(worker: Worker, now: datetime) -> bool:
@@ -81,6 +85,26 @@ async def filter_workers(
     dialect = session.get_bind().dialect.name
     statement = body.apply(select(Worker).where(Worker.work_pool_id == pool.id), dialect)
     return list(await session.scalars(statement.execution_options(populate_existing=True)))
+
+
+async def count_online_workers(
+    session: AsyncSession, pool_ids: Sequence[UUID], now: datetime
+) -> dict[UUID, int]:
+    """How many Prefect workers of each pool are online now (`is_online`), by pool id."""
+    if not pool_ids:
+        return {}
+    # A worker silent for a day is offline whatever its interval: the index on the last
+    # heartbeat leaves out the pools' long-gone workers.
+    recent = await session.scalars(
+        select(Worker).where(
+            Worker.work_pool_id.in_(pool_ids),
+            Worker.last_heartbeat_time > now - RECENT_HEARTBEAT,
+        )
+    )
+    online: dict[UUID, int] = dict.fromkeys(pool_ids, 0)
+    for worker in recent:
+        online[worker.work_pool_id] += is_online(worker, now)
+    return online
 
 
 async def delete_worker(session: AsyncSession, pool_name: str, worker_name: str) -> None:

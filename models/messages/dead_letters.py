@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Index, String, Text, select
+from sqlalchemy import Index, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db.base import Base, Created, Id
@@ -135,6 +135,16 @@ async def list_dead_letters(
     if queue_name is not None:
         statement = statement.where(DeadLetter.queue_name == queue_name)
     return list(await session.scalars(statement))
+
+
+async def count_dead_letters(session: AsyncSession) -> dict[str, int]:
+    """How many dead letters each queue holds, by queue name (a queue without any is left out)."""
+    rows = await session.execute(
+        select(DeadLetter.queue_name, func.count())
+        .group_by(DeadLetter.queue_name)
+        .order_by(DeadLetter.queue_name)
+    )
+    return {queue: count for queue, count in rows}
 
 
 async def read_dead_letter(session: AsyncSession, dead_letter_id: UUID) -> DeadLetter:

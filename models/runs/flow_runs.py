@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid, delete, select, text
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    Uuid,
+    delete,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.concurrency.leases import release_flow_run_leases
@@ -186,6 +196,14 @@ async def delete_flow_run(session: AsyncSession, flow_run_id: UUID) -> None:
 async def count_flow_runs(session: AsyncSession, body: FlowRunCountBody) -> int:
     """How many flow runs match a filter body."""
     return await count_matching(session, FlowRun.id, body)
+
+
+async def count_flow_runs_up_to(session: AsyncSession, body: FlowRunCountBody, most: int) -> int:
+    """How many flow runs match a filter body, counting no further than `most`: a page says
+    "more than 10,000" rather than have the database count a million runs."""
+    dialect = session.get_bind().dialect.name
+    matching = select(FlowRun.id).where(body.where(dialect)).limit(most).subquery()
+    return await session.scalar(select(func.count()).select_from(matching)) or 0
 
 
 async def read_flow_run_states(session: AsyncSession, flow_run_id: UUID) -> list[FlowRunState]:
