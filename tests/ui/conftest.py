@@ -80,8 +80,12 @@ def run_client_script(ui_server: RunningServer, name: str, timeout: float = 180)
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
-    """A headless Chromium for the package."""
+def browser(ui_server: RunningServer) -> Iterator[Any]:
+    """A headless Chromium for the package.
+
+    Started after the server: Playwright's synchronous API keeps an event loop running in
+    this thread, and the server's set-up (migrating and emptying PostgreSQL) runs its own.
+    """
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
