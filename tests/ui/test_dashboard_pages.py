@@ -49,6 +49,7 @@ def test_the_dashboard_shows_a_new_failure_without_a_reload(
 ) -> None:
     page.goto(f"{site}/dashboard?range=1h")
     page.wait_for_selector("body[data-live-connected='true']")
+    page.evaluate("window.notReloaded = true")  # gone if the page loads again
     name = f"ui-dashboard-live-{uuid4().hex[:8]}"
     created = page.request.post(
         f"{site}/api/flow_runs/",
@@ -56,7 +57,6 @@ def test_the_dashboard_shows_a_new_failure_without_a_reload(
     )
     assert created.status == 201, created.text()
     # live.js swaps the failures region when the run's event arrives; the page never reloads.
-    page.evaluate("window.notReloaded = true")
     page.locator("#failures a", has_text=name).wait_for()
     assert page.evaluate("window.notReloaded") is True
 
