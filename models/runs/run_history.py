@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, literal, select
 
-from models.db.dialect import epoch_seconds, floor_of, seconds_between
+from models.db.dialect import epoch_milliseconds, seconds_between
 from models.db.types import UtcDateTime
 from models.runs.flow_runs import FlowRun
 from models.runs.task_runs import TaskRun
@@ -121,14 +121,16 @@ async def count_flow_runs_by_interval(
     type by the database.
 
     Every state type is named in the criteria so that the (state type, expected start time)
-    index covers the query: the runs themselves are never read.
+    index covers the query: unless other criteria ask, the runs themselves are never read.
     """
     intervals = body.intervals()
     if not intervals:
         return []
     start, end = intervals[0][0], intervals[-1][1]
-    seconds = body.history_interval_seconds
-    index = floor_of((epoch_seconds(FlowRun.expected_start_time) - start.timestamp()) / seconds)
+    # Whole milliseconds: exact on both databases, and never negative within the window, so
+    # integer division is the floor.
+    since_start = epoch_milliseconds(FlowRun.expected_start_time) - round(start.timestamp() * 1000)
+    index = since_start // round(body.history_interval_seconds * 1000)
     rows = await session.execute(
         select(index.label("interval"), FlowRun.state_type, func.count())
         .where(
@@ -144,8 +146,8 @@ async def count_flow_runs_by_interval(
     ]
     for position, state_type, count in rows:
         assert state_type is not None  # selected among the state types
-        # The window holds every counted run; only a float's rounding at its very edge could
-        # place one a step outside.
+        # The window holds every counted run; only the rounding of a run's microseconds at
+        # the window's end could place one a step beyond it.
         interval = counted[min(max(int(position), 0), len(counted) - 1)]
         interval.counts[state_type] = interval.counts.get(state_type, 0) + count
     return counted
