@@ -29,7 +29,7 @@ from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody, WorkPoolF
 from models.live_readings import read_queue_depths
 from models.messages.dead_letters import count_dead_letters
 from models.notifications.history import read_failing_channels
-from models.runs.flow_run_listing import filter_flow_runs
+from models.runs.flow_run_listing import filter_flow_runs_ids_first
 from models.runs.flow_runs import count_flow_runs_up_to
 from models.runs.flows import read_flow_names
 from models.runs.run_history import count_flow_runs_by_interval
@@ -80,8 +80,8 @@ async def dashboard_page(request: web.Request) -> dict[str, Any]:
     pools_body = WorkPoolFilterBody(limit=LISTED_POOLS)
     async with request.app[keys.database].read_sessions() as session:
         counts = await count_flow_runs_by_interval(session, history_body(time_range, now))
-        failed_rows = await filter_flow_runs(session, failures)
-        late_rows = await filter_flow_runs(session, late)
+        failed_rows = await filter_flow_runs_ids_first(session, failures)
+        late_rows = await filter_flow_runs_ids_first(session, late)
         flow_names = await read_flow_names(session, flow_ids_of([*failed_rows, *late_rows]))
         late_count = await count_flow_runs_up_to(
             session, FlowRunCountBody.model_validate(late_criteria), LATE_COUNT_CAP + 1

@@ -12,15 +12,15 @@ from aiohttp import web
 from api import keys
 from api.requests import path_uuid
 from api.ui.histogram import TIME_RANGES, Frame, draw_histogram
-from api.ui.listed_runs import flow_ids_of, listed_runs
+from api.ui.listed_runs import listed_runs
 from api.ui.state_history import chosen_time_range, history_body
 from models.coordination.deployments import count_deployments_of_flows, filter_deployments
 from models.db.types import utcnow
 from models.errors import InvalidRequest
 from models.filters.bodies import DeploymentFilterBody, FlowRunCountBody, FlowRunFilterBody
-from models.runs.flow_run_listing import filter_flow_runs
+from models.runs.flow_run_listing import filter_flow_runs_ids_first
 from models.runs.flow_runs import count_flow_runs_up_to
-from models.runs.flows import paginate_flows, read_flow, read_flow_names, read_latest_flow_runs
+from models.runs.flows import paginate_flows, read_flow, read_latest_flow_runs
 from models.runs.run_history import count_flow_runs_by_interval
 from models.schemas.pagination import FlowPageBody
 
@@ -90,8 +90,7 @@ async def flow_page(request: web.Request) -> dict[str, Any]:
     async with request.app[keys.database].read_sessions() as session:
         flow = await read_flow(session, flow_id)
         counts = await count_flow_runs_by_interval(session, history_body(time_range, now, of_flow))
-        rows = await filter_flow_runs(session, runs_body)
-        flow_names = await read_flow_names(session, flow_ids_of(rows))
+        rows = await filter_flow_runs_ids_first(session, runs_body)
         run_count = await count_flow_runs_up_to(
             session, FlowRunCountBody.model_validate(of_flow), RUN_COUNT_CAP + 1
         )
@@ -101,7 +100,7 @@ async def flow_page(request: web.Request) -> dict[str, Any]:
         "time_range": time_range,
         "time_ranges": TIME_RANGES.values(),
         "histogram": draw_histogram(counts, FLOW_HISTOGRAM),
-        "runs": listed_runs(rows, flow_names, now),
+        "runs": listed_runs(rows, {flow.id: flow.name}, now),
         "run_count": run_count,
         "run_count_cap": RUN_COUNT_CAP,
         "page": page,

@@ -11,10 +11,11 @@ from models.coordination.deployments import Deployment, count_deployments_of_flo
 from models.coordination.work_pools import Worker, WorkPool
 from models.coordination.workers import count_online_workers
 from models.db.database import Database
-from models.filters.bodies import FlowRunCountBody
+from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
 from models.messages.dead_letters import count_dead_letters, record_dead_letter
 from models.notifications.deliveries import Delivery
 from models.notifications.history import read_failing_channels
+from models.runs.flow_run_listing import filter_flow_runs, filter_flow_runs_ids_first
 from models.runs.flow_runs import FlowRun, count_flow_runs_up_to
 from models.runs.flows import Flow, read_flow_names, read_latest_flow_runs
 from models.runs.run_history import count_flow_runs_by_interval, flow_run_history
@@ -116,6 +117,30 @@ async def test_each_flow_has_its_latest_started_run_and_its_deployment_count(
     assert {flow_id: run.id for flow_id, run in latest_runs.items()} == {flow.id: latest.id}
     assert counts == {flow.id: 2}
     assert names == {flow.id: "busy", idle.id: "idle"}
+
+
+async def test_a_page_found_ids_first_is_the_page_the_listing_answers(
+    database: Database,
+) -> None:
+    flow, other = Flow(name="paged"), Flow(name="unpaged")
+    await add(database, flow, other)
+    # Ties on the expected start: the id decides, on both ways alike.
+    expected = [NOW - (n // 2) * HOUR for n in range(12)]
+    await add(database, *(flow_run(flow, StateType.COMPLETED, moment) for moment in expected))
+    await add(database, flow_run(other, StateType.COMPLETED, NOW))
+    body = FlowRunFilterBody.model_validate(
+        {
+            "flows": {"id": {"any_": [flow.id]}},
+            "sort": "EXPECTED_START_TIME_DESC",
+            "limit": 5,
+            "offset": 3,
+        }
+    )
+    async with database.read_sessions() as session:
+        listed = await filter_flow_runs(session, body)
+        ids_first = await filter_flow_runs_ids_first(session, body)
+    assert len(listed) == 5
+    assert [tuple(row) for row in ids_first] == [tuple(row) for row in listed]
 
 
 async def test_a_bounded_count_stops_at_its_bound(database: Database) -> None:
