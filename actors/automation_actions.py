@@ -12,7 +12,7 @@ import dramatiq
 from dramatiq import Retry
 
 from actors import resources
-from actors.notifications import queue_deliveries, ui_url
+from actors.notifications import queue_deliveries
 from actors.persistence import announce_flow_run_states
 from actors.retrying import PERSISTENCE_OPTIONS, database_unavailable, retry_persistence
 from models.automations.action_events import action_events
@@ -77,7 +77,7 @@ async def act_on_firing(firing_id: str) -> None:
             action=dict(action),
             index=index,
             run_id=action_run_id(firing.id, index),
-            ui_url=ui_url(settings),
+            ui_url=settings.ui_url,
             template_max_bytes=settings.automation_template_max_bytes,
         )
         await run_action(database, settings, invocation)

@@ -26,14 +26,8 @@ from models.notifications.replay import reopen_delivery, reopen_failed_deliverie
 if TYPE_CHECKING:
     from models.db.database import Database
     from models.notifications.deliveries import Delivery
-    from models.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-def ui_url(settings: Settings) -> str:
-    """Where flow-run links point: the UI URL setting, or the API's own address."""
-    return settings.ui_url or f"http://{settings.api_host}:{settings.api_port}"
 
 
 def send_deliveries(deliveries: list[QueuedDelivery]) -> None:

@@ -16,6 +16,11 @@ def default_database_url(data: dict[str, Any]) -> str:
     return f"sqlite+aiosqlite:///{Path(data['home']) / 'signalbox.db'}"
 
 
+def default_ui_url(data: dict[str, Any]) -> str:
+    """This server's own address: the web UI is served beside the API."""
+    return f"http://{data['api_host']}:{data['api_port']}"
+
+
 class Settings(BaseSettings):
     """Every knob Signalbox reads from its environment, each named SIGNALBOX_<FIELD>.
 
@@ -40,8 +45,9 @@ class Settings(BaseSettings):
     #: Origins (comma-separated, `https://ui.example.com`) whose pages may call the API;
     #: empty: CORS off, and a request from any other page's origin is refused.
     cors_allowed_origins: str = ""
-    #: Where people open the web UI; used in notification links.
-    ui_url: str | None = None
+    #: Where people open the web UI (the base of links in notifications); this server's own
+    #: address unless the UI is reached through another (a proxy, a public host name).
+    ui_url: str = Field(default_factory=default_ui_url)
     #: Apply migrations to head when the server starts.
     migrate_on_start: bool = True
     #: Seconds SQLite waits for another writer before giving up.

@@ -11,7 +11,6 @@ from uuid import UUID, uuid4
 
 from actors.channels.delivery import Notification, attempt_notification
 from actors.channels.registry import CHANNELS
-from actors.notifications import ui_url
 from models.blocks.documents import read_block_data, read_block_document_by_name
 from models.blocks.encryption import block_key_for
 from models.errors import InvalidRequest, ObjectNotFound
@@ -71,7 +70,7 @@ async def send_test_notification(
         delivery_id=uuid4(),
         subject=TEST_SUBJECT,
         body=TEST_BODY,
-        details={"flow_run_url": ui_url(settings), "flow_run_state_name": "Test"},
+        details={"flow_run_url": settings.ui_url, "flow_run_state_name": "Test"},
         data=block.data,
     )
     results, _ = await attempt_notification(CHANNELS[channel], notification, settings)

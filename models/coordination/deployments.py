@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.concurrency.decay import Occupancy
@@ -193,6 +193,20 @@ async def filter_deployments(
 async def count_deployments(session: AsyncSession, body: DeploymentCountBody) -> int:
     """How many deployments match a filter body."""
     return await count_matching(session, Deployment.id, body)
+
+
+async def count_deployments_of_flows(
+    session: AsyncSession, flow_ids: Sequence[UUID]
+) -> dict[UUID, int]:
+    """How many deployments each flow has, by flow id (a flow without any is left out)."""
+    if not flow_ids:
+        return {}
+    rows = await session.execute(
+        select(Deployment.flow_id, func.count())
+        .where(Deployment.flow_id.in_(flow_ids))
+        .group_by(Deployment.flow_id)
+    )
+    return {flow_id: count for flow_id, count in rows}
 
 
 async def paginate_deployments(

@@ -137,6 +137,16 @@ async def list_dead_letters(
     return list(await session.scalars(statement))
 
 
+async def count_dead_letters(session: AsyncSession) -> dict[str, int]:
+    """How many dead letters each queue holds, by queue name (a queue without any is left out)."""
+    rows = await session.execute(
+        select(DeadLetter.queue_name, func.count())
+        .group_by(DeadLetter.queue_name)
+        .order_by(DeadLetter.queue_name)
+    )
+    return {queue: count for queue, count in rows}
+
+
 async def read_dead_letter(session: AsyncSession, dead_letter_id: UUID) -> DeadLetter:
     """The dead letter with this id; raises ObjectNotFound."""
     letter = await session.get(DeadLetter, dead_letter_id)

@@ -1,12 +1,15 @@
-"""Reading deliveries and their attempts: per flow run, per notification policy, by status."""
+"""Reading deliveries and their attempts: per flow run, per notification policy, by status,
+and the channels whose deliveries fail."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models.errors import ObjectNotFound
 from models.notifications.deliveries import Delivery, DeliveryAttempt
@@ -18,6 +21,18 @@ if TYPE_CHECKING:
 
 #: A delivery with its attempts in order (None when they were not asked for).
 DeliveryHistory = tuple[Delivery, list[DeliveryAttempt] | None]
+#: The statuses of a delivery that will not reach its receiver unless replayed.
+FAILED_STATUSES: Final = ("failed", "dead")
+
+
+@dataclass(frozen=True)
+class FailingChannel:
+    """A channel whose deliveries failed: how many since some time, and the latest of them."""
+
+    channel: str
+    failed: int
+    last_failed: datetime
+    last_error: str | None
 
 
 async def read_deliveries(
@@ -103,3 +118,27 @@ async def read_delivery_history(session: AsyncSession, delivery_id: UUID) -> Del
     delivery = await read_delivery(session, delivery_id)
     attempts = await read_attempts(session, [delivery.id])
     return delivery, attempts[delivery.id]
+
+
+async def read_failing_channels(session: AsyncSession, since: datetime) -> list[FailingChannel]:
+    """The channels with deliveries made since `since` that failed for good (a permanent
+    answer, or retries exhausted), most failures first, each with its latest error."""
+    failed = (
+        select(
+            Delivery.channel,
+            Delivery.updated,
+            Delivery.last_error,
+            func.count().over(partition_by=Delivery.channel).label("failed"),
+            func.row_number()
+            .over(partition_by=Delivery.channel, order_by=Delivery.updated.desc())
+            .label("recency"),
+        )
+        .where(Delivery.status.in_(FAILED_STATUSES), Delivery.created >= since)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(failed.c.channel, failed.c.failed, failed.c.updated, failed.c.last_error)
+        .where(failed.c.recency == 1)
+        .order_by(failed.c.failed.desc(), failed.c.channel)
+    )
+    return [FailingChannel(*row) for row in rows]

@@ -94,6 +94,24 @@ async def filter_flow_runs(session: AsyncSession, body: FlowRunFilterBody) -> Se
     return (await connection.execute(listing)).all()
 
 
+async def filter_flow_runs_ids_first(
+    session: AsyncSession, body: FlowRunFilterBody
+) -> Sequence[Row[Any]]:
+    """The rows `filter_flow_runs` answers, found in two steps: the page's ids, filtered and
+    sorted on their own, then those runs' rows whole.
+
+    For a filter that matches many runs in an order no index of the filter gives (a flow's
+    runs by expected start): the database sorts thousands of ids instead of thousands of
+    whole rows, which costs several times less.
+    """
+    connection = await session.connection()
+    page_ids = body.apply(select(_runs.c.id), connection.dialect.name).subquery()
+    listing = FLOW_RUN_LISTING.where(_runs.c.id.in_(select(page_ids.c.id))).order_by(
+        *body.order_by()
+    )
+    return (await connection.execute(listing)).all()
+
+
 async def paginate_flow_runs(
     session: AsyncSession, body: FlowRunPageBody
 ) -> tuple[Sequence[Row[Any]], int]:

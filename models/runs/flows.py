@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from models.db.base import Base, Created, Id, Name, Updated
 from models.db.dialect import ignoring_duplicates
 from models.errors import ObjectNotFound
 from models.filters.base import count_matching, list_matching
+from models.runs.flow_runs import FlowRun
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,6 +80,38 @@ async def count_flows(session: AsyncSession, body: FlowCountBody) -> int:
 async def paginate_flows(session: AsyncSession, body: FlowPageBody) -> tuple[list[Flow], int]:
     """One page of flows and how many match."""
     return await filter_flows(session, body), await count_flows(session, body)
+
+
+async def read_flow_names(session: AsyncSession, flow_ids: Sequence[UUID]) -> dict[UUID, str]:
+    """The names of the flows with those ids, by id (an unknown id is left out)."""
+    if not flow_ids:
+        return {}
+    rows = await session.execute(select(Flow.id, Flow.name).where(Flow.id.in_(flow_ids)))
+    return {flow_id: name for flow_id, name in rows}
+
+
+async def read_latest_flow_runs(
+    session: AsyncSession, flow_ids: Sequence[UUID]
+) -> dict[UUID, FlowRun]:
+    """Each flow's run that started last, by flow id (a flow none of whose runs started is
+    left out).
+
+    One statement: per flow, the (flow, start time) index finds its latest run at once,
+    however many runs the flow has.
+    """
+    if not flow_ids:
+        return {}
+    latest = (
+        select(FlowRun.id)
+        .where(FlowRun.flow_id == Flow.id, FlowRun.start_time.is_not(None))
+        .order_by(FlowRun.start_time.desc())
+        .limit(1)
+        .correlate(Flow)
+        .scalar_subquery()
+    )
+    of_flows = select(latest).where(Flow.id.in_(flow_ids))
+    runs = await session.scalars(select(FlowRun).where(FlowRun.id.in_(of_flows)))
+    return {run.flow_id: run for run in runs}
 
 
 async def delete_flow(session: AsyncSession, flow_id: UUID) -> None:

@@ -1,14 +1,20 @@
-"""How runs fared over time: counts per interval and state (history), and average lateness."""
+"""How runs fared over time: counts per interval and state (history), and average lateness.
+
+`flow_run_history` answers the API's history (each state name with its summed run times and
+lateness, worked out per run in Python); `count_flow_runs_by_interval` counts by state type
+only, in the database, so that a chart over a busy day reads index entries, not runs.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, literal, select
 
-from models.db.dialect import seconds_between
+from models.db.dialect import epoch_milliseconds, seconds_between
 from models.db.types import UtcDateTime
 from models.runs.flow_runs import FlowRun
 from models.runs.task_runs import TaskRun
@@ -93,6 +99,66 @@ async def run_history(
         )
         for index, (interval_start, interval_end) in enumerate(intervals)
     ]
+
+
+@dataclass(frozen=True)
+class IntervalCounts:
+    """How many runs expected to start within one interval are in each state type."""
+
+    start: datetime
+    end: datetime
+    counts: dict[StateType, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+async def count_flow_runs_by_interval(
+    session: AsyncSession, body: FlowRunHistoryBody
+) -> list[IntervalCounts]:
+    """The flow runs matching the body, counted per interval (by expected start) and state
+    type by the database.
+
+    Without other criteria, the (state type, expected start time) index covers the query:
+    the runs themselves are never read.
+    """
+    intervals = body.intervals()
+    if not intervals:
+        return []
+    start, end = intervals[0][0], intervals[-1][1]
+    # Whole milliseconds: exact on both databases, and never negative within the window, so
+    # integer division is the floor.
+    since_start = epoch_milliseconds(FlowRun.expected_start_time) - round(start.timestamp() * 1000)
+    index = since_start // round(body.history_interval_seconds * 1000)
+    criteria = body.clause(session.get_bind().dialect.name)
+    # With no criteria, every state type named lets the (state type, expected start time)
+    # index cover the query; with some (a flow's runs), their own index leads: SQLite would
+    # otherwise read every run of the window to find the flow's.
+    matching = (
+        FlowRun.state_type.in_(list(StateType))
+        if criteria is None
+        else and_(criteria, FlowRun.state_type.is_not(None))
+    )
+    rows = await session.execute(
+        select(index.label("interval"), FlowRun.state_type, func.count())
+        .where(
+            matching,
+            FlowRun.expected_start_time >= start,
+            FlowRun.expected_start_time < end,
+        )
+        .group_by("interval", FlowRun.state_type)
+    )
+    counted = [
+        IntervalCounts(interval_start, interval_end) for interval_start, interval_end in intervals
+    ]
+    for position, state_type, count in rows:
+        assert state_type is not None  # selected among the state types
+        # The window holds every counted run; only the rounding of a run's microseconds at
+        # the window's end could place one a step beyond it.
+        interval = counted[min(max(int(position), 0), len(counted) - 1)]
+        interval.counts[state_type] = interval.counts.get(state_type, 0) + count
+    return counted
 
 
 async def average_flow_run_lateness(

@@ -35,7 +35,7 @@ def prefect_settings_view(settings: Settings) -> dict[str, Any]:
                 "migrate_on_start": settings.migrate_on_start,
             },
             "flow_run_graph": {"max_nodes": MAX_NODES, "max_artifacts": MAX_ARTIFACTS},
-            "ui": {"enabled": settings.ui_url is not None, "api_url": api_url},
+            "ui": {"enabled": True, "api_url": api_url},
         },
         "ui_url": settings.ui_url,
     }

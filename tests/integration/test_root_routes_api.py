@@ -21,6 +21,14 @@ async def test_settings_read_as_prefect_lays_them_out_with_secrets_masked(
     assert "sqlite" not in str(settings) and "postgresql" not in str(settings)
 
 
+async def test_settings_report_the_ui_served_beside_the_api(api: TestClient) -> None:
+    settings = await (await api.get("/api/admin/settings")).json()
+    server_api = settings["server"]["api"]
+    own_address = f"http://{server_api['host']}:{server_api['port']}"
+    assert settings["server"]["ui"] == {"enabled": True, "api_url": f"{own_address}/api"}
+    assert settings["ui_url"] == own_address
+
+
 async def test_a_csrf_token_is_refused_as_prefect_does_with_protection_off(
     api: TestClient,
 ) -> None:

@@ -29,6 +29,12 @@ def test_environment_variables_override_the_defaults(monkeypatch: pytest.MonkeyP
     assert settings.database_url == "sqlite+aiosqlite:////srv/signalbox/signalbox.db"
 
 
+def test_notification_links_open_this_server_unless_the_ui_is_elsewhere() -> None:
+    assert Settings(api_host="10.0.0.8", api_port=4300).ui_url == "http://10.0.0.8:4300"
+    elsewhere = Settings(api_port=4300, ui_url="https://ui.example")
+    assert elsewhere.ui_url == "https://ui.example"
+
+
 def test_signalbox_config_masks_passwords_and_secrets(tmp_path: Path) -> None:
     env = {
         "SIGNALBOX_HOME": str(tmp_path),

@@ -56,7 +56,7 @@ async def run_cli(settings: Settings, *args: str) -> Result:
 
 
 async def test_a_failed_run_sends_one_message_with_the_rendered_template(
-    api: TestClient, receiver: Receiver, database: Database, drain: Drain
+    api: TestClient, receiver: Receiver, database: Database, drain: Drain, settings: Settings
 ) -> None:
     block = await slack_block(api, receiver)
     action = {
@@ -81,6 +81,9 @@ async def test_a_failed_run_sends_one_message_with_the_rendered_template(
     assert message["blocks"][1]["text"]["text"] == (
         "etl-nightly/aquatic-cockatoo entered Failed: prefect.flow-run.Failed"
     )
+    # The link opens the run's page in the UI.
+    run_page = f"{settings.ui_url}/runs/flow-run/{flow_run_id}"
+    assert message["blocks"][-1]["elements"][0]["text"] == f"<{run_page}|Open the flow run>"
     [run] = await action_runs_of(database, firing_id)
     delivery = await read_delivery(api, run.details["delivery_id"])
     assert delivery["id"] == str(action_run_id(UUID(firing_id), 0))
