@@ -16,16 +16,14 @@ from aiohttp import web
 from api import keys
 from api.requests import path_uuid
 from api.ui.automation_text import actions_text, trigger_text
+from api.ui.paging import PAGE_SIZE, Page, page_offset, requested_page
 from models.automations.firing_history import read_recent_firings
 from models.automations.store import filter_automations, read_automation, response_of
-from models.errors import InvalidRequest
 from models.filters.automations import AutomationFilterBody, AutomationSort
 from models.schemas.automations import AutomationResponse
 
 routes = web.RouteTableDef()
 
-#: Automations on one page of the list.
-PAGE_SIZE: Final = 50
 #: The fields a form edits, each a JSON value; the rest of an automation is its identity.
 JSON_FIELDS: Final = ("trigger", "actions", "actions_on_trigger", "actions_on_resolve")
 #: What the create form starts from: tell nobody when a flow run fails.
@@ -42,17 +40,6 @@ EXAMPLE: Final = {
     "actions_on_trigger": [],
     "actions_on_resolve": [],
 }
-
-
-def page_number(request: web.Request) -> int:
-    """The `page` query parameter, from 1; anything else is a 400 page."""
-    try:
-        number = int(request.query.get("page", "1"))
-    except ValueError:
-        raise InvalidRequest("page: a whole number from 1") from None
-    if number < 1:
-        raise InvalidRequest("page: a whole number from 1")
-    return number
 
 
 def pretty_json(value: Any) -> str:
@@ -76,18 +63,16 @@ def described(automation: AutomationResponse) -> dict[str, Any]:
 @routes.get("/automations", name="automations")
 @aiohttp_jinja2.template("automations.html")
 async def automations_page(request: web.Request) -> dict[str, Any]:
-    number = page_number(request)
-    # One more than a page: whether a next page exists, without counting.
+    number = requested_page(request)
     body = AutomationFilterBody(
-        sort=AutomationSort.NAME_ASC, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE
+        sort=AutomationSort.NAME_ASC, limit=PAGE_SIZE + 1, offset=page_offset(number)
     )
     async with request.app[keys.database].read_sessions() as session:
         automations = await filter_automations(session, body)
-    shown = [described(response_of(automation)) for automation in automations[:PAGE_SIZE]]
+    listed = Page.of(automations, number)
+    shown = [described(response_of(automation)) for automation in listed.items]
     return {
-        "automations": shown,
-        "page": number,
-        "has_next": len(automations) > PAGE_SIZE,
+        "page": Page(shown, number, listed.has_next),
         "live_resources": ["prefect.automation."],
     }
 

@@ -17,8 +17,8 @@ from aiohttp import web
 
 from api import keys
 from api.requests import path_uuid
+from api.ui.listed_runs import ListedRun, listed_runs
 from api.ui.log_levels import LOG_LEVELS, SHOWN_ARTIFACTS, SHOWN_LOGS, level_name, log_level_of
-from api.ui.runs import listed_run
 from api.ui.timeline import TimelineRun, draw_timeline
 from models.coordination.deployments import read_deployment
 from models.db.types import utcnow
@@ -53,7 +53,7 @@ def as_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str)
 
 
-async def read_subflow_runs(session: Any, flow_run_id: UUID) -> list[dict[str, Any]]:
+async def read_subflow_runs(session: Any, flow_run_id: UUID) -> list[ListedRun]:
     body = FlowRunFilterBody.model_validate(
         {
             "flow_runs": {"parent_flow_run_id": {"any_": [flow_run_id]}},
@@ -61,8 +61,7 @@ async def read_subflow_runs(session: Any, flow_run_id: UUID) -> list[dict[str, A
             "limit": SHOWN_SUBFLOWS,
         }
     )
-    now = utcnow()
-    return [listed_run(row, now) for row in await filter_flow_runs(session, body)]
+    return listed_runs(await filter_flow_runs(session, body), {}, utcnow())
 
 
 @routes.get("/runs/flow-run/{id}", name="flow-run")

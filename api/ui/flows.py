@@ -3,7 +3,6 @@ flow's page with its runs by state over time, its runs page by page and its depl
 
 from __future__ import annotations
 
-import math
 from typing import Any, Final
 
 import aiohttp_jinja2
@@ -13,10 +12,10 @@ from api import keys
 from api.requests import path_uuid
 from api.ui.histogram import TIME_RANGES, Frame, draw_histogram
 from api.ui.listed_runs import listed_runs
+from api.ui.paging import PAGE_SIZE, Page, page_offset, requested_page
 from api.ui.state_history import chosen_time_range, history_body
 from models.coordination.deployments import count_deployments_of_flows, filter_deployments
 from models.db.types import utcnow
-from models.errors import InvalidRequest
 from models.filters.bodies import DeploymentFilterBody, FlowRunCountBody, FlowRunFilterBody
 from models.runs.flow_run_listing import filter_flow_runs_ids_first
 from models.runs.flow_runs import count_flow_runs_up_to
@@ -26,22 +25,12 @@ from models.schemas.pagination import FlowPageBody
 
 routes = web.RouteTableDef()
 
-#: Rows a page of flows, or of a flow's runs, holds.
-PAGE_SIZE: Final = 50
 #: A flow's runs are counted up to this many: enough to page through, never a full count.
 RUN_COUNT_CAP: Final = 10_000
 #: Deployments a flow's page lists.
 LISTED_DEPLOYMENTS: Final = 50
 #: The flow's histogram is smaller than the dashboard's.
 FLOW_HISTOGRAM: Final = Frame(height=150)
-
-
-def page_number(request: web.Request) -> int:
-    """The page asked for (`?page=2`, from 1); a 400 page for anything else."""
-    text = request.query.get("page", "1")
-    if not text.isdigit() or int(text) < 1:
-        raise InvalidRequest(f"page must be a whole number from 1, not {text!r}")
-    return int(text)
 
 
 @routes.get("/flows", name="flows")
@@ -53,7 +42,7 @@ async def flows_page(request: web.Request) -> dict[str, Any]:
             "flows": {"name": {"like_": search}} if search else None,
             "sort": "NAME_ASC",
             "limit": PAGE_SIZE,
-            "page": page_number(request),
+            "page": requested_page(request),
         }
     )
     async with request.app[keys.database].read_sessions() as session:
@@ -61,13 +50,8 @@ async def flows_page(request: web.Request) -> dict[str, Any]:
         flow_ids = [flow.id for flow in flows]
         latest = await read_latest_flow_runs(session, flow_ids)
         deployments = await count_deployments_of_flows(session, flow_ids)
-    return {
-        "search": search,
-        "flows": [(flow, latest.get(flow.id), deployments.get(flow.id, 0)) for flow in flows],
-        "total": total,
-        "page": body.page_number,
-        "pages": max(1, math.ceil(total / PAGE_SIZE)),
-    }
+    rows = [(flow, latest.get(flow.id), deployments.get(flow.id, 0)) for flow in flows]
+    return {"search": search, "page": Page.counted(rows, body.page_number, total)}
 
 
 @routes.get("/flows/flow/{flow_id}", name="flow")
@@ -75,7 +59,7 @@ async def flows_page(request: web.Request) -> dict[str, Any]:
 async def flow_page(request: web.Request) -> dict[str, Any]:
     flow_id = path_uuid(request, "flow_id")
     time_range = chosen_time_range(request)
-    page = page_number(request)
+    number = requested_page(request)
     now = utcnow()
     of_flow = {"flows": {"id": {"any_": [flow_id]}}}
     runs_body = FlowRunFilterBody.model_validate(
@@ -83,7 +67,7 @@ async def flow_page(request: web.Request) -> dict[str, Any]:
             **of_flow,
             "sort": "EXPECTED_START_TIME_DESC",
             "limit": PAGE_SIZE,
-            "offset": (page - 1) * PAGE_SIZE,
+            "offset": page_offset(number),
         }
     )
     deployments_body = DeploymentFilterBody.model_validate({**of_flow, "limit": LISTED_DEPLOYMENTS})
@@ -100,11 +84,9 @@ async def flow_page(request: web.Request) -> dict[str, Any]:
         "time_range": time_range,
         "time_ranges": TIME_RANGES.values(),
         "histogram": draw_histogram(counts, FLOW_HISTOGRAM),
-        "runs": listed_runs(rows, {flow.id: flow.name}, now),
-        "run_count": run_count,
-        "run_count_cap": RUN_COUNT_CAP,
-        "page": page,
-        "pages": max(1, math.ceil(min(run_count, RUN_COUNT_CAP) / PAGE_SIZE)),
+        "runs": Page.counted(
+            listed_runs(rows, {flow.id: flow.name}, now), number, run_count, RUN_COUNT_CAP
+        ),
         "deployments": deployments,
         "live_resources": ["prefect.flow-run."],
     }

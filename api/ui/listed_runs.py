@@ -27,6 +27,7 @@ class ListedRun:
     name: str
     flow_id: str
     flow_name: str | None
+    deployment_id: str | None
     state_type: str | None
     state_name: str | None
     expected_start_time: datetime | None
@@ -35,6 +36,16 @@ class ListedRun:
     #: Seconds it ran, or has been running.
     run_time: float
     tags: list[str]
+
+    @property
+    def start(self) -> datetime | None:
+        """When it started, or else when it is expected to."""
+        return self.start_time or self.expected_start_time
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds it ran or has been running; None before it starts."""
+        return self.run_time if self.start_time is not None else None
 
 
 def listed_run(row: Any, flow_names: dict[str, str], now: datetime) -> ListedRun:
@@ -45,6 +56,7 @@ def listed_run(row: Any, flow_names: dict[str, str], now: datetime) -> ListedRun
         name=row.name,
         flow_id=row.flow_id,
         flow_name=flow_names.get(row.flow_id),
+        deployment_id=row.deployment_id,
         state_type=row.state_type,
         state_name=row.state_name,
         expected_start_time=parsed(row.expected_start_time),

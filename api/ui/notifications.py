@@ -16,7 +16,7 @@ from aiohttp import web
 
 from api import keys
 from api.requests import path_uuid
-from api.ui.automations import page_number
+from api.ui.paging import PAGE_SIZE, Page, page_offset, requested_page
 from models.errors import InvalidRequest
 from models.notifications.channels import ChannelName
 from models.notifications.history import filter_deliveries
@@ -35,8 +35,6 @@ from models.states import StateType
 
 routes = web.RouteTableDef()
 
-#: Deliveries on one page of the list.
-PAGE_SIZE: Final = 50
 #: Policies listed at the most (a server has a handful; the API pages at 200 too).
 MAX_POLICIES: Final = 200
 DELIVERY_STATUSES: Final = ("pending", "delivered", "failed", "dead")
@@ -73,14 +71,13 @@ def delivery_filters(request: web.Request) -> dict[str, Any]:
 @aiohttp_jinja2.template("notifications.html")
 async def notifications_page(request: web.Request) -> dict[str, Any]:
     filters = delivery_filters(request)
-    number = page_number(request)
+    number = requested_page(request)
     deliveries_body = DeliveryFilterBody(
         statuses=[filters["status"]] if filters["status"] else None,
         channels=[ChannelName(filters["channel"])] if filters["channel"] else None,
         policy_id=filters["policy"],
-        # One more than a page: whether a next page exists, without counting.
         limit=PAGE_SIZE + 1,
-        offset=(number - 1) * PAGE_SIZE,
+        offset=page_offset(number),
     )
     async with request.app[keys.database].read_sessions() as session:
         policies = await filter_notification_policies(
@@ -94,9 +91,7 @@ async def notifications_page(request: web.Request) -> dict[str, Any]:
     return {
         "policies": [NotificationPolicyResponse.model_validate(policy) for policy in policies],
         "blocks": {block.id: block for block in blocks},
-        "deliveries": [row for row, _ in deliveries[:PAGE_SIZE]],
-        "has_next": len(deliveries) > PAGE_SIZE,
-        "page": number,
+        "page": Page.of([row for row, _ in deliveries], number),
         "filters": filters,
         "statuses": DELIVERY_STATUSES,
         "channels": [channel.value for channel in ChannelName],

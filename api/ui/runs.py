@@ -10,28 +10,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
-from uuid import UUID
 
 import aiohttp_jinja2
 from aiohttp import web
 
 from api import keys
+from api.ui.listed_runs import ListedRun, flow_ids_of, listed_runs
+from api.ui.paging import PAGE_SIZE, Page, requested_page
 from models.coordination.deployments import filter_deployments
 from models.db.types import utcnow
 from models.errors import InvalidRequest
 from models.filters.bodies import DeploymentFilterBody, FlowFilterBody
 from models.filters.flow_runs import FlowRunSort
-from models.runs.flow_run_listing import decoded, filter_flow_runs, parsed
+from models.runs.flow_run_listing import filter_flow_runs
 from models.runs.flow_runs import count_flow_runs_up_to
-from models.runs.flows import filter_flows
-from models.schemas.flow_runs import estimated_run_time
+from models.runs.flows import filter_flows, read_flow_names
 from models.schemas.pagination import FlowRunPageBody
 from models.states import StateType
 
 routes = web.RouteTableDef()
 
-#: Runs on one page.
-PAGE_SIZE: Final = 50
 #: The pager counts matching runs up to this many, then says "more than".
 COUNT_BOUND: Final = 10_000
 #: Flows and deployments offered in the filters' lists.
@@ -81,64 +79,27 @@ def page_body(request: web.Request) -> FlowRunPageBody:
     after, before = query_time(request, "after"), query_time(request, "before")
     if after or before:
         flow_runs["expected_start_time"] = {"after_": after, "before_": before}
-    page = query.get("page", "1")
     return FlowRunPageBody.model_validate(
         {
             "flow_runs": flow_runs or None,
             "flows": {"id": {"any_": [query["flow"]]}} if query.get("flow") else None,
             "sort": query.get("sort") or next(iter(SORTS)),
             "limit": PAGE_SIZE,
-            "page": page if page.isdigit() else "not a page number",
+            "page": requested_page(request),
         }
     )
 
 
-def listed_run(row: Any, now: datetime) -> dict[str, Any]:
-    """A row of the flow-run listing as a page shows it: times parsed, tags decoded."""
-    state_type = StateType(row.state_type) if row.state_type else None
-    start = parsed(row.start_time)
-    return {
-        "id": row.id,
-        "name": row.name,
-        "flow_id": UUID(row.flow_id),
-        "deployment_id": UUID(row.deployment_id) if row.deployment_id else None,
-        "state_type": state_type,
-        "state_name": row.state_name,
-        "tags": decoded(row.tags) or [],
-        "start": start or parsed(row.expected_start_time),
-        "started": start is not None,
-        "duration": estimated_run_time(
-            state_type, parsed(row.state_timestamp), row.total_run_time_seconds, now
-        )
-        if start
-        else None,
-    }
-
-
-async def read_names(
-    session: Any, flow_ids: Sequence[UUID], deployment_ids: Sequence[UUID]
-) -> tuple[dict[UUID, str], dict[UUID, str]]:
-    """The names of the flows and deployments of the listed runs, by id."""
-    flows = await filter_flows(
-        session,
-        FlowFilterBody.model_validate(
-            {"flows": {"id": {"any_": list(flow_ids)}}, "limit": CHOICES}
-        ),
+async def read_deployment_names(session: Any, runs: Sequence[ListedRun]) -> dict[str, str]:
+    """The names of the listed runs' deployments, by id as the runs carry it."""
+    deployment_ids = sorted({run.deployment_id for run in runs if run.deployment_id})
+    if not deployment_ids:
+        return {}
+    body = DeploymentFilterBody.model_validate(
+        {"deployments": {"id": {"any_": deployment_ids}}, "limit": CHOICES}
     )
-    deployments = (
-        await filter_deployments(
-            session,
-            DeploymentFilterBody.model_validate(
-                {"deployments": {"id": {"any_": list(deployment_ids)}}, "limit": CHOICES}
-            ),
-        )
-        if deployment_ids
-        else []
-    )
-    return (
-        {flow.id: flow.name for flow in flows},
-        {view.deployment.id: view.deployment.name for view in deployments},
-    )
+    views = await filter_deployments(session, body)
+    return {str(view.deployment.id): view.deployment.name for view in views}
 
 
 @routes.get("/runs", name="runs")
@@ -149,25 +110,13 @@ async def runs_page(request: web.Request) -> dict[str, Any]:
     async with request.app[keys.database].read_sessions() as session:
         rows = await filter_flow_runs(session, body)
         counted = await count_flow_runs_up_to(session, body, COUNT_BOUND + 1)
-        runs = [listed_run(row, now) for row in rows]
-        flow_names, deployment_names = await read_names(
-            session,
-            list({run["flow_id"] for run in runs}),
-            list({run["deployment_id"] for run in runs if run["deployment_id"]}),
-        )
+        runs = listed_runs(rows, await read_flow_names(session, flow_ids_of(rows)), now)
+        deployment_names = await read_deployment_names(session, runs)
         flows = await filter_flows(session, FlowFilterBody(limit=CHOICES))
         deployments = await filter_deployments(session, DeploymentFilterBody(limit=CHOICES))
-    more_than_counted = counted > COUNT_BOUND
     return {
-        "runs": runs,
-        "flow_names": flow_names,
+        "page": Page.counted(runs, body.page_number, counted, COUNT_BOUND),
         "deployment_names": deployment_names,
-        "count": min(counted, COUNT_BOUND),
-        "more_than_counted": more_than_counted,
-        "page": body.page_number,
-        "pages": None if more_than_counted else max(1, -(-counted // PAGE_SIZE)),
-        "has_next": len(runs) == PAGE_SIZE
-        and (more_than_counted or body.page_number * PAGE_SIZE < counted),
         "flows": flows,
         "deployments": [view.deployment for view in deployments],
         "state_types": list(StateType),

@@ -8,6 +8,7 @@ pause, replay) are small scripts that call the REST API itself, so there is one 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Final
 
@@ -36,6 +37,11 @@ from api.ui import (
     work_pools,
 )
 from api.ui.page_errors import page_errors
+
+# aiohttp-jinja2 keeps each page's template context under a str key on the request (and its
+# context processors under one on the app), which aiohttp answers with a NotAppKeyWarning on
+# every page: the library's choice, not ours, so only its own warnings of that kind are muted.
+warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_jinja2")
 
 #: Page modules, each with its `routes`.
 PAGE_MODULES: Final = (

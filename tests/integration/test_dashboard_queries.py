@@ -11,12 +11,12 @@ from models.coordination.deployments import Deployment, count_deployments_of_flo
 from models.coordination.work_pools import Worker, WorkPool
 from models.coordination.workers import count_online_workers
 from models.db.database import Database
-from models.filters.bodies import FlowRunCountBody, FlowRunFilterBody
+from models.filters.bodies import FlowRunFilterBody
 from models.messages.dead_letters import count_dead_letters, record_dead_letter
 from models.notifications.deliveries import Delivery
 from models.notifications.history import read_failing_channels
 from models.runs.flow_run_listing import filter_flow_runs, filter_flow_runs_ids_first
-from models.runs.flow_runs import FlowRun, count_flow_runs_up_to
+from models.runs.flow_runs import FlowRun
 from models.runs.flows import Flow, read_flow_names, read_latest_flow_runs
 from models.runs.run_history import count_flow_runs_by_interval, flow_run_history
 from models.schemas.run_history import FlowRunHistoryBody
@@ -141,16 +141,6 @@ async def test_a_page_found_ids_first_is_the_page_the_listing_answers(
         ids_first = await filter_flow_runs_ids_first(session, body)
     assert len(listed) == 5
     assert [tuple(row) for row in ids_first] == [tuple(row) for row in listed]
-
-
-async def test_a_bounded_count_stops_at_its_bound(database: Database) -> None:
-    flow = Flow(name="many")
-    await add(database, flow)
-    await add(database, *(flow_run(flow, StateType.COMPLETED, NOW) for _ in range(5)))
-    body = FlowRunCountBody.model_validate({"flows": {"id": {"any_": [flow.id]}}})
-    async with database.read_sessions() as session:
-        assert await count_flow_runs_up_to(session, body, 3) == 3
-        assert await count_flow_runs_up_to(session, body, 10) == 5
 
 
 def delivery(channel: str, status: str, created: datetime, error: str | None = None) -> Delivery:

@@ -15,6 +15,7 @@ import pytest
 
 from tests.compat.prefect_client import RunningServer
 from tests.ui.conftest import run_client_script, screenshot
+from tests.ui.site_api import row_named
 
 
 @pytest.fixture(scope="module")
@@ -36,17 +37,13 @@ def dialogs(page: Any) -> list[str]:
     return opened
 
 
-def key_row(page: Any, key: str) -> Any:
-    return page.locator("tbody tr", has=page.locator(f"th a:text-is('{key}')"))
-
-
 def test_the_artifacts_page_lists_the_latest_of_each_key(
     site: str, page: Any, published: dict[str, str], tmp_path: Path
 ) -> None:
     page.goto(f"{site}/artifacts?key=ui-blocks")
     for key in ("ui-blocks-report", "ui-blocks-table", "ui-blocks-link", "ui-blocks-progress"):
-        assert key_row(page, key).count() == 1  # one row per key, however many versions
-    report = key_row(page, "ui-blocks-report")
+        assert row_named(page, key).count() == 1  # one row per key, however many versions
+    report = row_named(page, "ui-blocks-report")
     assert "ui-blocks markdown" in report.inner_text()  # the latest version's description
     run_link = report.locator(f"a[href='/runs/flow-run/{published['flow_run_id']}']")
     assert run_link.count() == 1
@@ -55,8 +52,8 @@ def test_the_artifacts_page_lists_the_latest_of_each_key(
     page.get_by_label("Type").select_option("table")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"type=table"))
-    assert key_row(page, "ui-blocks-table").count() == 1
-    assert key_row(page, "ui-blocks-report").count() == 0
+    assert row_named(page, "ui-blocks-table").count() == 1
+    assert row_named(page, "ui-blocks-report").count() == 0
 
 
 def test_markdown_renders_as_html_with_its_script_inert(

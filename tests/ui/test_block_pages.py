@@ -16,6 +16,7 @@ import pytest
 
 from tests.compat.prefect_client import RunningServer
 from tests.ui.conftest import run_client_script, screenshot
+from tests.ui.site_api import row_named
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +29,6 @@ def assert_no_secret(page: Any, saved: dict[str, Any]) -> None:
     content = page.content()
     for secret in saved["secrets"]:
         assert secret not in content
-
-
-def row_named(page: Any, name: str, table: str = "table") -> Any:
-    """The row of `table` whose header starts with `name` (a field's header adds its key)."""
-    header = page.locator("th").filter(has_text=re.compile(rf"^\s*{re.escape(name)}(\s|$)"))
-    return page.locator(f"{table} tbody tr", has=header)
 
 
 def test_the_blocks_page_lists_documents_and_filters_by_type(

@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.compat.deployments.harness import deployment_runs, read_flow_run, wait_for
-from tests.compat.expectations import call_api
 from tests.compat.prefect_client import RunningServer
 from tests.ui.conftest import run_client_script, screenshot
+from tests.ui.site_api import call_api
 
 #: Seconds the scheduler gets to make a new deployment's runs (it looks every few seconds).
 SCHEDULER_TIMEOUT: Final = 60
@@ -96,12 +96,12 @@ def test_a_deployment_is_paused_and_resumed_from_its_page(
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Pause").click()
     expect(page.locator("[data-paused]")).to_have_attribute("data-paused", "true")
-    assert call_api(ui_server.api_url, "GET", api)["paused"] is True
+    assert call_api(site, "GET", api)["paused"] is True
     page.reload()
     expect(page.locator("[data-paused]")).to_have_text("Paused")
     page.get_by_role("button", name="Resume").click()
     expect(page.locator("[data-paused]")).to_have_attribute("data-paused", "false")
-    assert call_api(ui_server.api_url, "GET", api)["paused"] is False
+    assert call_api(site, "GET", api)["paused"] is False
 
 
 def test_run_now_with_edited_parameters_lands_on_the_new_run(
@@ -157,7 +157,7 @@ def test_the_work_pool_pages_list_the_pool_its_queues_and_worker(
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Pause pool").click()
     expect(page.locator("dd[data-status]")).to_have_attribute("data-status", "PAUSED")
-    assert call_api(ui_server.api_url, "GET", f"/work_pools/{pool}")["is_paused"] is True
+    assert call_api(site, "GET", f"/work_pools/{pool}")["is_paused"] is True
     page.get_by_role("button", name="Resume pool").click()
     expect(page.locator("dd[data-status]")).to_have_attribute("data-status", "READY")
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,36 +20,12 @@ import pytest
 from tests.compat.prefect_client import RunningServer
 from tests.integration.notifications.receiver import Receiver, Reply
 from tests.ui.conftest import run_client_script, screenshot
+from tests.ui.site_api import DEADLINE_SECONDS, call_api, wait_until
 
 T = TypeVar("T")
 
 #: Where the policy's webhook posts, on the receiver.
 HOOK_PATH = "/custom/ui-notifications"
-#: Seconds a test waits for the server to do what it was asked.
-DEADLINE_SECONDS = 30
-
-
-def call_api(site: str, method: str, path: str, body: Any = None) -> Any:
-    """One REST call; its JSON answer (None for 204)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        f"{site}/api{path}", data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        text = answer.read()
-    return json.loads(text) if text else None
-
-
-def poll(read: Callable[[], T], done: Callable[[T], bool], what: str) -> T:
-    """`read()` again until `done` holds of it, within the deadline."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while True:
-        value = read()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {DEADLINE_SECONDS} s; last {value!r}")
-        time.sleep(0.2)  # polling interval, bounded by the deadline
 
 
 class ThreadedReceiver:
@@ -125,7 +98,7 @@ def scenario(ui_server: RunningServer, site: str) -> Iterator[Scenario]:
         result = run_client_script(ui_server, "notifications_failing_flow.py")
         assert result["raised"] and result["flow_run_id"], result
         of_run = f"/flow_runs/{result['flow_run_id']}/notification_deliveries"
-        deliveries = poll(
+        deliveries = wait_until(
             lambda: call_api(site, "GET", of_run),
             lambda rows: [row["status"] for row in rows] == ["dead"],
             "the delivery gives up on the receiver's 500s",

@@ -3,10 +3,8 @@ Prefect client made (tests/ui/flows/runs_scenario.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.compat.prefect_client import RunningServer
 from tests.ui.conftest import run_client_script, screenshot
+from tests.ui.site_api import call_api
 
 #: Seconds a test waits for what the server records after the client has moved on (task
 #: runs and logs travel as events and messages).
@@ -41,14 +40,9 @@ def open_when(page: Any, url: str, ready: Callable[[], bool]) -> None:
 
 def propose_state(site: str, flow_run_id: str, state_type: str) -> dict[str, Any]:
     """Force a flow run into a state through the REST API, as another client would."""
-    request = urllib.request.Request(
-        f"{site}/api/flow_runs/{flow_run_id}/set_state",
-        data=json.dumps({"state": {"type": state_type}, "force": True}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+    body = {"state": {"type": state_type}, "force": True}
+    answer: dict[str, Any] = call_api(site, "POST", f"/flow_runs/{flow_run_id}/set_state", body)
+    return answer
 
 
 def test_runs_list_filters_searches_and_pages(
