@@ -24,7 +24,7 @@ from tests.compat.deployments.conftest import empty_database
 from tests.compat.prefect_client import RunningServer, prefect_python, run_flow_script
 from tests.conftest import IN_CI
 
-#: Where the tests save their screenshots when SIGNALBOX_UI_SCREENSHOTS is unset.
+#: Where the tests save their screenshots (docs/ui for the README); unset: each test's folder.
 SCREENSHOTS = os.environ.get("SIGNALBOX_UI_SCREENSHOTS")
 #: The package server's settings: failing deliveries give up after a few quick attempts, so
 #: a test sees a delivery fail for good within seconds.
