@@ -341,3 +341,25 @@ def test_signalbox_config_masks_the_auth_string(settings: Settings) -> None:
     shown = CliRunner().invoke(signalbox, ["config"], env=env)
     assert shown.exit_code == 0
     assert "s3cret" not in shown.output and "SIGNALBOX_API_AUTH_STRING" in shown.output
+
+
+async def test_every_page_of_the_ui_needs_the_auth_string_too(make_client: MakeClient) -> None:
+    client = await make_client(api_auth_string=SecretStr(AUTH_STRING))
+    pages = sorted(
+        {
+            resource.canonical
+            for resource in client.app.router.resources()
+            if not resource.canonical.startswith("/api/")
+            and resource.canonical not in DESCRIPTION_ROUTES | {"/metrics"}
+        }
+    )
+    assert {"/", "/runs", "/runs/flow-run/{id}", "/notifications", "/ui/live"} <= set(pages)
+    for path in pages:
+        page = concrete(path)
+        anonymous = await client.get(page)
+        assert anonymous.status == 401, (page, anonymous.status)
+        # A browser answers this challenge by asking for the user and password.
+        assert anonymous.headers["WWW-Authenticate"] == 'Basic realm="Signalbox"'
+    dashboard = await client.get("/", headers=basic(AUTH_STRING))
+    assert dashboard.status == 200
+    assert dashboard.content_type == "text/html"
