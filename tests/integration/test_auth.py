@@ -79,7 +79,8 @@ async def described_operations(
 
 
 def websocket_paths(app: web.Application) -> list[str]:
-    """The GET routes the description leaves out, bar the description itself: websockets.
+    """The GET routes of the API the description leaves out, bar the description itself:
+    websockets (the UI's pages are not the API's).
 
     A path parameter is filled with a sample value (the worker channel's pool name)."""
     return sorted(
@@ -88,6 +89,7 @@ def websocket_paths(app: web.Application) -> list[str]:
             for route in app.router.routes()
             if route.method == "GET"
             and route.resource is not None
+            and route.resource.canonical.startswith("/api/")
             and getattr(route.handler, "__openapi__", None) is None
             and route.resource.canonical not in DESCRIPTION_ROUTES
         }
