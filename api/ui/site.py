@@ -17,6 +17,7 @@ from aiohttp import web
 
 from api.ui import about, formatting, live
 from api.ui.page_errors import page_errors
+from api.ui.server_timing import server_timing
 
 #: Page modules, each with its `routes`.
 PAGE_MODULES: Final = (about, live)
@@ -60,6 +61,7 @@ def install_ui(app: web.Application) -> None:
         # The file's URL with its content hash, so a browser never runs a stale script.
         static=lambda name: str(static.url_for(filename=name, append_version=True)),
     )
+    app.middlewares.append(server_timing)  # outside page_errors: error pages are timed too
     app.middlewares.append(page_errors)
     for module in PAGE_MODULES:
         app.add_routes(module.routes)
