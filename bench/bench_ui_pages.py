@@ -10,9 +10,11 @@
 Starts `signalbox server start` in a fresh home (SQLite there, or a throwaway database of
 --database-url), seeds --runs finished flow runs straight into its database
 (bench/seed_flow_runs.py), then adds one flow run with task runs, logs and artifacts through
-the REST API (bench/ui_detail_run.py) for the pages that show one run. With --seeded DIR
-(SQLite only) the seeded database is kept as DIR/ui-pages-<runs>.db and a later run starts on
-a copy of it: seconds instead of minutes.
+the REST API (bench/ui_detail_run.py) for the pages that show one run. With --seeded DIR the
+seeded database is kept for later runs, which start on a copy of it: seconds instead of
+minutes. On SQLite it is the file DIR/ui-pages-<runs>.db; on PostgreSQL (DIR unused) the
+database `signalbox_seeded_ui_pages_<runs>` on that server, copied by `CREATE DATABASE …
+TEMPLATE` into the throwaway one (`DROP DATABASE` it when done with it).
 
 Then, once the machine's 1-minute load average is below --quiet-load (waiting at most
 --quiet-wait seconds; the load is recorded either way), it requests each page of --pages
@@ -48,6 +50,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+import psycopg
+from sqlalchemy.engine import make_url
+
 # Run as `python bench/bench_ui_pages.py`: the repository root holds bench/, models/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -55,7 +60,7 @@ from bench import process_usage
 from bench.bench_work_pool_polling import keep_snapshot, percentiles
 from bench.profile import SAMPLE_RATE, summarise
 from bench.seed_flow_runs import seed_flow_runs
-from bench.servers import REPOSITORY
+from bench.servers import REPOSITORY, libpq_url, require_loopback
 from bench.targets import CpuWatch, StartedTarget, client_session, say, start_target
 from bench.ui_detail_run import create_detail_run
 from models.settings import mask_url_password
@@ -67,7 +72,9 @@ DEFAULT_PAGES: Final = (
     "/runs",
     "/runs?state=FAILED",
     "/runs?page=200",
+    "/runs?q=bench-ui-detail",
     "/runs/flow-run/{flow_run}",
+    "/runs/task-run/{task_run}",
     "/flows",
     "/deployments",
     "/work-pools",
@@ -83,6 +90,8 @@ LOAD_POLL_SECONDS: Final = 15.0
 PROFILE_SECONDS: Final = 15
 PROFILES: Final = REPOSITORY / "bench" / "results" / "profiles"
 PERCENTILES: Final = ("p50", "p95", "p99", "max")
+#: The seeded rows are the same on every run.
+SEED: Final = 7
 
 
 async def measure_page(
@@ -181,18 +190,24 @@ def measure(
     args: argparse.Namespace, workdir: Path, stack: ExitStack, stamp: str
 ) -> list[dict[str, Any]]:
     """Start, seed, add the detail run, wait for a quiet machine, measure every page."""
-    snapshot = None
-    if args.seeded and not args.database_url:
+    snapshot, template, seed_seconds = None, None, None
+    if args.seeded and args.database_url:
+        template, seed_seconds = seeded_postgres_template(args.database_url, args.runs)
+    elif args.seeded:
         snapshot = Path(args.seeded).resolve() / f"ui-pages-{args.runs}.db"
-    reused = snapshot is not None and snapshot.exists()
+    reused = bool(snapshot and snapshot.exists()) or bool(template and seed_seconds is None)
     started = start_target(
-        "signalbox", args.database_url, workdir, stack, database_copy=snapshot if reused else None
+        "signalbox",
+        args.database_url,
+        workdir,
+        stack,
+        database_copy=snapshot if reused else None,
+        database_template=template,
     )
-    seed_seconds = None
-    if not reused and args.runs:
+    if template is None and not reused and args.runs:
         assert started.database_url is not None
         say(f"Seeding {args.runs:,} flow runs...")
-        seed_seconds = round(seed_flow_runs(started.database_url, args.runs, seed=7), 1)
+        seed_seconds = round(seed_flow_runs(started.database_url, args.runs, seed=SEED), 1)
         say(f"Seeded in {seed_seconds:.0f} s.")
         if snapshot is not None and started.database_file is not None:
             keep_snapshot(started.database_file, snapshot)
@@ -230,6 +245,32 @@ def measure(
         say(describe(result))
         results.append(result)
     return results
+
+
+def seeded_postgres_template(server_url: str, runs: int) -> tuple[str, float | None]:
+    """The database of `runs` seeded flow runs kept on the PostgreSQL server for later runs
+    (each measures a throwaway copy of it), and the seconds it took to seed if made now.
+
+    Seeded under a temporary name and renamed when complete, so an interrupted seeding is
+    never taken for a finished one.
+    """
+    server = make_url(server_url)
+    require_loopback(server.host)
+    name = f"signalbox_seeded_ui_pages_{runs}"
+    with psycopg.connect(libpq_url(server), autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if found.fetchone():
+            say(f"On a copy of the database {name}.")
+            return name, None
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}_partial"')
+        admin.execute(f'CREATE DATABASE "{name}_partial"')
+    partial = server.set(drivername="postgresql+psycopg", database=f"{name}_partial")
+    say(f"Seeding {runs:,} flow runs into the database {name}...")
+    seconds = seed_flow_runs(partial.render_as_string(hide_password=False), runs, seed=SEED)
+    with psycopg.connect(libpq_url(server), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"')
+    say(f"Seeded in {seconds:.0f} s; kept as the database {name}.")
+    return name, round(seconds, 1)
 
 
 def revision() -> str:
@@ -280,7 +321,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--database-url", help="Signalbox on a throwaway database of this server")
     parser.add_argument("--runs", type=int, default=1_000_000, help="flow runs seeded")
-    parser.add_argument("--seeded", help="keep the seeded SQLite database here and reuse it")
+    parser.add_argument(
+        "--seeded", help="keep the seeded database (SQLite: in this folder) and reuse it"
+    )
     parser.add_argument("--pages", default=",".join(DEFAULT_PAGES), help="comma list of paths")
     parser.add_argument("--requests", type=int, default=30, help="measured requests per page")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per page")
