@@ -68,11 +68,13 @@ def start_target(
     workdir: Path,
     stack: ExitStack,
     database_copy: Path | None = None,
+    database_template: str | None = None,
 ) -> StartedTarget:
     """Start `target` in `workdir`; `stack` stops it (and drops a throwaway database).
 
     With `database_copy`, an SQLite file seeded by an earlier run, the target starts on a copy
-    of it rather than on an empty database (SQLite only: not with `database_url`).
+    of it rather than on an empty database (SQLite only: not with `database_url`); with
+    `database_template`, a database of the PostgreSQL server, on a throwaway copy of that one.
     """
     if target == "prefect":
         home = workdir / "prefect-home"
@@ -85,7 +87,7 @@ def start_target(
     if database_url:
         if database_copy is not None:
             raise ValueError("A copy of an SQLite file cannot start Signalbox on PostgreSQL.")
-        throwaway = stack.enter_context(throwaway_postgres(database_url))
+        throwaway = stack.enter_context(throwaway_postgres(database_url, database_template))
         database_url, database = throwaway.url, "postgresql"
         database_pid = throwaway.postmaster_pid
     else:

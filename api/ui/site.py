@@ -37,6 +37,7 @@ from api.ui import (
     work_pools,
 )
 from api.ui.page_errors import page_errors
+from api.ui.server_timing import server_timing
 
 # aiohttp-jinja2 keeps each page's template context under a str key on the request (and its
 # context processors under one on the app), which aiohttp answers with a NotAppKeyWarning on
@@ -103,6 +104,7 @@ def install_ui(app: web.Application) -> None:
         # The file's URL with its content hash, so a browser never runs a stale script.
         static=lambda name: str(static.url_for(filename=name, append_version=True)),
     )
+    app.middlewares.append(server_timing)  # outside page_errors: error pages are timed too
     app.middlewares.append(page_errors)
     for module in PAGE_MODULES:
         app.add_routes(module.routes)
