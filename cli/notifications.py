@@ -13,7 +13,7 @@ from models.settings import Settings
 
 pass_settings = click.make_pass_decorator(Settings, ensure=True)
 DELIVERY_COLUMNS = (
-    "id", "channel", "status", "attempts", "created", "automation", "last error"
+    "id", "channel", "status", "attempts", "created", "automation", "test", "last error"
 )  # fmt: skip
 
 
@@ -71,7 +71,7 @@ def deliveries(
     settings: Settings, failed: bool, flow_run: str | None, automation: str | None, limit: int
 ) -> None:
     """List deliveries, newest first: id, channel, status, attempts, the automation that
-    sent it (none for a notification policy's), last error."""
+    sent it (none for a notification policy's), whether it tests its policy, last error."""
     from models.db.database import with_read_session
     from models.notifications.history import read_deliveries
     from models.notifications.replay import REPLAYABLE
@@ -96,7 +96,8 @@ def deliveries(
         return
     table = [
         (row.id, row.channel, row.status, row.attempt_count,
-         f"{row.created:%Y-%m-%d %H:%M:%S}", row.automation_id or "", row.last_error or "")
+         f"{row.created:%Y-%m-%d %H:%M:%S}", row.automation_id or "", "yes" if row.test else "",
+         row.last_error or "")
         for row in rows
     ]  # fmt: skip
     for line in format_table(DELIVERY_COLUMNS, table, right=("attempts",)):

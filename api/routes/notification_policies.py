@@ -1,14 +1,18 @@
 """Notification policies (Prefect 2's `flow_run_notification_policies`): create, read, change,
-delete, list. A template with an unknown placeholder is refused with 422."""
+delete, list, and send a test message. A template with an unknown placeholder is refused
+with 422."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from actors.notifications import queue_deliveries
 from api import keys
 from api.openapi import documented
 from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, no_content
+from models.notifications.channels import ChannelName
+from models.notifications.evaluation import QueuedDelivery
 from models.notifications.policies import (
     create_notification_policy,
     delete_notification_policy,
@@ -16,6 +20,8 @@ from models.notifications.policies import (
     read_notification_policy,
     update_notification_policy,
 )
+from models.notifications.sample_deliveries import create_test_delivery
+from models.schemas.deliveries import DeliveryResponse
 from models.schemas.notification_policies import (
     NotificationPolicyCreate,
     NotificationPolicyFilterBody,
@@ -75,3 +81,16 @@ async def remove(request: web.Request) -> web.Response:
     async with request.app[keys.database].sessions.begin() as session:
         await delete_notification_policy(session, path_uuid(request))
     return no_content()
+
+
+@routes.post(f"/api/flow_run_notification_policies/{ID}/test")
+@documented("Send the policy's message, rendered for a sample failed flow run, through its "
+            "channel as a test delivery (paused policies too); 422 when its block is gone.",
+            tag=TAG, response=DeliveryResponse, status=201)  # fmt: skip
+async def send_test(request: web.Request) -> web.Response:
+    settings = request.app[keys.settings]
+    async with request.app[keys.database].sessions.begin() as session:
+        delivery = await create_test_delivery(session, path_uuid(request), settings.ui_url)
+    # Queued once committed, as every delivery: the channel actor must find it pending.
+    await queue_deliveries([QueuedDelivery(delivery.id, ChannelName(delivery.channel))])
+    return json_model(DeliveryResponse.from_row(delivery), status=201)

@@ -13,6 +13,8 @@ from models.db.base import Base, Created, Id, Updated
 
 #: The namespace of delivery ids (uuid5 of policy and state).
 DELIVERY_NAMESPACE: Final = UUID("0b8f2d7e-5a43-4c1b-9d2e-7f1c3a9b6e54")
+#: The key of the details of a test delivery (`models/notifications/sample_deliveries.py`).
+TEST_DETAIL: Final = "test"
 
 
 def delivery_id(policy_id: UUID, state_id: UUID) -> UUID:
@@ -63,6 +65,11 @@ class Delivery(Base):
     #: What the senders need besides subject and body: the placeholders' values (state
     #: type and name, timestamp, flow-run URL...).
     details: Mapped[dict[str, Any] | None]
+
+    @property
+    def test(self) -> bool:
+        """Whether an operator sent it to test its policy, for no flow run's state."""
+        return bool((self.details or {}).get(TEST_DETAIL))
 
 
 class DeliveryAttempt(Base):

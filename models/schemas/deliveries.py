@@ -45,6 +45,8 @@ class DeliveryResponse(BaseModel):
     #: The automation and firing that sent it; None for a delivery made before automations.
     automation_id: UUID | None = None
     firing_id: UUID | None = None
+    #: Sent to test its notification policy: a sample message, for no flow run.
+    test: bool = False
     status: str
     subject: str
     body: str

@@ -223,3 +223,31 @@ def test_the_dead_letters_page_answers(site: str, page: Any) -> None:
     assert response.status == 200
     assert page.locator("h1").inner_text() == "Dead letters"
     assert page.locator("body").get_attribute("data-live-poll") == "5"
+
+
+def test_send_test_delivers_the_policys_sample_message_and_opens_its_delivery(
+    scenario: Scenario, site: str, page: Any, tmp_path: Path
+) -> None:
+    path = "/custom/ui-policy-test"  # no script: the receiver answers 200
+    block_id = create_webhook_block(
+        site, "ui-policy-test-hook", scenario.receiver.service.url + path
+    )
+    policy = call_api(site, "POST", "/flow_run_notification_policies/", {
+        "state_names": ["Failed"], "tags": ["ui-policy-test"],
+        "block_document_id": block_id})  # fmt: skip
+
+    page.goto(f"{site}/notifications")
+    row = page.locator(f"tr[data-policy-id='{policy['id']}']")
+    row.get_by_role("button", name="Send test").click()
+    page.wait_for_url(f"{site}/notifications/delivery/*")
+    delivery_id = page.url.rsplit("/", 1)[-1]
+    # The page polls: the attempt appears without reloading it.
+    outcome = page.locator("[data-outcome]", has_text="delivered")
+    delivered = page.locator("table.attempts tbody tr", has=outcome)
+    delivered.wait_for(timeout=DEADLINE_SECONDS * 1000)
+    assert delivered.locator("[data-status-code]").inner_text() == "200"
+    assert "a test of its policy" in page.locator("#delivery-facts").inner_text()
+    [message] = scenario.receiver.on_loop(lambda: scenario.receiver.service.requests_to(path))
+    assert message.json()["id"] == delivery_id
+    assert message.json()["title"].startswith("[Test] ")
+    screenshot(page, "policy-test", tmp_path)

@@ -195,7 +195,7 @@ async def test_deliveries_are_listed_per_flow_run_from_the_cli(
     assert result.exit_code == 0, result.output
     header, line = result.output.strip().splitlines()
     assert header.split() == [
-        "id", "channel", "status", "attempts", "created", "automation", "last", "error"
+        "id", "channel", "status", "attempts", "created", "automation", "test", "last", "error"
     ]  # fmt: skip
     [delivery] = await deliveries_of(api, flow_run_id)
     assert line.split()[:4] == [delivery["id"], "slack", "delivered", "1"]
