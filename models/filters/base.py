@@ -115,9 +115,13 @@ class PagedFilterBody(FilterBody):
             raise InvalidRequest(INVALID_LIMIT_DETAIL)
         return value
 
+    def skipped(self) -> int:
+        """How many matching rows come before the requested page."""
+        return self.offset
+
     def page(self, statement: Select[Any]) -> Select[Any]:
         """The statement limited to the requested page."""
-        return statement.limit(self.limit).offset(self.offset)
+        return statement.limit(self.limit).offset(self.skipped())
 
 
 class Listing(PagedFilterBody):

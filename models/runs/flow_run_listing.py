@@ -86,8 +86,13 @@ async def filter_flow_runs(session: AsyncSession, body: FlowRunFilterBody) -> Se
     """The rows of FLOW_RUN_LISTING matching a filter body, sorted and paged.
 
     Turn them into answers with `listed_flow_run` once the session is closed: the
-    connection goes back to the pool before the CPU work starts.
+    connection goes back to the pool before the CPU work starts. A page past the first (an
+    offset) is found ids first: the runs it skips are then sorted as ids, not read whole,
+    which made page 200 of a million runs 3-8 times faster (docs/performance.md, "Web UI
+    pages").
     """
+    if body.skipped():
+        return await filter_flow_runs_ids_first(session, body)
     # Core on the session's connection: plain rows, none of the ORM's bookkeeping.
     connection = await session.connection()
     listing = body.apply(FLOW_RUN_LISTING, connection.dialect.name)
