@@ -9,7 +9,6 @@ every page a test opens must leave the browser console without an error.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import Iterator
@@ -17,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import make_url
 
-from bench.servers import signalbox_server
-from tests.compat.deployments.conftest import empty_database
+from tests.compat.deployments.conftest import whole_signalbox
 from tests.compat.prefect_client import RunningServer, prefect_python, run_flow_script
 from tests.conftest import IN_CI
 
@@ -54,16 +51,7 @@ def ui_server(
 ) -> Iterator[RunningServer]:
     """Signalbox, whole, for every test of the package."""
     prefect_python()  # build the client's virtualenv before the server's start-up deadline
-    url = os.environ.get("SIGNALBOX_TEST_DATABASE_URL")
-    database = None
-    if url and make_url(url).get_backend_name() == "postgresql":
-        database = str(request.getfixturevalue("migrated_url"))
-        asyncio.run(empty_database(database))
-    workdir = tmp_path_factory.mktemp("ui-server")
-    with signalbox_server(workdir, database, settings=SERVER_SETTINGS) as running:
-        yield running
-    if database is not None:
-        asyncio.run(empty_database(database))
+    yield from whole_signalbox(request, tmp_path_factory, SERVER_SETTINGS)
 
 
 @pytest.fixture(scope="package")

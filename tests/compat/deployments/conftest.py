@@ -61,13 +61,23 @@ def server_under_test(
         with start_reference_prefect_server(free_port(), reference_settings) as running:
             yield running
         return
+    yield from whole_signalbox(request, tmp_path_factory, signalbox_settings)
+
+
+def whole_signalbox(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    settings: dict[str, str],
+) -> Iterator[RunningServer]:
+    """`signalbox server start` for a package: on the suite's PostgreSQL database emptied
+    first (and after), or on SQLite fresh in its own home."""
     url = os.environ.get("SIGNALBOX_TEST_DATABASE_URL")
     database = None
     if url and make_url(url).get_backend_name() == "postgresql":
         database = str(request.getfixturevalue("migrated_url"))
         asyncio.run(empty_database(database))
     workdir = tmp_path_factory.mktemp("signalbox")
-    with signalbox_server(workdir, database, settings=signalbox_settings) as running:
+    with signalbox_server(workdir, database, settings=settings) as running:
         yield running
     if database is not None:
         asyncio.run(empty_database(database))  # nothing of ours is left for later tests
