@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 from aiohttp import web
@@ -37,7 +37,29 @@ def json_values(values: Sequence[Any] | Mapping[str, Any]) -> web.Response:
 
     Times must be aware and in UTC: they are written as pydantic writes them (…Z).
     """
-    return web.Response(body=orjson.dumps(values, option=orjson.OPT_UTC_Z), content_type=JSON)
+    try:
+        body = orjson.dumps(values, option=orjson.OPT_UTC_Z)
+    except TypeError:
+        # orjson writes integers of 64 bits at most, and a label or parameter may hold a larger
+        # one (JSON has no limit, and such a value was accepted and stored): write its digits.
+        body = orjson.dumps(with_big_integers_as_text(values), option=orjson.OPT_UTC_Z)
+    return web.Response(body=body, content_type=JSON)
+
+
+#: The integers orjson writes itself: a signed or unsigned 64-bit one.
+SMALLEST_INTEGER: Final = -(2**63)
+LARGEST_INTEGER: Final = 2**64 - 1
+
+
+def with_big_integers_as_text(value: Any) -> Any:
+    """`value` with every integer orjson cannot write replaced by a fragment of its digits."""
+    if isinstance(value, int) and not SMALLEST_INTEGER <= value <= LARGEST_INTEGER:
+        return orjson.Fragment(str(value))
+    if isinstance(value, Mapping):
+        return {key: with_big_integers_as_text(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [with_big_integers_as_text(item) for item in value]
+    return value
 
 
 def json_value(value: Any, status: int = 200) -> web.Response:

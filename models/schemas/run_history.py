@@ -20,6 +20,13 @@ from models.states import StateType
 MAX_INTERVALS: Final = 500
 #: What the reference answers (422) for an interval under a second.
 SHORT_INTERVAL_DETAIL: Final = "History interval must not be less than 1 second."
+#: The longest interval a `timedelta` holds (about 2.7 million years); a longer one is a 422.
+MAX_INTERVAL_SECONDS: Final = timedelta.max.total_seconds()
+LONG_INTERVAL_DETAIL: Final = (
+    f"History interval must not be more than {MAX_INTERVAL_SECONDS:.0f} seconds."
+)
+#: The last moment a history interval may end at; an interval running past it is cut there.
+LATEST: Final = datetime.max.replace(tzinfo=UTC)
 
 
 class HistoryWindow(BaseModel):
@@ -41,6 +48,8 @@ class HistoryWindow(BaseModel):
         # Not a ValueError: it reaches the API as itself, a 422 with the reference's detail.
         if not value >= 1:
             raise InvalidRequest(SHORT_INTERVAL_DETAIL)
+        if value > MAX_INTERVAL_SECONDS:
+            raise InvalidRequest(LONG_INTERVAL_DETAIL)
         return value
 
     def intervals(self) -> list[tuple[datetime, datetime]]:
@@ -49,9 +58,21 @@ class HistoryWindow(BaseModel):
         elapsed = self.history_end - self.history_start
         count = min(-(-elapsed // interval), MAX_INTERVALS) if elapsed > timedelta(0) else 0
         return [
-            (self.history_start + i * interval, self.history_start + (i + 1) * interval)
+            (
+                later_by(self.history_start, interval, i),
+                later_by(self.history_start, interval, i + 1),
+            )
             for i in range(count)
         ]
+
+
+def later_by(moment: datetime, interval: timedelta, times: int) -> datetime:
+    """`moment + times * interval`, or the latest representable time when that is past year
+    9999 (a window near the end of time, cut into long intervals, reaches beyond it)."""
+    try:
+        return moment + times * interval
+    except OverflowError:
+        return LATEST
 
 
 class FlowRunHistoryBody(HistoryWindow, FlowRunCountBody):

@@ -69,6 +69,52 @@ async def test_paginate_refuses_a_page_below_one_and_a_limit_above_200(api: Test
         assert (empty["results"], empty["pages"], empty["page"]) == ([], 0, 9)
 
 
+async def test_paginate_answers_labels_holding_integers_wider_than_64_bits(
+    api: TestClient,
+) -> None:
+    # JSON numbers have no width, and such a label is accepted and stored: a page holding it
+    # was a 500 (the fast JSON writer stops at 64 bits) where the filter answered it.
+    wide = 2**70
+    flow = await api.post(
+        "/api/flows/",
+        data=f'{{"name": "wide-{uuid4().hex[:6]}", "labels": {{"wide": {wide}, "n": -{wide}}}}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert flow.status == 201, await flow.text()
+    answer = await api.post("/api/flows/paginate", json={})
+    assert answer.status == 200, await answer.text()
+    (labels,) = [flow["labels"] for flow in (await answer.json())["results"]]
+    assert labels == {"wide": wide, "n": -wide}
+
+
+async def test_history_refuses_an_interval_longer_than_a_time_span_can_hold(
+    api: TestClient,
+) -> None:
+    body = {
+        "history_start": "2030-01-01T00:00:00Z",
+        "history_end": "2030-01-02T00:00:00Z",
+        "history_interval_seconds": 1e20,
+    }
+    for path in ("/api/flow_runs/history", "/api/task_runs/history"):
+        response = await api.post(path, json=body)
+        assert response.status == 422, await response.text()
+        assert "must not be more than" in (await response.json())["detail"]
+
+
+async def test_history_near_the_end_of_time_ends_its_intervals_there(api: TestClient) -> None:
+    # A long interval from a start near year 9999 reaches past the last representable time.
+    body = {
+        "history_start": "9999-12-01T00:00:00Z",
+        "history_end": "9999-12-31T00:00:00Z",
+        "history_interval_seconds": 86400 * 365,
+    }
+    response = await api.post("/api/flow_runs/history", json=body)
+    assert response.status == 200, await response.text()
+    (interval,) = await response.json()
+    assert interval["interval_start"] == "9999-12-01T00:00:00Z"
+    assert interval["interval_end"].startswith("9999-12-31T23:59:59")
+
+
 async def test_history_counts_runs_per_interval_and_state(api: TestClient) -> None:
     start = datetime(2030, 1, 1, tzinfo=UTC)
     tag = f"h-{uuid4().hex[:6]}"
