@@ -40,7 +40,12 @@ class HistoryWindow(BaseModel):
     @classmethod
     def in_utc(cls, value: datetime) -> datetime:
         # A time without an offset is read as UTC, as the reference does.
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+05:00 is before the first time UTC can hold
+            raise ValueError("the time is outside the years 1 to 9999 in UTC") from None
 
     @field_validator("history_interval_seconds", mode="after")
     @classmethod

@@ -87,7 +87,7 @@ async def test_paginate_answers_labels_holding_integers_wider_than_64_bits(
     assert labels == {"wide": wide, "n": -wide}
 
 
-async def test_history_refuses_an_interval_longer_than_a_time_span_can_hold(
+async def test_history_refuses_an_interval_or_a_start_no_time_can_hold(
     api: TestClient,
 ) -> None:
     body = {
@@ -99,6 +99,14 @@ async def test_history_refuses_an_interval_longer_than_a_time_span_can_hold(
         response = await api.post(path, json=body)
         assert response.status == 422, await response.text()
         assert "must not be more than" in (await response.json())["detail"]
+        before_utc_began = body | {
+            "history_start": "0001-01-01T00:00:00+05:00",
+            "history_interval_seconds": 60,
+        }
+        response = await api.post(path, json=before_utc_began)
+        assert response.status == 422, await response.text()
+        errors = (await response.json())["detail"]
+        assert [error["loc"] for error in errors] == [["body", "history_start"]], errors
 
 
 async def test_history_near_the_end_of_time_ends_its_intervals_there(api: TestClient) -> None:
