@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     SQLColumnExpression,
     false,
@@ -117,13 +118,25 @@ class NumberCriteria(FilterModel):
     le_: FilterInt | None = None
 
     def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
+        # PostgreSQL compares a 32-bit column only with a value it could hold (`level <=
+        # 2^40` is "integer out of range"): a bound past the column's range is decided here,
+        # as nothing to match or as no bound at all.
+        lowest, highest = INTEGER_RANGE[isinstance(column.type, BigInteger)]
+        if (self.ge_ is not None and self.ge_ > highest) or (
+            self.le_ is not None and self.le_ < lowest
+        ):
+            return false()
         return combine(
             Operator.and_,
             [
-                column >= self.ge_ if self.ge_ is not None else None,
-                column <= self.le_ if self.le_ is not None else None,
+                column >= self.ge_ if self.ge_ is not None and self.ge_ > lowest else None,
+                column <= self.le_ if self.le_ is not None and self.le_ < highest else None,
             ],
         )
+
+
+#: The values an integer column holds, by whether it is a BigInteger: (lowest, highest).
+INTEGER_RANGE: Final = {False: (-(2**31), 2**31 - 1), True: (-(2**63), 2**63 - 1)}
 
 
 class BoolCriteria(FilterModel):

@@ -548,6 +548,15 @@ LOG_CASES: Sequence[tuple[str, dict[str, Any], list[str]]] = [
     ("of no task run", {"logs": {"task_run_id": {"is_null_": True}}}, ["l2", "l3"]),
     ("at least a level", {"logs": {"level": {"ge_": 30}}}, ["l2", "l4"]),
     ("at most a level", {"logs": {"level": {"le_": 20}}}, ["l1", "l3"]),
+    # Bounds no 32-bit level column holds: a 500 on PostgreSQL ("integer out of range").
+    ("at most a level past 32 bits", {"logs": {"level": {"le_": 2**40}}}, ["l1", "l2", "l3", "l4"]),
+    ("at least a level past 32 bits", {"logs": {"level": {"ge_": 2**40}}}, []),
+    (
+        "at least a level below 32 bits",
+        {"logs": {"level": {"ge_": -(2**40)}}},
+        ["l1", "l2", "l3", "l4"],
+    ),
+    ("at most a level below 32 bits", {"logs": {"level": {"le_": -(2**40)}}}, []),
     (
         "between two times",
         {"logs": {"timestamp": {"after_": iso(2), "before_": iso(3)}}},
