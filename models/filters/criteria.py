@@ -7,10 +7,11 @@ nothing. Tags are JSON lists, whose criteria each database writes its own way
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -87,11 +88,24 @@ class TextCriteria(FilterModel):
         )
 
 
+def in_utc(moment: datetime) -> datetime:
+    """An aware time in UTC; one that UTC cannot hold (0001-01-01T00:00+05:00 is before its
+    first moment) is a ValueError, which pydantic reports as a 422 naming the field."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is outside the years 1 to 9999 in UTC") from None
+
+
+#: A time bound of a filter, as the database compares it: in UTC.
+FilterTime = Annotated[AwareDatetime, AfterValidator(in_utc)]
+
+
 class TimeCriteria(FilterModel):
     """Criteria on a timestamp column; both bounds are inclusive."""
 
-    before_: AwareDatetime | None = None
-    after_: AwareDatetime | None = None
+    before_: FilterTime | None = None
+    after_: FilterTime | None = None
     is_null_: bool | None = None
 
     def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from models.errors import InvalidRequest
 from models.filters.bodies import FlowRunCountBody, TaskRunCountBody
+from models.filters.criteria import in_utc
 from models.filters.work_pools import WorkQueueFilter
 from models.states import StateType
 
@@ -40,12 +41,7 @@ class HistoryWindow(BaseModel):
     @classmethod
     def in_utc(cls, value: datetime) -> datetime:
         # A time without an offset is read as UTC, as the reference does.
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        try:
-            return value.astimezone(UTC)
-        except OverflowError:  # 0001-01-01T00:00+05:00 is before the first time UTC can hold
-            raise ValueError("the time is outside the years 1 to 9999 in UTC") from None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else in_utc(value)
 
     @field_validator("history_interval_seconds", mode="after")
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from models.coordination.deployments import Deployment
@@ -425,6 +426,15 @@ async def test_limit_and_offset_page_through_the_sorted_runs(
 ) -> None:
     body = {"sort": "EXPECTED_START_TIME_DESC", "limit": 2, "offset": 1}
     assert await flow_runs(database, dialect, body) == ["gamma", "beta"]
+
+
+async def test_a_time_bound_before_the_first_utc_moment_is_refused_naming_it() -> None:
+    # Converted to UTC for the query, it was an OverflowError: a 500 on both databases.
+    body = {"flow_runs": {"start_time": {"after_": "0001-01-01T00:00:00+05:00"}}}
+    with pytest.raises(ValidationError) as refused:
+        FlowRunFilterBody.model_validate(body)
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("flow_runs", "start_time", "after_")
 
 
 async def test_a_limit_over_200_is_refused_before_any_query() -> None:
