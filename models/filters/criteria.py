@@ -135,7 +135,8 @@ class NumberCriteria(FilterModel):
         # PostgreSQL compares a 32-bit column only with a value it could hold (`level <=
         # 2^40` is "integer out of range"): a bound past the column's range is decided here,
         # as nothing to match or as no bound at all.
-        lowest, highest = INTEGER_RANGE[isinstance(column.type, BigInteger)]
+        # Every column and mapped attribute has a `type`; the protocol does not declare it.
+        lowest, highest = INTEGER_RANGE[isinstance(getattr(column, "type", None), BigInteger)]
         if (self.ge_ is not None and self.ge_ > highest) or (
             self.le_ is not None and self.le_ < lowest
         ):
