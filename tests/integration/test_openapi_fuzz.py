@@ -44,7 +44,7 @@ from tests.running import serve_api
 
 #: Examples Hypothesis generates for each operation: enough to reach every body field's
 #: edges, few enough that both databases' passes stay within ~3 minutes side by side.
-EXAMPLES_PER_OPERATION: Final = 40
+EXAMPLES_PER_OPERATION: Final = 30
 
 #: Seconds one request may take before the test gives up on it (a hang is a failure too).
 REQUEST_TIMEOUT_SECONDS: Final = 30
