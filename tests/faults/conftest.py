@@ -45,6 +45,9 @@ class WholeServer:
     log: Path  # what it and every child wrote (stdout and stderr)
     home: Path
     database_url: str
+    #: Where the log stood when the server was first ready: its access lines from there on
+    #: are the test's (before it, the readiness probe's 503s while the workers start).
+    ready_at: int = 0
 
     @property
     def redis_url(self) -> str:
@@ -70,7 +73,7 @@ class WholeServer:
         /api/csrf-token`), which a 422 answers "no", as Prefect's own server does."""
         return Counter(
             int(line.group(3))
-            for line in ACCESS_LINE.finditer(self.log.read_text())
+            for line in ACCESS_LINE.finditer(self.log.read_text()[self.ready_at :])
             if line.group(2) != "/api/csrf-token"
         )
 
@@ -138,6 +141,7 @@ def whole_server(tmp_path: Path, database_of_its_own: str) -> Iterator[WholeServ
         wait_for(
             lambda: call(server.base, "GET", "/ready") == {"message": "OK"}, "ready", START_SECONDS
         )
+        server.ready_at = len(log.read_text())
         yield server
     finally:
         stop(process)
@@ -157,4 +161,3 @@ def stop(process: subprocess.Popen[str]) -> None:
     for child in children:
         with contextlib.suppress(psutil.NoSuchProcess):
             child.kill()
-

@@ -11,8 +11,8 @@ which the Prefect client retries.
 
 How long the Prefect client tolerates: it retries a 503 PREFECT_CLIENT_MAX_RETRIES times (5 by
 default), waiting what `Retry-After` says plus up to PREFECT_CLIENT_RETRY_JITTER_FACTOR (0.2)
-more: 2–2.4 s. On PostgreSQL a 503 is immediate, so by default a call gives up after 5 retries,
-10–12 s; an outage of 35 s needs PREFECT_CLIENT_MAX_RETRIES=20 (40–48 s), which this test sets
+more: 2-2.4 s. On PostgreSQL a 503 is immediate, so by default a call gives up after 5 retries,
+10-12 s; an outage of 35 s needs PREFECT_CLIENT_MAX_RETRIES=20 (40-48 s), which this test sets
 as a user would. On SQLite a request first waits SIGNALBOX_SQLITE_BUSY_TIMEOUT_SECONDS (30)
 for the lock, so each try spans ~32 s and the default 5 retries ride out ~190 s.
 """
@@ -29,6 +29,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from models.runs.logs import Log
@@ -40,8 +41,9 @@ from tests.integration.test_server_start import call, wait_for
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(300)]
 
 FLOW = Path(__file__).parent / "flows" / "across_an_outage.py"
-#: Tasks of the flow, about a second each: it must outlast the outage, started a few seconds in.
-STEPS = 60
+#: Tasks of the flow, about a second each. The outage starts a few steps in, and the next
+#: subflow waits for its end, so the flow runs across it whatever the machine's speed.
+STEPS = 40
 SUBFLOWS = STEPS // 10
 #: Seconds the database is unavailable.
 OUTAGE_SECONDS = 35
@@ -102,8 +104,8 @@ def flow_run_named(base: str, name: str) -> dict[str, Any] | None:
 def test_a_prefect_flow_runs_across_35_s_of_database_outage(
     whole_server: WholeServer, tmp_path: Path
 ) -> None:
-    """Figures (measured on each database; see /work/notes/docs-faults.md): 1 flow of 60 task
-    runs, 180 log lines and 6 subflows across 35 s of outage: COMPLETED; lost 0; answers only
+    """Figures (measured on each database; see /work/notes/docs-faults.md): 1 flow of 40 task
+    runs, 120 log lines and 4 subflows across 35 s of outage: COMPLETED; lost 0; answers only
     2xx, 101 and 503 (the probe's, and on PostgreSQL the subflows' calls), 0 other 5xx."""
     server = whole_server
     prefect_home = tmp_path / "prefect"
@@ -122,8 +124,11 @@ def test_a_prefect_flow_runs_across_35_s_of_database_outage(
         flow_run_id = UUID(run["id"])
 
         def steps_logged() -> int:
-            lines = server.read(Log.__table__.select().with_only_columns(Log.message).where(
-                Log.flow_run_id == flow_run_id, Log.message.like("step % line %")))  # fmt: skip
+            lines = server.read(
+                select(Log.message).where(
+                    Log.flow_run_id == flow_run_id, Log.message.like("step % line %")
+                )
+            )
             return len(lines)
 
         wait_for(lambda: steps_logged() >= 3 * 3, "the flow's first steps", 60)
@@ -132,7 +137,7 @@ def test_a_prefect_flow_runs_across_35_s_of_database_outage(
             probe = probe_a_write(server.base)
             # The outage's length is the fault itself, not a wait for something to happen.
             time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - began)))
-        logged_at_end = steps_logged()
+        running_at_end = client.poll() is None
         client.wait(timeout=180)
     finally:
         if client.poll() is None:
@@ -145,17 +150,16 @@ def test_a_prefect_flow_runs_across_35_s_of_database_outage(
     assert probe["status"] == 503 and probe["retry_after"], probe
 
     def stored_all() -> bool:
-        task_runs = server.read(TaskRun.__table__.select().with_only_columns(TaskRun.id).where(
-            TaskRun.flow_run_id == flow_run_id))  # fmt: skip
+        task_runs = server.read(select(TaskRun.id).where(TaskRun.flow_run_id == flow_run_id))
         # Each subflow is a task run of its parent too, as in Prefect.
         return len(task_runs) == STEPS + SUBFLOWS and steps_logged() == 3 * STEPS
 
     wait_for(stored_all, "every task run and log line to be stored", 60)
     answers = server.answers()
-    figures = {"answers": dict(answers), "probe": probe, "logged when the outage ended":
-               logged_at_end, "flow": result}  # fmt: skip
+    figures = {"answers": dict(answers), "probe": probe, "flow running when the outage ended":
+               running_at_end, "flow": result}  # fmt: skip
     print(figures)  # for the docs: read with pytest -s
-    assert logged_at_end < 3 * STEPS, figures  # it ran across the outage, not before it
+    assert running_at_end, figures  # it ran across the outage, not before or beside it
     assert {s for s in answers if not 200 <= s < 300} <= {101, 503}, figures
 
 

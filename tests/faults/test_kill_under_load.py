@@ -21,6 +21,7 @@ from uuid import UUID
 
 import pytest
 import redis
+from sqlalchemy import select
 
 from models.events.tables import EventRow
 from models.runs.flow_runs import FlowRunState
@@ -61,7 +62,7 @@ class Webhook:
         received = self.bodies
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 received.append(self.rfile.read(length).decode(errors="replace"))
                 self.send_response(200)
@@ -116,16 +117,32 @@ def messages_held(redis_url: str) -> int:
     return sum(queues.scard(key) for key in queues.scan_iter("signalbox:__acks__.*"))
 
 
+def kill_under_load(server: WholeServer, done: Acknowledged, name: str, command: str) -> int:
+    """kill -9 the child `name` once load flows, and wait for the supervisor to restart it;
+    returns how many messages the worker processes held (taken, not acknowledged) then."""
+    before = len(done.log_messages) + len(done.event_ids)
+    wait_for(lambda: len(done.log_messages) + len(done.event_ids) > before + 200,
+             f"load to flow before killing {name}")  # fmt: skip
+    victim = server.child(command)
+    held = messages_held(server.redis_url)
+    victim.kill()  # SIGKILL: nothing flushed, nothing acknowledged after this
+    victim.wait(timeout=10)
+    wait_for(lambda: server.restarted(name, victim.pid), f"{name} to be restarted")
+    wait_for(lambda: server.child(command).pid != victim.pid, f"a new {name}")
+    return held
+
+
 def missing(server: WholeServer, done: Acknowledged, webhook: Webhook) -> dict[str, int]:
     """What was acknowledged and is not (yet) stored or delivered, by kind."""
-    logs = server.read(Log.__table__.select().with_only_columns(Log.message).where(
-        Log.flow_run_id == UUID(done.log_flow_run_id)))  # fmt: skip
-    events = server.read(EventRow.__table__.select().with_only_columns(EventRow.id).where(
-        EventRow.id.in_([UUID(i) for i in done.event_ids])))  # fmt: skip
-    task_runs = server.read(TaskRun.__table__.select().with_only_columns(TaskRun.id).where(
-        TaskRun.id.in_([UUID(i) for i in done.task_run_ids])))  # fmt: skip
+    logs = server.read(select(Log.message).where(Log.flow_run_id == UUID(done.log_flow_run_id)))
+    events = server.read(
+        select(EventRow.id).where(EventRow.id.in_([UUID(i) for i in done.event_ids]))
+    )
+    task_runs = server.read(
+        select(TaskRun.id).where(TaskRun.id.in_([UUID(i) for i in done.task_run_ids]))
+    )
     failed = server.read(
-        FlowRunState.__table__.select().with_only_columns(FlowRunState.flow_run_id).where(
+        select(FlowRunState.flow_run_id).where(
             FlowRunState.flow_run_id.in_([UUID(i) for i in done.failed_flow_run_ids]),
             FlowRunState.type == StateType.FAILED,
         )
@@ -173,16 +190,7 @@ def test_kill_9_under_load_loses_nothing_acknowledged(
     held: dict[str, int] = {}
     try:
         for name, command in victims:
-            # Kill under load: wait until some records were acknowledged since the last kill.
-            before = len(done.log_messages) + len(done.event_ids)
-            wait_for(lambda: len(done.log_messages) + len(done.event_ids) > before + 200,
-                     f"load to flow before killing {name}")  # fmt: skip
-            victim = server.child(command)
-            held[name] = messages_held(server.redis_url)
-            victim.kill()  # SIGKILL: nothing flushed, nothing acknowledged after this
-            victim.wait(timeout=10)
-            wait_for(lambda: server.restarted(name, victim.pid), f"{name} to be restarted")
-            wait_for(lambda: server.child(command).pid != victim.pid, f"a new {name}")
+            held[name] = kill_under_load(server, done, name, command)
         wait_for(lambda: call(server.base, "GET", "/ready") == {"message": "OK"}, "ready again")
         before = len(done.log_messages)
         wait_for(lambda: len(done.log_messages) > before + 200, "load to flow after the kills")
