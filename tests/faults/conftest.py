@@ -120,7 +120,16 @@ def admin_connection(url: URL) -> psycopg.Connection[Any]:
 
 
 @pytest.fixture
-def whole_server(tmp_path: Path, database_of_its_own: str) -> Iterator[WholeServer]:
+def server_settings() -> dict[str, str]:
+    """SIGNALBOX_* settings of the server beyond its home, port and database (a module
+    overrides this fixture to change them)."""
+    return {}
+
+
+@pytest.fixture
+def whole_server(
+    tmp_path: Path, database_of_its_own: str, server_settings: dict[str, str]
+) -> Iterator[WholeServer]:
     """`signalbox server start` on an empty home folder and the test's own database, ready."""
     port = free_port()
     home = tmp_path / "home"
@@ -129,6 +138,7 @@ def whole_server(tmp_path: Path, database_of_its_own: str) -> Iterator[WholeServ
         "SIGNALBOX_HOME": str(home),
         "SIGNALBOX_API_PORT": str(port),
         "SIGNALBOX_DATABASE_URL": database_of_its_own,
+        **server_settings,
     }
     log = tmp_path / "server.log"
     with log.open("w") as output:

@@ -20,6 +20,7 @@ import pytest
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from models.events.tables import EventRow
 from models.messages.dead_letters import DeadLetter
@@ -136,19 +137,22 @@ async def send_bad_event(base: str, kind: str, sent: Sent) -> None:
     sent.bad["event id"] = bad["id"]
 
 
-def queue_by_hand(redis_url: str, flow_run_id: str, sent: Sent) -> None:
-    """One `persist_logs` message of 20 good records and one no database keeps, put straight
-    on the server's Redis while the clients send."""
+def queue_by_hand(server: WholeServer, flow_run_id: str, sent: Sent) -> int:
+    """One `persist_logs` message of 20 good records and one no database keeps (on
+    PostgreSQL also one its text refuses: a NUL), put straight on the server's Redis while
+    the clients send; returns how many records are bad."""
     now = datetime.now(UTC).isoformat()
     good = [
         {"id": uuid4().hex, "name": "faults", "level": 20, "message": f"good-{uuid4().hex}",
          "timestamp": now, "flow_run_id": flow_run_id}
         for _ in range(20)
     ]  # fmt: skip
-    bad = dict(good[0], id=uuid4().hex, message="bad-queued", timestamp=BAD_TIMES["time"])
-    producer = RedisBroker(url=redis_url, namespace="signalbox")
+    bad = [dict(good[0], id=uuid4().hex, message="bad-queued", timestamp=BAD_TIMES["time"])]
+    if make_url(server.database_url).get_backend_name() == "postgresql":
+        bad.append(dict(good[0], id=uuid4().hex, message="bad-\x00-queued"))
+    producer = RedisBroker(url=server.redis_url, namespace="signalbox")
     try:
-        records = [*good[:10], bad, *good[10:]]
+        records = [*good[:10], bad[0], *good[10:], *bad[1:]]
         producer.enqueue(
             Message(queue_name="ingest", actor_name="persist_logs", args=(records,), kwargs={},
                     options={})
@@ -156,7 +160,8 @@ def queue_by_hand(redis_url: str, flow_run_id: str, sent: Sent) -> None:
     finally:
         producer.close()
     sent.log_messages.update(record["message"] for record in good)
-    sent.bad["queued by hand"] = bad["id"]
+    sent.bad["queued by hand"] = [record["id"] for record in bad]
+    return len(bad)
 
 
 @pytest.mark.parametrize("kind", [*BAD_TIMES, *BAD_TEXTS, PAST_THE_EDGE])
@@ -167,14 +172,15 @@ def test_a_bad_record_among_good_batches_costs_only_itself(
     good logs and 6 clients x 8 sockets x 50 good events at once (4,800 records), beside one
     bad log batch and one bad socket (refused at the edge: a 422 for that batch alone, a 1003
     close of that socket alone after its 10 good events), or beside one queued message of 20
-    good logs and 1 refused (past the edge: 20 stored, 1 dead letter); lost 0, 5xx 0."""
+    good logs and 1 refused (2 on PostgreSQL, the second for a NUL): 20 stored, a dead letter
+    for each refused record; lost 0, 5xx 0."""
     server = whole_server
     flow_run_id = str(uuid4())
     sent = Sent()
 
     async def everyone_at_once() -> None:
         if kind == PAST_THE_EDGE:
-            bad = [asyncio.to_thread(queue_by_hand, server.redis_url, flow_run_id, sent)]
+            bad = [asyncio.to_thread(queue_by_hand, server, flow_run_id, sent)]
         else:
             bad = [
                 send_bad_log(server.base, flow_run_id, kind, sent),
@@ -210,7 +216,8 @@ def test_a_bad_record_among_good_batches_costs_only_itself(
     assert not [status for status in [*sent.statuses, *server.answers()] if status >= 500]
     assert not {message for message in logs if message.startswith("bad")}, figures
     if kind == PAST_THE_EDGE:  # the writer split the message until the bad record was alone
-        assert len(dead) == 1 and dead[0].startswith("RecordRefused"), figures
+        assert len(dead) == len(sent.bad["queued by hand"]), figures  # one each
+        assert all(reason.startswith("RecordRefused") for reason in dead), figures
         return
     assert dead == [], figures  # refused at the edge: nothing reached a writer
     # Refused whole, naming the bad record (or the JSON that holds it); its batch's good

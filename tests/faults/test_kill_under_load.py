@@ -11,6 +11,7 @@ with the clock), so killing it kills the services, the actions and the webhook c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -50,8 +51,17 @@ class ServerErrors(AssertionError):
 
 
 #: Seconds to wait, once the load stops, for what the killed processes held to come back
-#: (a dead worker's messages are requeued once its heartbeat is 15 s old) and be stored.
-QUIET_SECONDS = 120
+#: (a dead worker's messages are requeued once its heartbeat is 15 s old, a firing whose
+#: actions never started is handed over again, see `server_settings`) and be stored.
+QUIET_SECONDS = 60
+
+
+@pytest.fixture
+def server_settings() -> dict[str, str]:
+    # A firing handed to the actions queue as Redis died is handed over again after this
+    # (60 s by default, checked every 30 s): shortened so that its delivery comes within
+    # QUIET_SECONDS. Actions are idempotent, so a second hand-over repeats nothing.
+    return {"SIGNALBOX_AUTOMATION_FIRING_RESEND_AFTER_SECONDS": "10"}
 
 
 class Webhook:
@@ -163,7 +173,7 @@ def missing(server: WholeServer, done: Acknowledged, webhook: Webhook) -> dict[s
         pytest.param(POOLS, id="each-pool"),
         # A Redis outage answers a 500 where a 503 is promised: issue #17's item 3 (the
         # outbox part) makes it a 503 with Retry-After. Only that may fail here: a lost record
-        # is an AssertionError, which this mark does not excuse.
+        # or notification is an AssertionError, which this mark does not excuse.
         pytest.param(REDIS, id="embedded-redis", marks=pytest.mark.xfail(
             raises=ServerErrors, strict=True,
             reason="a Redis outage is a 500 until issue #17 item 3 (the outbox part) is in",
@@ -199,11 +209,13 @@ def test_kill_9_under_load_loses_nothing_acknowledged(
         load.join(timeout=60)
     loaded = time.monotonic() - started
 
-    wait_for(lambda: not any(missing(server, done, webhook).values()),
-             "everything acknowledged to be stored and delivered", QUIET_SECONDS)  # fmt: skip
+    with contextlib.suppress(AssertionError):  # what is still missing is reported below
+        wait_for(lambda: not any(missing(server, done, webhook).values()),
+                 "everything acknowledged to be stored and delivered", QUIET_SECONDS)  # fmt: skip
     failed_runs = done.failed_flow_run_ids
     duplicates = sum(n - 1 for n in webhook.deliveries_of(failed_runs).values())
     answers = server.answers()
+    lost = missing(server, done, webhook)
     figures = {
         "seconds under load": round(loaded),
         "tried": dict(done.tried),
@@ -211,7 +223,7 @@ def test_kill_9_under_load_loses_nothing_acknowledged(
             "log records": len(done.log_messages), "events": len(done.event_ids),
             "task runs": len(done.task_run_ids), "FAILED states": len(failed_runs),
         },
-        "lost": missing(server, done, webhook),
+        "lost": lost,
         "duplicate deliveries": duplicates,
         "messages in flight when each was killed (all pools)": held,
         "client statuses": dict(done.statuses),
@@ -221,6 +233,7 @@ def test_kill_9_under_load_loses_nothing_acknowledged(
     }  # fmt: skip
     print(json.dumps(figures))  # for the docs: read with pytest -s
     assert min(len(done.log_messages), len(done.event_ids), len(failed_runs)) > 0, figures
+    assert not any(lost.values()), figures
     server_errors = [s for s in [*done.statuses, *answers] if s >= 500 and s != 503]
     if server_errors:
         raise ServerErrors(f"answered {sorted(set(server_errors))}: {figures}")
