@@ -45,7 +45,7 @@ REDIS_UNAVAILABLE: Final = (
     redis.exceptions.OutOfMemoryError,
     redis.exceptions.ReadOnlyError,
     redis.exceptions.MasterDownError,
-    dramatiq.errors.ConnectionError,
+    dramatiq.errors.BrokerConnectionError,
 )
 
 STATUS_FOR: dict[type[SignalboxError], int] = {

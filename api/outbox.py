@@ -65,7 +65,7 @@ FAST_PATH_WAIT_SECONDS: Final = 2.0
 #: The longest a sweep waits for its sends before it reads the outbox again.
 SWEEP_WAIT_SECONDS: Final = 10.0
 #: Redis's errors: it is away, loading, or out of memory. The message stays in the outbox.
-REDIS_ERRORS: Final = (redis.RedisError, dramatiq.errors.ConnectionError)
+REDIS_ERRORS: Final = (redis.RedisError, dramatiq.errors.BrokerConnectionError)
 #: The database's errors: the relayed rows are deleted later, or sent once more.
 DATABASE_ERRORS: Final = (DatabaseUnavailable, DBAPIError)
 
