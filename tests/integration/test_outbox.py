@@ -290,6 +290,19 @@ async def test_a_state_set_while_redis_is_down_is_stored_and_announced_once_it_i
         assert logs.headers["Retry-After"] == "2"
         assert "detail" in await logs.json()
         assert outbox_count(server.database_url) == 2
+        # The events socket cannot confirm an event: it asks the client to come back (1013),
+        # and the Prefect client resends what no pong confirmed on its next socket.
+        socket = await client.ws_connect("/api/events/in", protocols=("prefect",))
+        await socket.send_json({"type": "auth", "token": None})
+        assert await socket.receive_json(timeout=5) == {"type": "auth_success"}
+        await socket.send_json(
+            {"id": str(uuid4()), "occurred": "2026-12-07T12:00:00Z", "event": "acme.report",
+             "resource": {"prefect.resource.id": "acme.report.1"}}
+        )  # fmt: skip
+        await socket.ping()
+        closed = await socket.receive(timeout=30)
+        assert closed.type is aiohttp.WSMsgType.CLOSE
+        assert closed.data == aiohttp.WSCloseCode.TRY_AGAIN_LATER
 
         own_redis.start_again()
 
