@@ -121,7 +121,7 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     database = open_database(settings)
     client = redis.asyncio.Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
     hub = EventsHub(client)
-    outbox = Outbox()
+    outbox = Outbox(database, settings.outbox_sweep_seconds)
     app[keys.database] = database
     app[keys.gatekeeper] = Gatekeeper(settings.api_auth_string, database)
     app[keys.redis_client] = client
@@ -131,6 +131,7 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     app[keys.events_hub] = hub
     app[keys.outbox] = outbox
     await hub.start()
+    outbox.start()
     try:
         yield
     finally:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Final
 
+import dramatiq.errors
+import redis.exceptions
 from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -29,6 +32,21 @@ from models.errors import (
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: Seconds a client is asked to wait before it tries again while Redis is unavailable.
+REDIS_RETRY_AFTER_SECONDS: Final = 2
+#: Redis does not answer, answers too late, is still loading its data (BusyLoadingError is a
+#: ConnectionError), or is there but cannot take a write now: out of memory (maxmemory with
+#: noeviction), a replica or no master during a failover. Each passes once Redis is seen to,
+#: so the client is asked to come back. Dramatiq names a lost connection its own way.
+REDIS_UNAVAILABLE: Final = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.MasterDownError,
+    dramatiq.errors.BrokerConnectionError,
+)
 
 STATUS_FOR: dict[type[SignalboxError], int] = {
     HostNotAllowed: 400,
@@ -83,12 +101,31 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
                 headers=dict(DatabaseUnavailable.headers),
             )
         raise
+    except REDIS_UNAVAILABLE as exc:
+        return redis_unavailable(request, exc)
     except web.HTTPException as exc:
         if exc.empty_body or exc.content_type == "application/json":
             raise
         return web.json_response(
             {"detail": exc.reason}, status=exc.status, headers=without_content_headers(exc)
         )
+
+
+def redis_unavailable(request: web.Request, error: Exception) -> web.Response:
+    """A 503 the Prefect client retries: what this request would have put on Redis is not
+    durable, so nothing of it is acknowledged."""
+    logger.warning(
+        "Redis unavailable for %s %s: %s: %s",
+        request.method,
+        request.path,
+        type(error).__name__,
+        error,
+    )
+    return web.json_response(
+        {"detail": "Service Unavailable: the message queue (Redis) does not answer."},
+        status=503,
+        headers={"Retry-After": str(REDIS_RETRY_AFTER_SECONDS)},
+    )
 
 
 def without_content_headers(exc: web.HTTPException) -> dict[str, str]:

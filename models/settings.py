@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     #: None: `signalbox server start` runs an embedded Redis under the home folder.
     redis_url: str | None = None
+    #: Seconds between two sweeps of the outbox by each API process: what a request could not
+    #: hand to Redis (Redis away) is sent once it answers again, at most this much later.
+    outbox_sweep_seconds: float = Field(default=1.0, gt=0)
     api_host: str = "127.0.0.1"
     api_port: int = 4200
     #: `user:password`: callers must send it as HTTP basic auth (Prefect's

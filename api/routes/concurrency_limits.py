@@ -15,9 +15,9 @@ from uuid import UUID, uuid4
 from aiohttp import web
 
 from actors.counters import expire_concurrency_leases
-from actors.enqueue import enqueue
 from api import keys
 from api.openapi import documented
+from api.outbox import hurry
 from api.requests import path_uuid, read_body
 from api.responses import json_model, json_models, json_value, no_content
 from models.concurrency.decay import Occupancy
@@ -68,7 +68,7 @@ async def sweep_if_expired(request: web.Request, limits: Sequence[ConcurrencyLim
     async with request.app[keys.database].read_sessions() as session:
         expired = await has_expired_leases(session, [limit.id for limit in limits], utcnow())
     if expired:
-        await enqueue(expire_concurrency_leases)
+        await hurry(expire_concurrency_leases)
 
 
 @routes.post("/api/v2/concurrency_limits/")

@@ -12,7 +12,7 @@ from api import keys
 from api.openapi import documented
 from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, json_value, json_values, no_content
-from api.routes.run_states import announce_created_flow_run
+from api.routes.run_states import announce_created_flow_run, owing_first_state
 from models.coordination.deployment_runs import (
     TooManyRuns,
     create_prepared_flow_run,
@@ -214,8 +214,10 @@ async def create_run(request: web.Request) -> web.Response:
         prepared = await prepare_deployment_flow_run(
             session, path_uuid(request), body, None, utcnow()
         )
-    flow_run, state, event = await database.write(partial(create_prepared_flow_run, prepared))
-    created = await announce_created_flow_run(request, flow_run, state, event)
+    (flow_run, state, event), owed = await database.write(
+        owing_first_state(partial(create_prepared_flow_run, prepared))
+    )
+    created = await announce_created_flow_run(request, flow_run, state, event, owed)
     return json_model(FlowRunResponse.from_row(flow_run, state), status=201 if created else 200)
 
 
@@ -243,13 +245,13 @@ async def create_runs(request: web.Request) -> web.Response:
                 prepared = await prepare_deployment_flow_run(
                     session, deployment_id, body, None, utcnow()
                 )
-            flow_run, state, event = await database.write(
-                partial(create_prepared_flow_run, prepared)
+            (flow_run, state, event), owed = await database.write(
+                owing_first_state(partial(create_prepared_flow_run, prepared))
             )
         except SignalboxError as exc:
             results.append(FlowRunCreateResult(status="FAILED", error=exc.detail))
             continue
-        await announce_created_flow_run(request, flow_run, state, event)
+        await announce_created_flow_run(request, flow_run, state, event, owed)
         results.append(FlowRunCreateResult(flow_run_id=flow_run.id, status="CREATED"))
     return json_model(FlowRunBulkCreateResponse(results=results))
 

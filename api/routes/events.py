@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from api import keys
 from api.auth import refuse_socket_token
+from api.errors import REDIS_UNAVAILABLE
 from api.openapi import documented
 from api.requests import read_body
 from api.responses import json_model, json_models
@@ -138,8 +139,16 @@ async def events_in(request: web.Request) -> web.WebSocketResponse:
             # instead of holding ever more events in memory.
             await outbox.events.room()
             await outbox.task_run_events.room()
+    except REDIS_UNAVAILABLE as error:
+        # Nothing since the last pong is confirmed, and the Prefect client resends what is
+        # unconfirmed on its next socket: 1013 (try again later) loses nothing.
+        logger.warning("Closing an events socket: Redis unavailable (%s).", type(error).__name__)
+        unconfirmed.clear()
+        await socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"Redis unavailable")
     finally:
-        await confirm(unconfirmed)
+        # The client has gone or been told: what Redis did not take stays unconfirmed.
+        with contextlib.suppress(*REDIS_UNAVAILABLE):
+            await confirm(unconfirmed)
     return socket
 
 

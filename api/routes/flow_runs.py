@@ -9,14 +9,16 @@ queued for the `state` actors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 from aiohttp import web
 
 from api import keys
 from api.openapi import documented
+from api.outbox import OwedMessage, owe_announcements
 from api.requests import ID, path_uuid, query_datetime, read_body, read_body_as
 from api.responses import (
     json_model,
@@ -29,6 +31,7 @@ from api.responses import (
 from api.routes.run_states import (
     announce_created_flow_run,
     documented_proposal,
+    owing_first_state,
     read_proposal,
 )
 from models.db.types import utcnow
@@ -86,10 +89,10 @@ EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 )
 async def create(request: web.Request) -> web.Response:
     body = await read_body(request, FlowRunCreate)
-    flow_run, state, event = await request.app[keys.database].write(
-        lambda session: create_flow_run(session, body)
+    (flow_run, state, event), owed = await request.app[keys.database].write(
+        owing_first_state(lambda session: create_flow_run(session, body))
     )
-    created = await announce_created_flow_run(request, flow_run, state, event)
+    created = await announce_created_flow_run(request, flow_run, state, event, owed)
     return json_model(FlowRunResponse.from_row(flow_run, state), status=201 if created else 200)
 
 
@@ -162,12 +165,19 @@ async def set_state(request: web.Request) -> web.Response:
     proposed, force = await read_proposal(request)
     flow_run_id = path_uuid(request)
     wait = request.app[keys.settings].deployment_concurrency_slot_wait_seconds
-    outcome = await request.app[keys.database].write(
-        lambda session: propose_flow_run_state(
-            session, flow_run_id, proposed, force=force, slot_wait_seconds=wait
+    [(_, outcome)], owed = await request.app[keys.database].write(
+        owing_entered_states(
+            lambda session: [
+                (
+                    flow_run_id,
+                    propose_flow_run_state(
+                        session, flow_run_id, proposed, force=force, slot_wait_seconds=wait
+                    ),
+                )
+            ]
         )
     )
-    await announce_entered_states(request, [(flow_run_id, outcome)])
+    await announce_entered_states(request, [(flow_run_id, outcome)], owed)
     return orchestration_result(outcome)
 
 
@@ -183,31 +193,47 @@ async def resume(request: web.Request) -> web.Response:
     run_input = (await read_body(request, ResumeRequest)).run_input
     flow_run_id = path_uuid(request)
     asked = utcnow()
-    outcome = await request.app[keys.database].write(
-        lambda session: resume_flow_run(session, flow_run_id, run_input)
+    [(_, outcome)], owed = await request.app[keys.database].write(
+        owing_entered_states(
+            lambda session: [(flow_run_id, resume_flow_run(session, flow_run_id, run_input))]
+        )
     )
-    await announce_entered_states(request, [(flow_run_id, outcome)])
+    await announce_entered_states(request, [(flow_run_id, outcome)], owed)
     # As the reference answers: 201 when the run entered a state just now, else 200.
     moved = outcome.state is not None and outcome.state.timestamp >= asked
     return orchestration_result(outcome, status=201 if moved else 200)
 
 
+Decisions = list[tuple[UUID, "Outcome"]]
+
+
+def owing_entered_states(
+    decide: Callable[[Any], Decisions],
+) -> Callable[[Any], tuple[Decisions, OwedMessage | None]]:
+    """`decide` as a unit of work that also writes the announcements of the states it entered
+    into the outbox, in the same transaction: they are durable exactly when the states are."""
+
+    def decide_and_owe(session: Any) -> tuple[Decisions, OwedMessage | None]:
+        outcomes = decide(session)
+        entered = [
+            announcement(flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id)
+            for flow_run_id, outcome in outcomes
+            if outcome.entered and outcome.state is not None
+        ]
+        return outcomes, owe_announcements(session, entered)
+
+    return decide_and_owe
+
+
 async def announce_entered_states(
-    request: web.Request, outcomes: list[tuple[UUID, Outcome]]
+    request: web.Request, outcomes: Decisions, owed: OwedMessage | None
 ) -> None:
     """The side effects of committed decisions: the events go to subscribers at once, and the
-    announcements, which must not be lost, go on Redis before we answer."""
-    entered = []
-    for flow_run_id, outcome in outcomes:
-        if not outcome.entered or outcome.state is None:
-            continue
-        if outcome.event is not None:
+    announcements, committed in the outbox, are relayed to Redis (later, if it is away)."""
+    for _, outcome in outcomes:
+        if outcome.entered and outcome.state is not None and outcome.event is not None:
             request.app[keys.events_hub].publish_soon(outcome.event)
-        entered.append(
-            announcement(flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id)
-        )
-    if entered:
-        await request.app[keys.outbox].flow_run_states.add(entered)
+    await request.app[keys.outbox].relay.relay(owed)
 
 
 @routes.post("/api/flow_runs/paginate")
@@ -290,8 +316,8 @@ async def bulk_delete(request: web.Request) -> web.Response:
             tag=TAG, body=FlowRunBulkSetState, response=FlowRunBulkSetStateResponse)  # fmt: skip
 async def bulk_set_state(request: web.Request) -> web.Response:
     body = await read_body(request, FlowRunBulkSetState)
-    outcomes = await request.app[keys.database].write(
-        lambda session: set_flow_run_states(session, body)
+    outcomes, owed = await request.app[keys.database].write(
+        owing_entered_states(lambda session: set_flow_run_states(session, body))
     )
-    await announce_entered_states(request, outcomes)
+    await announce_entered_states(request, outcomes, owed)
     return json_model(body.results(outcomes))

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import Handler, documented
+from api.outbox import OwedMessage, owe_announcements
 from api.requests import ID, path_uuid, query_uuid, read_body
 from api.responses import json_model, json_models
 from models.db.types import utcnow
@@ -49,20 +50,40 @@ async def read_proposal(request: web.Request) -> tuple[State, bool]:
     return body.state.proposal(utcnow()), body.force
 
 
+CreatedRun = tuple[FlowRun, FlowRunState | None, dict[str, Any] | None]
+
+
+def owing_first_state(
+    create: Callable[[Any], CreatedRun],
+) -> Callable[[Any], tuple[CreatedRun, OwedMessage | None]]:
+    """`create` (a flow run, its first state, the state's event; no event when the run
+    existed) as a unit of work that also writes the first state's announcement into the
+    outbox, in the same transaction."""
+
+    def create_and_owe(session: Any) -> tuple[CreatedRun, OwedMessage | None]:
+        flow_run, state, event = created = create(session)
+        if event is None or state is None:
+            return created, None
+        first = announcement(flow_run.id, state.id, None, flow_run.parent_task_run_id)
+        return created, owe_announcements(session, [first])
+
+    return create_and_owe
+
+
 async def announce_created_flow_run(
     request: web.Request,
     flow_run: FlowRun,
     state: FlowRunState | None,
     event: dict[str, Any] | None,
+    owed: OwedMessage | None,
 ) -> bool:
     """A flow run just created: its event goes to subscribers at once, and its first state's
-    announcement, which must not be lost, into the outbox before we answer. False (nothing
-    announced) when the run already existed: its creation is answered without an event."""
+    announcement, committed in the outbox, is relayed to Redis. False (nothing announced)
+    when the run already existed: its creation is answered without an event."""
     if event is None or state is None:
         return False
     request.app[keys.events_hub].publish_soon(event)
-    first = announcement(flow_run.id, state.id, None, flow_run.parent_task_run_id)
-    await request.app[keys.outbox].flow_run_states.add([first])
+    await request.app[keys.outbox].relay.relay(owed)
     return True
 
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from actors.counters import expire_concurrency_leases
-from actors.enqueue import enqueue
 from api import keys
 from api.openapi import documented
+from api.outbox import hurry
 from api.requests import ID, path_uuid, read_body
 from api.responses import json_model, json_models, no_content
 from models.concurrency.limits import TAG_PREFIX, list_limits, upsert_tag_limit
@@ -54,7 +54,7 @@ async def tag_limit_responses(
     async with request.app[keys.database].read_sessions() as session:
         holders, expired = await read_tag_limit_holders(session, ids, utcnow())
     if expired:
-        await enqueue(expire_concurrency_leases)
+        await hurry(expire_concurrency_leases)
     return [
         TagLimitResponse(
             id=limit.id,

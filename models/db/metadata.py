@@ -22,6 +22,7 @@ from models.coordination.work_pools import Worker, WorkPool, WorkQueue
 from models.db.base import Base
 from models.events.tables import EventRow
 from models.messages.dead_letters import DeadLetter
+from models.messages.outbox import OutboxMessage
 from models.notifications.deliveries import Delivery, DeliveryAttempt
 from models.notifications.policies import NotificationPolicy
 from models.runs.artifacts import Artifact, ArtifactCollection
@@ -65,6 +66,7 @@ __all__ = [
     "FlowRunState",
     "Log",
     "NotificationPolicy",
+    "OutboxMessage",
     "SavedSearch",
     "SweepCursor",
     "TaskRun",

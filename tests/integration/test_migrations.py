@@ -41,6 +41,7 @@ REVISIONS = [
     "0015",
     "0016",
     "0017",
+    "0018",
 ]
 #: More revisions than there are, for a relative downgrade that cannot be done.
 TOO_MANY = len(REVISIONS) + 1
