@@ -13,7 +13,7 @@ from dramatiq import Retry
 
 from actors import resources
 from actors.notifications import queue_deliveries
-from actors.persistence import announce_flow_run_states
+from actors.owed_announcements import owe_announcements, send_owed_announcements
 from actors.retrying import PERSISTENCE_OPTIONS, database_unavailable, retry_persistence
 from models.automations.action_events import action_events
 from models.automations.action_runs import (
@@ -123,12 +123,17 @@ async def run_action(database: Database, settings: Settings, invocation: Invocat
             now=utcnow(),
         )
         await session.run_sync(lambda sync_session: insert_events(sync_session, events))
+        # Committed with the run's end: a retried message finds the action finished and
+        # would not announce its states again, so they wait in the outbox until sent.
+        owed = await session.run_sync(
+            lambda sync_session: owe_announcements(sync_session, performed.announcements)
+        )
     if failure is not None:
         logger.warning(
             "Action %d (%s) of automation %s failed: %s",
             invocation.index, invocation.action_type, invocation.automation.id, failure,
         )  # fmt: skip
-    await hand_over(performed, events)
+    await hand_over(performed, events, owed)
 
 
 async def perform(
@@ -170,12 +175,13 @@ async def requeue_unsent_delivery(database: Database, details: dict[str, Any]) -
     await queue_deliveries(unsent)
 
 
-async def hand_over(performed: Performed, action_event_list: list[dict[str, Any]]) -> None:
+async def hand_over(
+    performed: Performed, action_event_list: list[dict[str, Any]], owed: UUID | None
+) -> None:
     """After the commit: deliveries to their channel queues, new events to subscribers,
-    entered flow-run states announced."""
+    entered flow-run states announced (outbox row `owed`)."""
     await queue_deliveries(performed.deliveries)
     published = [*performed.events, *action_event_list]
     if published:
         await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps(published, default=str))
-    if performed.announcements:
-        announce_flow_run_states.send(performed.announcements)
+    await send_owed_announcements(performed.announcements, owed)

@@ -15,7 +15,7 @@ from uuid import UUID
 import dramatiq
 
 from actors import resources
-from actors.services import announce_forced_states
+from actors.services import force_states
 from models.coordination.scheduler import (
     SchedulingHorizon,
     create_scheduled_runs,
@@ -83,11 +83,10 @@ async def mark_late_flow_runs(batch_size: int = LATE_BATCH) -> None:
     and publish their states like any other."""
     grace = timedelta(seconds=resources.settings().late_runs_after_seconds)
     scheduled_before = utcnow() - grace
-    marked = await resources.database().write(
+    marked = await force_states(
         lambda session: late_runs.mark_late_flow_runs(
             session, scheduled_before=scheduled_before, limit=batch_size
         )
     )
-    await announce_forced_states(marked)
     if len(marked) == batch_size:  # more to do: a fresh message, not a longer loop
         mark_late_flow_runs.send(batch_size)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import dramatiq
 
 from actors import resources
-from actors.persistence import announce_flow_run_states
+from actors.owed_announcements import owe_announcements, send_owed_announcements
 from models.coordination.foreman import (
     mark_pools_without_workers_not_ready,
     mark_silent_workers_offline,
@@ -23,6 +25,11 @@ from models.runs.cancelling_timeout import cancel_stuck_flow_runs
 from models.runs.crash_detection import mark_silent_flow_runs_crashed
 from models.runs.flow_run_transitions import Outcome
 from models.runs.pause_expiry import fail_expired_pauses
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from models.messages.announcements import Announcement
 
 #: Flow runs one message marks crashed at most; more left means another message.
 CRASH_BATCH = 200
@@ -41,12 +48,11 @@ async def detect_crashed_flow_runs(batch_size: int = CRASH_BATCH) -> None:
     """
     timeout = timedelta(seconds=resources.settings().flow_run_heartbeat_timeout_seconds)
     silent_since = utcnow() - timeout
-    crashed = await resources.database().write(
+    crashed = await force_states(
         lambda session: mark_silent_flow_runs_crashed(
             session, silent_since=silent_since, limit=batch_size
         )
     )
-    await announce_forced_states(crashed)
     if len(crashed) == batch_size:  # more to do: a fresh message, not a longer loop
         detect_crashed_flow_runs.send(batch_size)
 
@@ -58,10 +64,9 @@ async def fail_expired_pauses_of_flow_runs(batch_size: int = PAUSE_BATCH) -> Non
     Safe to run twice at once: each run is moved by a forced transition, and a run that is
     no longer PAUSED is left alone.
     """
-    failed = await resources.database().write(
+    failed = await force_states(
         lambda session: fail_expired_pauses(session, now=utcnow(), limit=batch_size)
     )
-    await announce_forced_states(failed)
     if len(failed) == batch_size:  # more to do: a fresh message, not a longer loop
         fail_expired_pauses_of_flow_runs.send(batch_size)
 
@@ -74,12 +79,11 @@ async def cancel_stuck_cancelling_flow_runs(batch_size: int = CANCELLING_BATCH) 
     is left alone.
     """
     timeout = timedelta(seconds=resources.settings().cancelling_timeout_seconds)
-    cancelled = await resources.database().write(
+    cancelled = await force_states(
         lambda session: cancel_stuck_flow_runs(
             session, cancelling_since=utcnow() - timeout, limit=batch_size
         )
     )
-    await announce_forced_states(cancelled)
     if len(cancelled) == batch_size:  # more to do: a fresh message, not a longer loop
         cancel_stuck_cancelling_flow_runs.send(batch_size)
 
@@ -116,15 +120,25 @@ async def watch_worker_health() -> None:
     )
 
 
-async def announce_forced_states(outcomes: list[tuple[UUID, Outcome]]) -> None:
-    """Publish the events of states a service entered, and announce them like any other."""
+ForcedStates = list[tuple[UUID, Outcome]]
+
+
+async def force_states(work: Callable[[Session], ForcedStates]) -> ForcedStates:
+    """Run a service's forced transitions with their announcements written into the outbox in
+    the same transaction; then publish their events and send the announcements."""
+
+    def forced(session: Session) -> tuple[ForcedStates, list[Announcement], UUID | None]:
+        outcomes = work(session)
+        announcements = [
+            announcement(flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id)
+            for flow_run_id, outcome in outcomes
+            if outcome.state is not None
+        ]
+        return outcomes, announcements, owe_announcements(session, announcements)
+
+    outcomes, announcements, owed = await resources.database().write(forced)
     events = [outcome.event for _, outcome in outcomes if outcome.event is not None]
     if events:  # subscribers (runners, the UI) hear of them like any other state
         await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps(events, default=str))
-    announcements = [
-        announcement(flow_run_id, outcome.state.id, outcome.initial, outcome.parent_task_run_id)
-        for flow_run_id, outcome in outcomes
-        if outcome.state is not None
-    ]
-    if announcements:
-        announce_flow_run_states.send(announcements)
+    await send_owed_announcements(announcements, owed)
+    return outcomes

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 #: What an announcement without `parent_task_run_id` stands for: not known, to be read.
 UNKNOWN_PARENT: Final = "unknown"
+#: The actor that takes a list of announcements (`actors.persistence`), by name, for the
+#: outbox rows that hold them.
+ANNOUNCING_ACTOR: Final = "announce_flow_run_states"
 
 
 class Announcement(TypedDict):

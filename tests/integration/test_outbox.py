@@ -26,10 +26,13 @@ from uuid import UUID, uuid4
 import aiohttp
 import psutil
 import pytest
+import redis
 from aiohttp.test_utils import TestClient
 from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import make_url
 
+from actors import owed_announcements
+from actors.scheduler import mark_late_flow_runs
 from api.app import create_app
 from cli.embedded_redis import PRIVATE_UMASK, EmbeddedRedis, free_port
 from migrations.commands import head_revision
@@ -121,6 +124,64 @@ async def test_the_sweep_sends_what_a_process_left_in_the_outbox(
     await drain()
     async with database.read_sessions() as session:
         assert list(await session.scalars(select(DeadLetter))) == []
+
+
+async def test_a_services_forced_state_waits_in_the_outbox_when_its_send_fails(
+    settings: Settings,
+    database: Database,
+    drain: Drain,
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A service commits a state (here: a run marked Late) and then cannot send its
+    announcement: the announcement is in the outbox, committed with the state, and the API's
+    sweep sends it. Before, it was sent after the commit with nothing kept, and a retried
+    message found the run Late already: the announcement was lost."""
+    api = await aiohttp_client(
+        create_app(
+            settings.model_copy(update={"outbox_sweep_seconds": 0.1}),
+            schema_head=head_revision(settings),
+        )
+    )
+    flow = await (await api.post("/api/flows/", json={"name": "late-flow"})).json()
+    overdue = utcnow() - timedelta(minutes=5)
+    run = await (
+        await api.post(
+            "/api/flow_runs/",
+            json={
+                "flow_id": flow["id"],
+                "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": str(overdue)}},
+            },
+        )
+    ).json()
+    await drain()
+    refusals = []
+
+    async def redis_away(actor: Any, *args: Any) -> None:
+        if not refusals:  # the first send only: a retry of the message may send again
+            refusals.append(actor.actor_name)
+            raise redis.ConnectionError("Error 111 connecting to Redis. Connection refused.")
+        await owed_announcements_enqueue(actor, *args)
+
+    owed_announcements_enqueue = owed_announcements.enqueue
+    monkeypatch.setattr(owed_announcements, "enqueue", redis_away)
+    mark_late_flow_runs.send()
+
+    async def owed_for_the_run() -> bool:
+        async with database.read_sessions() as session:
+            rows = list(await session.scalars(select(OutboxMessage)))
+        return any(item["flow_run_id"] == run["id"] for row in rows for item in row.argument)
+
+    await wait_for(owed_for_the_run, "the Late state's announcement in the outbox", seconds=15)
+    assert refusals == ["announce_flow_run_states"]
+    late = await (await api.get(f"/api/flow_runs/{run['id']}")).json()
+    assert late["state_name"] == "Late"
+
+    async def sent() -> bool:
+        return not await owed_for_the_run()
+
+    await wait_for(sent, "the sweep to send the announcement", seconds=15)
+    await drain()
 
 
 # -- real processes: the whole server on a Redis the test stops and starts --------------------
