@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     #: None: `signalbox server start` runs an embedded Redis under the home folder.
     redis_url: str | None = None
+    #: Megabytes Redis may use (its INFO `used_memory`) before the API holds back producers of
+    #: bulk messages (the events socket, log batches) until workers take messages; what it
+    #: accepted below the mark is confirmed at once. 0: never held back for Redis's memory.
+    #: A Redis `maxmemory` lower than this lowers the mark to 90% of it (see actors/high_water.py).
+    queue_high_water_mb: float = Field(default=256.0, ge=0)
     api_host: str = "127.0.0.1"
     api_port: int = 4200
     #: `user:password`: callers must send it as HTTP basic auth (Prefect's
