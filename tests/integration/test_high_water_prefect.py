@@ -38,7 +38,7 @@ async def test_a_flow_ends_cleanly_without_a_state_worker_and_its_task_runs_arri
     try:
         async with serve_api(settings) as api_url:
             run = await asyncio.to_thread(
-                run_flow_script, SCRIPT, api_url, args=[str(TASK_RUNS)], timeout=300
+                run_flow_script, SCRIPT, api_url, args=[str(TASK_RUNS)], timeout=120
             )
             assert run.returncode == 0 and run.result["raised"] is None, run.describe()
             assert run.result["return_value"] == 2 * sum(range(TASK_RUNS))
