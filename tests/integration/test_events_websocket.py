@@ -172,4 +172,3 @@ async def test_a_new_subscriber_is_sent_matching_events_from_the_past_first(
     message = await subscriber.receive_json(timeout=5)
     assert message["event"]["resource"]["prefect.resource.id"] == f"prefect.flow-run.{run['id']}"
     await subscriber.close()
-
