@@ -8,9 +8,12 @@ and what arrives within a few milliseconds for the same actor travels as one mes
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 from dramatiq import Actor
+
+if TYPE_CHECKING:
+    from actors.high_water import HighWaterMark
 
 P = ParamSpec("P")
 Item = TypeVar("Item")
@@ -21,14 +24,6 @@ COALESCE_WINDOW_SECONDS = 0.004
 MAX_BATCH_ITEMS = 2000
 #: Items gathered or being sent beyond which `room()` makes producers wait (back-pressure).
 MAX_UNSENT_ITEMS = 20_000
-#: Messages waiting in the actor's Redis queue beyond which `room()` makes producers wait:
-#: the workers' backlog, which would otherwise grow Redis (never evicting) without bound.
-MAX_QUEUED_MESSAGES = 200
-#: The same for events: a socket fills messages to `MAX_BATCH_ITEMS` at once, and the state
-#: worker stores a few thousand events a second, so 20 full messages are seconds of work.
-MAX_QUEUED_EVENT_MESSAGES = 20
-#: How often `room()` asks Redis how long the queue is, while it waits and between waits.
-QUEUE_CHECK_SECONDS = 0.05
 
 
 async def enqueue(actor: Actor[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
@@ -57,15 +52,13 @@ class Coalescer(Generic[Item]):
         window_seconds: float = COALESCE_WINDOW_SECONDS,
         max_items: int = MAX_BATCH_ITEMS,
         max_unsent: int = MAX_UNSENT_ITEMS,
-        max_queued: int | None = None,
+        high_water: HighWaterMark | None = None,
     ) -> None:
         self.actor = actor
         self.window_seconds = window_seconds
         self.max_items = max_items
         self.max_unsent = max_unsent
-        self.max_queued = max_queued  # None: the queue's length is not looked at
-        self.queued = 0  # the queue's length in Redis when last asked
-        self.queued_at = float("-inf")
+        self.high_water = high_water  # None: Redis's memory is not looked at
         self.unsent = 0  # items gathered or in a send not finished yet
         self.items: list[Item] = []
         self.sent: asyncio.Future[None] | None = None
@@ -100,30 +93,18 @@ class Coalescer(Generic[Item]):
         return sent
 
     async def room(self) -> None:
-        """Wait while more than `max_unsent` items are not on Redis yet, and while the
-        actor's queue holds more than `max_queued` messages that no worker has taken.
+        """Wait while more than `max_unsent` items are not on Redis yet, and while Redis uses
+        more memory than its high-water mark (workers have not taken what waits there).
 
         Producers that read faster than the workers store (a websocket streaming events, log
         batches) call it before reading on: what they wait for stays bounded in memory, here
-        and in Redis, and a client that sends too fast is slowed by its own socket.
+        and in Redis, and a client that sends too fast is slowed by its own socket. Below the
+        mark a backlog of any length is no reason to wait: it is safe on Redis.
         """
         while self.unsent > self.max_unsent and self.sending:
             await asyncio.wait(self.sending, return_when=asyncio.FIRST_COMPLETED)
-        if self.max_queued is None:
-            return
-        # Polled: Redis does not tell when a worker takes a message.
-        while await self.queue_length() > self.max_queued:
-            await asyncio.sleep(QUEUE_CHECK_SECONDS)
-
-    async def queue_length(self) -> int:
-        """The number of ready messages in the actor's queue, asked at most every 50 ms."""
-        loop = asyncio.get_running_loop()
-        if loop.time() - self.queued_at >= QUEUE_CHECK_SECONDS:
-            broker: Any = self.actor.broker  # a RedisBroker: the queue is the list at this key
-            key = f"{broker.namespace}:{self.actor.queue_name}"
-            self.queued = await asyncio.to_thread(broker.client.llen, key)
-            self.queued_at = loop.time()
-        return self.queued
+        if self.high_water is not None:
+            await self.high_water.wait_below()
 
     def flush(self) -> None:
         """Send what has gathered now, in the background."""

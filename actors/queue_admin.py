@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 import dramatiq
 
 from actors.broker import HEARTBEAT_TIMEOUT_MS, broker
+from actors.high_water import RedisMemory
 from actors.worker_registry import worker_processes_key
 from models.messages.dead_letters import list_dead_letters, mark_replayed, read_dead_letter
 
@@ -55,6 +56,11 @@ def queue_stats(queue: str) -> QueueStats:
         in_flight=in_flight,
         dead=client.zcard(f"{ns}:{queue}.XQ"),
     )
+
+
+def read_redis_memory() -> RedisMemory:
+    """Redis's memory now, to set against the queue high-water mark."""
+    return RedisMemory.from_info(broker.client.info("memory"))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 import redis.asyncio
 from aiohttp import web
 
+from actors.broker import broker
+from actors.high_water import HighWaterMark
 from api import errors, keys
 from api.access_log import request_ids
 from api.auth import Gatekeeper, require_credentials
@@ -121,7 +123,10 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     database = open_database(settings)
     client = redis.asyncio.Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
     hub = EventsHub(client)
-    outbox = Outbox(database, settings.outbox_sweep_seconds)
+    high_water = HighWaterMark(
+        client, broker.namespace, settings.queue_high_water_mb, broker.get_declared_queues()
+    )
+    outbox = Outbox(database, settings.outbox_sweep_seconds, high_water)
     app[keys.database] = database
     app[keys.gatekeeper] = Gatekeeper(settings.api_auth_string, database)
     app[keys.redis_client] = client
@@ -129,6 +134,7 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
         client, settings.background_task_pickup_seconds
     )
     app[keys.events_hub] = hub
+    app[keys.high_water] = high_water
     app[keys.outbox] = outbox
     await hub.start()
     outbox.start()

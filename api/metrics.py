@@ -4,9 +4,11 @@ Counted as they happen (prometheus-client, per process; added up across processe
 PROMETHEUS_MULTIPROC_DIR when the server set one): requests per route pattern with their
 latency here, actor messages and delivery outcomes in the worker processes
 (actors/metrics.py). Read when scraped: each queue's ready, delayed, in-flight and dead
-messages (Redis), the slots each concurrency limit holds (the database), and the items this
-API process has gathered and not yet put on Redis (its outbox). A reading that fails is
-left out and `signalbox_reading_up` says which.
+messages (Redis), Redis's memory against the queue high-water mark, the slots each
+concurrency limit holds (the database), and the items this API process has gathered and not
+yet put on Redis (its outbox). A reading that fails is left out and `signalbox_reading_up`
+says which. The times producers were held back at the mark are counted where it happens
+(actors/high_water.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from actors.broker import broker
+from actors.high_water import RedisMemory, high_water_bytes
 from api import keys
 from api.openapi import documented
 from models.live_readings import QueueDepth, read_queue_depths, read_slots_held
@@ -84,6 +87,8 @@ class Readings:
     queues: list[QueueDepth] = field(default_factory=list)
     slots_held: dict[str, int] = field(default_factory=dict)
     outbox_unsent: dict[str, int] = field(default_factory=dict)
+    redis_memory: RedisMemory | None = None
+    high_water_bytes: int | None = None  # None: no mark (SIGNALBOX_QUEUE_HIGH_WATER_MB=0)
     up: dict[str, bool] = field(default_factory=dict)
 
 
@@ -119,6 +124,7 @@ class ReadingsCollector:
         for stream, count in sorted(self.readings.outbox_unsent.items()):
             unsent.add_metric([stream], count)
         yield unsent
+        yield from self.collect_redis_memory()
         up = GaugeMetricFamily(
             "signalbox_reading_up",
             "1 when the scrape-time reading succeeded, 0 when it failed.",
@@ -127,6 +133,29 @@ class ReadingsCollector:
         for reading, succeeded in sorted(self.readings.up.items()):
             up.add_metric([reading], 1 if succeeded else 0)
         yield up
+
+    def collect_redis_memory(self) -> Iterator[Metric]:
+        memory, mark = self.readings.redis_memory, self.readings.high_water_bytes
+        if memory is None:
+            return
+        yield GaugeMetricFamily(
+            "signalbox_redis_used_memory_bytes",
+            "Bytes Redis uses now (INFO memory used_memory): mostly the messages waiting.",
+            value=memory.used_bytes,
+        )
+        if mark is None:
+            return
+        yield GaugeMetricFamily(
+            "signalbox_queue_high_water_bytes",
+            "Redis memory above which events and log batches wait for workers to take "
+            "messages (SIGNALBOX_QUEUE_HIGH_WATER_MB, lowered below a smaller maxmemory).",
+            value=mark,
+        )
+        yield GaugeMetricFamily(
+            "signalbox_queue_high_water_reached",
+            "1 while Redis uses at least the high-water mark (producers wait), else 0.",
+            value=1 if memory.used_bytes >= mark else 0,
+        )
 
 
 class ThisProcess:
@@ -158,6 +187,13 @@ async def take_readings(app: web.Application) -> Readings:
         readings.up["concurrency_slots"] = True
     except Exception:  # as above
         readings.up["concurrency_slots"] = False
+    try:
+        high_water = app[keys.high_water]
+        readings.redis_memory = memory = await high_water.read()
+        readings.high_water_bytes = high_water_bytes(high_water.configured_mb, memory)
+        readings.up["redis_memory"] = True
+    except Exception:  # as above
+        readings.up["redis_memory"] = False
     outbox = app[keys.outbox]
     readings.outbox_unsent = {
         "task_run_events": outbox.task_run_events.unsent,

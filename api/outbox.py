@@ -30,7 +30,7 @@ import dramatiq.errors
 import redis
 from sqlalchemy.exc import DBAPIError
 
-from actors.enqueue import MAX_QUEUED_EVENT_MESSAGES, MAX_QUEUED_MESSAGES, Coalescer, enqueue
+from actors.enqueue import Coalescer, enqueue
 from actors.ingest import persist_events, persist_logs
 from actors.persistence import announce_flow_run_states, record_task_run_events
 from models.errors import DatabaseUnavailable
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from dramatiq import Actor
     from sqlalchemy.orm import Session
 
+    from actors.high_water import HighWaterMark
     from models.db.database import Database
     from models.messages.announcements import Announcement
     from models.messages.event_batches import QueuedEvent
@@ -111,17 +112,15 @@ class Outbox:
     """One coalescer per batch actor, and the relay of the outbox table; closed (flushed)
     when the application stops."""
 
-    def __init__(self, database: Database, sweep_seconds: float) -> None:
-        # The bulk streams wait for the workers' backlog to shrink (`Coalescer.room`).
+    def __init__(
+        self, database: Database, sweep_seconds: float, high_water: HighWaterMark | None = None
+    ) -> None:
+        # The bulk streams wait while Redis is above its high-water mark (`Coalescer.room`).
         self.task_run_events: Coalescer[QueuedEvent] = Coalescer(
-            record_task_run_events, max_queued=MAX_QUEUED_EVENT_MESSAGES
+            record_task_run_events, high_water=high_water
         )
-        self.events: Coalescer[QueuedEvent] = Coalescer(
-            persist_events, max_queued=MAX_QUEUED_EVENT_MESSAGES
-        )
-        self.logs: Coalescer[QueuedLogRecord] = Coalescer(
-            persist_logs, max_queued=MAX_QUEUED_MESSAGES
-        )
+        self.events: Coalescer[QueuedEvent] = Coalescer(persist_events, high_water=high_water)
+        self.logs: Coalescer[QueuedLogRecord] = Coalescer(persist_logs, high_water=high_water)
         self.flow_run_states: Coalescer[Announcement] = Coalescer(announce_flow_run_states)
         self.relay = OutboxRelay(
             database,

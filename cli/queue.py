@@ -32,14 +32,22 @@ def queue() -> None:
 @click.option("--queue", "queue_name", type=QUEUE_NAME, help="Only this queue.")
 @pass_settings
 def stats(settings: Settings, queue_name: str | None) -> None:
-    """Depth, delayed, in-flight and dead messages per queue, and live worker processes."""
+    """Depth, delayed, in-flight and dead messages per queue, Redis's memory against the
+    queue high-water mark, and live worker processes."""
     use_server_redis(settings)
-    from actors.queue_admin import known_queues, live_worker_processes, queue_stats
+    from actors.high_water import describe_high_water
+    from actors.queue_admin import (
+        known_queues,
+        live_worker_processes,
+        queue_stats,
+        read_redis_memory,
+    )
 
     rows = [queue_stats(name) for name in ([queue_name] if queue_name else known_queues())]
     table = [(row.queue, row.ready, row.delayed, row.in_flight, row.dead) for row in rows]
     for line in format_table(QUEUE_COLUMNS, table, right=QUEUE_COLUMNS[1:]):
         click.echo(line)
+    click.echo(describe_high_water(settings.queue_high_water_mb, read_redis_memory()))
     alive = live_worker_processes()
     click.echo(f"worker processes alive: {len(alive)}")
     for process in alive:

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     #: Seconds between two sweeps of the outbox by each API process: what a request could not
     #: hand to Redis (Redis away) is sent once it answers again, at most this much later.
     outbox_sweep_seconds: float = Field(default=1.0, gt=0)
+    #: Megabytes Redis may use (its INFO `used_memory`) before the API holds back producers of
+    #: bulk messages (the events socket, log batches) until workers take messages; what it
+    #: accepted below the mark is confirmed at once. 0: never held back for Redis's memory.
+    #: A Redis `maxmemory` lower than this lowers the mark to 90% of it (see actors/high_water.py).
+    queue_high_water_mb: float = Field(default=256.0, ge=0)
     api_host: str = "127.0.0.1"
     api_port: int = 4200
     #: `user:password`: callers must send it as HTTP basic auth (Prefect's

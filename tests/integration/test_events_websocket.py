@@ -7,18 +7,13 @@ import json
 from uuid import UUID, uuid4
 
 import aiohttp
-import dramatiq
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from actors.enqueue import MAX_QUEUED_EVENT_MESSAGES
-from actors.persistence import record_task_run_events
-from api import keys
 from models.db.database import Database
 from models.events.tables import EventRow
 from tests.integration.events import task_run_event, task_run_lifecycle
 from tests.integration.test_flow_runs_api import make_flow_run, propose
-from tests.integration.test_logs_api import until
 from tests.running import Drain
 
 
@@ -177,26 +172,3 @@ async def test_a_new_subscriber_is_sent_matching_events_from_the_past_first(
     message = await subscriber.receive_json(timeout=5)
     assert message["event"]["resource"]["prefect.resource.id"] == f"prefect.flow-run.{run['id']}"
     await subscriber.close()
-
-
-async def test_the_socket_waits_out_a_long_state_backlog_and_loses_nothing(
-    api: TestClient, workers: dramatiq.Worker, drain: Drain
-) -> None:
-    # The state workers stop taking messages while more than the limit wait in Redis.
-    workers.pause()
-    for _ in range(MAX_QUEUED_EVENT_MESSAGES + 1):
-        record_task_run_events.send([])
-    task_run_id, flow_run_id = str(uuid4()), str(uuid4())
-    socket = await open_socket(api, "/api/events/in")
-    for event in task_run_lifecycle(task_run_id, flow_run_id):
-        await socket.send_json(event)
-    task_run_events = api.app[keys.outbox].task_run_events
-    await until(
-        lambda: task_run_events.queued > MAX_QUEUED_EVENT_MESSAGES, "the API to see the backlog"
-    )
-    workers.resume()
-    await socket.ping()
-    await socket.close()  # answered once the socket reads on, after the backlog
-    await drain()
-    _, history = await read_task_run(api, task_run_id)
-    assert history == ["Pending", "Running", "Completed"]

@@ -6,12 +6,8 @@ import asyncio
 from collections.abc import Callable
 from uuid import uuid4
 
-import dramatiq
 from aiohttp.test_utils import TestClient
 
-from actors.enqueue import MAX_QUEUED_MESSAGES
-from actors.ingest import persist_logs
-from api import keys
 from models.schemas.logs import MAX_LOG_MESSAGE_CHARS, NUL_REPLACEMENT
 from tests.running import Drain
 
@@ -111,28 +107,6 @@ async def test_timestamps_in_any_offset_read_back_as_the_same_instants_in_time_o
         ("plus two", "2026-11-25T18:01:45.000001Z"),
         ("zulu", "2026-11-25T18:01:46.500000Z"),
     ]
-
-
-async def test_a_log_batch_waits_while_the_ingest_backlog_is_long(
-    api: TestClient, workers: dramatiq.Worker, drain: Drain
-) -> None:
-    # The ingest workers stop taking messages while more than the limit wait in Redis.
-    workers.pause()
-    for _ in range(MAX_QUEUED_MESSAGES + 1):
-        persist_logs.send([])
-    flow_run_id = str(uuid4())
-    batch = [log_record("held back", flow_run_id)]
-    posting = asyncio.create_task(api.post("/api/logs/", json=batch))
-    logs = api.app[keys.outbox].logs
-    await until(lambda: logs.queued > MAX_QUEUED_MESSAGES, "the API to see the ingest backlog")
-    assert not posting.done()  # the client is held while the backlog lasts
-    workers.resume()
-    response = await asyncio.wait_for(posting, timeout=60)
-    assert response.status == 201
-    await drain()
-    query = {"logs": {"flow_run_id": {"any_": [flow_run_id]}}}
-    read = await api.post("/api/logs/filter", json=query)
-    assert [log["message"] for log in await read.json()] == ["held back"]
 
 
 async def until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
