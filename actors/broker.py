@@ -90,6 +90,9 @@ class SignalboxBroker(RedisBroker):
 
     Delay queues are polled less often than the queues (DELAY_QUEUE_POLL_MS): every queue
     has one, and their polls were a third of an idle server's CPU.
+
+    A consumer made again for a queue, as Dramatiq does after losing Redis, first hands back
+    what the one it replaces left in this process's ack set (SignalboxConsumer).
     """
 
     def __init__(self, **options: object) -> None:
@@ -98,11 +101,12 @@ class SignalboxBroker(RedisBroker):
         self.maintenance_lock = threading.Lock()
         self.in_hand = MessagesInHand()
         self.consumed_queues: set[str] = set()
+        self.consumed_queues_lock = threading.Lock()
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Consumer:
         if q_name(queue_name) != queue_name:  # `<queue>.DQ`, a delay queue
             timeout = max(timeout, DELAY_QUEUE_POLL_MS)
-        with self.maintenance_lock:
+        with self.consumed_queues_lock:
             replaces_another = queue_name in self.consumed_queues
             self.consumed_queues.add(queue_name)
         return SignalboxConsumer(self, queue_name, prefetch, timeout, replaces_another)
