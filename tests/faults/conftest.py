@@ -10,7 +10,6 @@ SIGNALBOX_TEST_DATABASE_URL (so that the test may take it away) and dropped afte
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import subprocess
@@ -30,7 +29,13 @@ from sqlalchemy.engine import URL, make_url
 from cli.embedded_redis import free_port
 from models.db.database import open_database
 from models.settings import Settings
-from tests.integration.test_server_start import START_SECONDS, call, descendants, wait_for
+from tests.integration.test_server_start import (
+    START_SECONDS,
+    call,
+    descendants,
+    stop_server,
+    wait_for,
+)
 
 #: An access-log line: method, path, status (see api/access_log.py).
 ACCESS_LINE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE) (/api/\S*) (\d{3}) [\d.]+ ms")
@@ -154,20 +159,4 @@ def whole_server(
         server.ready_at = len(log.read_text())
         yield server
     finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    """Stop the server as a user would, then kill whatever it left (its children live in
-    process groups of their own, so a lost supervisor would leave them running)."""
-    children = descendants(process.pid) if process.poll() is None else []
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    for child in children:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            child.kill()
+        stop_server(process)

@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import aiohttp
-import psutil
 import pytest
 import redis
 from aiohttp.test_utils import TestClient
@@ -49,7 +48,7 @@ from tests.integration.notifications.scenario import (
     deliveries_of,
     start_flow_run,
 )
-from tests.integration.test_server_start import START_SECONDS, descendants
+from tests.integration.test_server_start import START_SECONDS, stop_server
 from tests.running import Drain
 
 T = TypeVar("T")
@@ -256,17 +255,7 @@ def server_on_own_redis(
     try:
         yield RunningServer(process, f"http://127.0.0.1:{port}", log, server_database_url)
     finally:
-        children = descendants(process.pid) if process.poll() is None else []
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for child in children:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                child.kill()
+        stop_server(process)
 
 
 @contextlib.asynccontextmanager

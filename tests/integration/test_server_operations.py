@@ -4,7 +4,6 @@ process logs JSON lines when SIGNALBOX_LOG_FORMAT=json, the API's access log amo
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -13,12 +12,16 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from cli.embedded_redis import free_port
-from tests.integration.test_server_start import START_SECONDS, call, descendants, wait_for
+from tests.integration.test_server_start import (
+    START_SECONDS,
+    call,
+    stop_server,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -51,17 +54,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
         )
         yield base, home, log
     finally:
-        children = descendants(process.pid) if process.poll() is None else []
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for child in children:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                child.kill()
+        stop_server(process)
 
 
 def scrape(base: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:

@@ -75,19 +75,24 @@ def started(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]
         wait_for(lambda: call(base, "GET", "/ready") == {"message": "OK"}, "ready", START_SECONDS)
         yield process, base, log
     finally:
-        # Stop it as a user would; its children live in sessions of their own, so a SIGKILL
-        # of the supervisor alone would leave them running.
-        children = descendants(process.pid) if process.poll() is None else []
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for child in children:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                child.kill()
+        stop_server(process)
+
+
+def stop_server(process: subprocess.Popen[str]) -> None:
+    """Stop `signalbox server start` as a user would, then kill whatever it left: its children
+    live in sessions of their own, so a SIGKILL of the supervisor alone would leave them
+    running."""
+    children = descendants(process.pid) if process.poll() is None else []
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
 
 
 def descendants(pid: int) -> list[psutil.Process]:
