@@ -126,13 +126,12 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     high_water = HighWaterMark(
         client, broker.namespace, settings.queue_high_water_mb, broker.get_declared_queues()
     )
-    outbox = Outbox(database, settings.outbox_sweep_seconds, high_water)
+    background_tasks = BackgroundTaskQueues(client, settings.background_task_pickup_seconds)
+    outbox = Outbox(database, settings.outbox_sweep_seconds, background_tasks, high_water)
     app[keys.database] = database
     app[keys.gatekeeper] = Gatekeeper(settings.api_auth_string, database)
     app[keys.redis_client] = client
-    app[keys.background_tasks] = BackgroundTaskQueues(
-        client, settings.background_task_pickup_seconds
-    )
+    app[keys.background_tasks] = background_tasks
     app[keys.events_hub] = hub
     app[keys.high_water] = high_water
     app[keys.outbox] = outbox

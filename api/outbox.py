@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import dramatiq.errors
 import redis
@@ -39,6 +39,7 @@ from models.messages.outbox import (
     delete_outbox_messages,
     read_waiting_outbox_messages,
 )
+from models.runs.background_tasks import OUTBOX_ADDRESS, queued_background_run
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -52,6 +53,11 @@ if TYPE_CHECKING:
     from models.messages.announcements import Announcement
     from models.messages.event_batches import QueuedEvent
     from models.messages.log_batches import QueuedLogRecord
+    from models.runs.background_tasks import (
+        BackgroundTaskQueues,
+        QueuedBackgroundRun,
+        StateLike,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +75,23 @@ SWEEP_WAIT_SECONDS: Final = 10.0
 REDIS_ERRORS: Final = (redis.RedisError, dramatiq.errors.BrokerConnectionError)
 #: The database's errors: the relayed rows are deleted later, or sent once more.
 DATABASE_ERRORS: Final = (DatabaseUnavailable, DBAPIError)
+
+
+class Sender(Protocol):
+    """What the relay hands an outbox row's argument to: a coalescer of an actor's
+    messages, or the background task queues. The future is done once it is on Redis."""
+
+    def put(self, items: list[Any]) -> asyncio.Future[None]: ...
+
+
+class BackgroundRunsSender:
+    """Puts background task runs owed by the outbox on their task workers' queues."""
+
+    def __init__(self, queues: BackgroundTaskQueues) -> None:
+        self.queues = queues
+
+    def put(self, items: list[QueuedBackgroundRun]) -> asyncio.Future[None]:
+        return asyncio.ensure_future(self.queues.enqueue_all(items))
 
 
 @dataclass(frozen=True)
@@ -92,6 +115,17 @@ def owe_announcements(session: Session, announcements: list[Announcement]) -> Ow
     return OwedMessage(message_id, actor_name, list(announcements))
 
 
+def owe_background_run(
+    session: Session, task_key: str, task_run_id: UUID, state: StateLike
+) -> OwedMessage:
+    """Write a run that entered a background SCHEDULED state into the outbox, in the
+    session's transaction, for the relay to put on its task workers' queue."""
+    runs = [queued_background_run(task_key, task_run_id, state)]
+    return OwedMessage(
+        add_outbox_message(session, OUTBOX_ADDRESS, list(runs)), OUTBOX_ADDRESS, runs
+    )
+
+
 async def hurry(actor: Actor[[], Any]) -> None:
     """Send a periodic service's message now rather than when the clock next sends it.
 
@@ -113,7 +147,11 @@ class Outbox:
     when the application stops."""
 
     def __init__(
-        self, database: Database, sweep_seconds: float, high_water: HighWaterMark | None = None
+        self,
+        database: Database,
+        sweep_seconds: float,
+        background_tasks: BackgroundTaskQueues,
+        high_water: HighWaterMark | None = None,
     ) -> None:
         # The bulk streams wait while Redis is above its high-water mark (`Coalescer.room`).
         self.task_run_events: Coalescer[QueuedEvent] = Coalescer(
@@ -124,7 +162,10 @@ class Outbox:
         self.flow_run_states: Coalescer[Announcement] = Coalescer(announce_flow_run_states)
         self.relay = OutboxRelay(
             database,
-            {announce_flow_run_states.actor_name: self.flow_run_states},
+            {
+                announce_flow_run_states.actor_name: self.flow_run_states,
+                OUTBOX_ADDRESS: BackgroundRunsSender(background_tasks),
+            },
             sweep_seconds,
         )
 
@@ -148,7 +189,7 @@ class OutboxRelay:
     def __init__(
         self,
         database: Database,
-        coalescers: dict[str, Coalescer[Any]],
+        coalescers: dict[str, Sender],
         sweep_seconds: float,
     ) -> None:
         self.database = database

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from api import keys
 from api.openapi import documented
+from api.outbox import owe_background_run
 from api.requests import ID, path_uuid, read_body
 from api.responses import (
     json_model,
@@ -52,11 +53,13 @@ TAG = "Task runs"
 )
 async def create(request: web.Request) -> web.Response:
     body = await read_body(request, TaskRunCreate)
+    owed = None
     async with request.app[keys.database].sessions.begin() as session:
         task_run, state, created = await create_task_run(session, body)
         response = TaskRunResponse.from_row(task_run, state)
-    if created and is_background_schedule(state):  # committed: now task workers may take it
-        await request.app[keys.background_tasks].enqueue(task_run.task_key, task_run.id, state)
+        if created and is_background_schedule(state):  # for task workers, once committed
+            owed = await session.run_sync(owe_background_run, task_run.task_key, task_run.id, state)
+    await request.app[keys.outbox].relay.relay(owed)
     return json_model(response, status=201 if created else 200)
 
 
@@ -109,13 +112,15 @@ async def count(request: web.Request) -> web.Response:
 async def set_state(request: web.Request) -> web.Response:
     proposed, force = await read_proposal(request)
     task_run_id = path_uuid(request)
+    owed = None
     async with request.app[keys.database].sessions.begin() as session:
         outcome = await propose_task_run_state(session, task_run_id, proposed, force=force)
         task_run, _ = await read_task_run(session, task_run_id)
-    if outcome.entered and is_background_schedule(outcome.state):  # a retry, or run again
-        await request.app[keys.background_tasks].enqueue(
-            task_run.task_key, task_run.id, outcome.state
-        )
+        if outcome.entered and is_background_schedule(outcome.state):  # a retry, or run again
+            owed = await session.run_sync(
+                owe_background_run, task_run.task_key, task_run.id, outcome.state
+            )
+    await request.app[keys.outbox].relay.relay(owed)
     return orchestration_result(outcome)
 
 

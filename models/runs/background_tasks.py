@@ -6,9 +6,11 @@ queues in memory; here they live in Redis, so any web process serves any task wo
 restart of the API loses none of them.
 
 - Entering such a state through REST (the run created, or a state proposed by `set_state`)
-  puts `"<task run id> <state id>"` on `<ns>:scheduled:<task key>` once the transaction has
-  committed. An AwaitingRetry goes on `<ns>:retry:<task key>`, served first, as on Prefect's
-  server. A message on `<ns>:wake:<task key>` wakes the subscriptions waiting for that key.
+  writes the run into the outbox in the same transaction (`OUTBOX_ADDRESS`); once committed,
+  the API's outbox relay puts `"<task run id> <state id>"` on `<ns>:scheduled:<task key>`,
+  at once or, when Redis was away, once it answers again. An AwaitingRetry goes on
+  `<ns>:retry:<task key>`, served first, as on Prefect's server. A message on
+  `<ns>:wake:<task key>` wakes the subscriptions waiting for that key.
 - A subscription takes the next entry from the lists of its keys into `<ns>:dispatched`, a
   sorted set scored by the moment the dispatch expires, in one Lua script: an entry is
   always in a list or in the set, whatever dies in between. A run no longer in the state it
@@ -28,11 +30,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeGuard, cast
 from uuid import UUID
 
 import redis.asyncio
 from sqlalchemy import select
+from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 from models.runs.task_runs import TaskRun, TaskRunState, current_state_row
 from models.states import StateType
@@ -47,6 +50,9 @@ NAMESPACE = "signalbox:background-tasks"
 DISPATCHED = f"{NAMESPACE}:dispatched"
 #: The name Prefect gives a SCHEDULED state that waits for a retry.
 AWAITING_RETRY = "AwaitingRetry"
+#: What an outbox row of background task runs owed to their queues is addressed to: no
+#: actor, the API puts them on Redis itself (`BackgroundTaskQueues.enqueue_all`).
+OUTBOX_ADDRESS: Final = "background_task_runs"
 
 # KEYS[1]: the dispatched set; KEYS[2..]: the lists in the order they are served.
 # ARGV[1]: the expiry; ARGV[2..]: the task key of each list.
@@ -108,6 +114,27 @@ def is_background_schedule(state: StateLike | None) -> TypeGuard[StateLike]:
     )
 
 
+class QueuedBackgroundRun(TypedDict):
+    """A run that entered a background SCHEDULED state, as the outbox keeps it until it is
+    queued (ids as text: the outbox's column is JSON)."""
+
+    task_key: str
+    task_run_id: str
+    state_id: str
+    state_name: str
+
+
+def queued_background_run(
+    task_key: str, task_run_id: UUID, state: StateLike
+) -> QueuedBackgroundRun:
+    return {
+        "task_key": task_key,
+        "task_run_id": str(task_run_id),
+        "state_id": str(state.id),
+        "state_name": state.name,
+    }
+
+
 @dataclass(frozen=True)
 class Dispatch:
     """One task run handed to a subscription, in the state it was queued in."""
@@ -142,12 +169,20 @@ class BackgroundTaskQueues:
         self.take_script = client.register_script(TAKE_SCRIPT)
         self.put_back_script = client.register_script(PUT_BACK_SCRIPT)
 
-    async def enqueue(self, task_key: str, task_run_id: UUID, state: StateLike) -> None:
-        """Queue a run that entered a background SCHEDULED state (a retry is served first)."""
-        queue = retry_list(task_key) if state.name == AWAITING_RETRY else scheduled_list(task_key)
+    async def enqueue_all(self, runs: list[QueuedBackgroundRun]) -> None:
+        """Queue runs that entered a background SCHEDULED state (a retry is served first).
+
+        The outbox relays at least once, so a run may be queued twice: the second entry is
+        dropped when taken if the first moved the run on, and otherwise served again, as a
+        run whose dispatch expired is.
+        """
         async with self.client.pipeline(transaction=True) as pipe:
-            pipe.lpush(queue, f"{task_run_id} {state.id}")
-            pipe.publish(wake_channel(task_key), "")
+            for run in runs:
+                task_key = run["task_key"]
+                retry = run["state_name"] == AWAITING_RETRY
+                queue = retry_list(task_key) if retry else scheduled_list(task_key)
+                pipe.lpush(queue, f"{run['task_run_id']} {run['state_id']}")
+                pipe.publish(wake_channel(task_key), "")
             await pipe.execute()
 
     async def take(self, task_keys: Sequence[str]) -> Dispatch | None:

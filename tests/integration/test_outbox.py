@@ -196,6 +196,9 @@ class OwnRedis:
     def url(self) -> str:
         return self.embedded.url
 
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
     def stop(self) -> None:
         self.embedded.stop()  # SIGTERM: Redis writes its AOF out and exits
 
@@ -339,7 +342,16 @@ async def test_a_state_set_while_redis_is_down_is_stored_and_announced_once_it_i
         assert logs.status == 503
         assert logs.headers["Retry-After"] == "2"
         assert "detail" in await logs.json()
-        assert outbox_count(server.database_url) == 2
+        # A background task run (`task.delay()`) is committed, and owed to its task workers'
+        # queue in the outbox: before, it was a 500 (then a 503) and the run was never queued.
+        background_run_id = str(uuid4())
+        delayed = await client.post(
+            "/api/task_runs/",
+            json={"id": background_run_id, "task_key": "outage-task", "dynamic_key": "1",
+                  "state": {"type": "SCHEDULED", "state_details": {"deferred": True}}},
+        )  # fmt: skip
+        assert delayed.status == 201, await delayed.text()
+        assert outbox_count(server.database_url) == 3
         # The events socket cannot confirm an event: it asks the client to come back (1013),
         # and the Prefect client resends what no pong confirmed on its next socket.
         socket = await client.ws_connect("/api/events/in", protocols=("prefect",))
@@ -369,6 +381,10 @@ async def test_a_state_set_while_redis_is_down_is_stored_and_announced_once_it_i
 
         await wait_for(emptied, "the outbox to be empty")
         assert len(receiver.requests_to("/custom")) == len(answers)
+        queued = await asyncio.to_thread(
+            own_redis.client().lrange, "signalbox:background-tasks:scheduled:outage-task", 0, -1
+        )
+        assert [entry.decode().split()[0] for entry in queued] == [background_run_id]
     outage_lines = [
         line for line in server.log.read_text().splitlines() if "Redis is unavailable (" in line
     ]
