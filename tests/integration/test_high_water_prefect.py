@@ -33,8 +33,11 @@ async def test_a_flow_ends_cleanly_without_a_state_worker_and_its_task_runs_arri
     monkeypatch.setenv("SIGNALBOX_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SIGNALBOX_HOME", str(settings.home))
     broker.flush_all()
-    others = dramatiq.Worker(broker, queues=CORE_QUEUES - {"state"}, worker_threads=4)
-    others.start()
+    # One Dramatiq worker at a time on the broker: its middleware (the event loop, the
+    # database) belongs to one worker, and a second one running beside it would leave its own
+    # threads behind.
+    workers = dramatiq.Worker(broker, queues=CORE_QUEUES - {"state"}, worker_threads=4)
+    workers.start()
     try:
         async with serve_api(settings) as api_url:
             run = await asyncio.to_thread(
@@ -47,18 +50,17 @@ async def test_a_flow_ends_cleanly_without_a_state_worker_and_its_task_runs_arri
             # Every task-run event waits on Redis: none is stored yet.
             assert await asyncio.to_thread(count_task_runs, api_url, flow_run_id) == 0
 
-            state = dramatiq.Worker(broker, queues={"state"}, worker_threads=4)
-            state.start()
-            try:
-                deadline = asyncio.get_running_loop().time() + 120
-                while (
-                    recorded := await asyncio.to_thread(count_task_runs, api_url, flow_run_id)
-                ) < TASK_RUNS:
-                    assert asyncio.get_running_loop().time() < deadline, f"{recorded} recorded"
-                    await asyncio.sleep(0.2)
-                assert recorded == TASK_RUNS
-            finally:
-                state.stop()
+            # Now a worker consumes `state` too.
+            await asyncio.to_thread(workers.stop)
+            workers = dramatiq.Worker(broker, queues=CORE_QUEUES, worker_threads=4)
+            workers.start()
+            deadline = asyncio.get_running_loop().time() + 120
+            while (
+                recorded := await asyncio.to_thread(count_task_runs, api_url, flow_run_id)
+            ) < TASK_RUNS:
+                assert asyncio.get_running_loop().time() < deadline, f"{recorded} recorded"
+                await asyncio.sleep(0.2)
+            assert recorded == TASK_RUNS
     finally:
-        others.stop()
+        workers.stop()
         broker.flush_all()
