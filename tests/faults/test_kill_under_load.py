@@ -173,12 +173,11 @@ def missing(server: WholeServer, done: Acknowledged, webhook: Webhook) -> dict[s
 def test_kill_9_under_load_loses_nothing_acknowledged(
     whole_server: WholeServer, webhook: Webhook, victims: tuple[tuple[str, str], ...]
 ) -> None:
-    """Figures (measured on each database; see /work/notes/docs-faults.md): the four pools
-    killed one after another under ~7 s of load: ~2,300-2,700 log records, ~170-570 events,
-    ~13-44 task runs and ~130-170 FAILED flow runs acknowledged; lost 0; 5xx 0. The embedded
-    Redis killed: no record, event, task run or state lost, but 6-43 requests answered 500
-    while it restarted, and on SQLite 1-3 of ~15 accepted FAILED states were never notified
-    (see the mark above)."""
+    """Figures (docs/reliability.md, both databases): the four pools killed one after
+    another under ~5 s of load: ~2,100 log records, ~1,300-1,400 events, ~100 task runs and
+    ~85-105 FAILED flow runs acknowledged; lost 0; 5xx 0. The embedded Redis killed: lost 0,
+    every FAILED run notified, ~22 log batches and sockets answered 503 / closed with 1013
+    while it restarted, 0 other 5xx."""
     server = whole_server
     notify_failed_runs_to(server.base, webhook.url)
     flow_id = call(server.base, "POST", "/flows/", {"name": "faults-load"})["id"]
