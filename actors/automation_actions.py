@@ -13,7 +13,7 @@ from dramatiq import Retry
 
 from actors import resources
 from actors.notifications import queue_deliveries
-from actors.owed_announcements import owe_announcements, send_owed_announcements
+from actors.owed_announcements import send_owed_announcements
 from actors.retrying import PERSISTENCE_OPTIONS, database_unavailable, retry_persistence
 from models.automations.action_events import action_events
 from models.automations.action_runs import (
@@ -31,6 +31,7 @@ from models.automations.firings import Firing
 from models.automations.tables import Automation
 from models.db.types import utcnow
 from models.events.tables import EVENTS_CHANNEL, insert_events
+from models.messages.outbox import add_announcements
 from models.notifications.evaluation import untouched_deliveries
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ async def run_action(database: Database, settings: Settings, invocation: Invocat
         # Committed with the run's end: a retried message finds the action finished and
         # would not announce its states again, so they wait in the outbox until sent.
         owed = await session.run_sync(
-            lambda sync_session: owe_announcements(sync_session, performed.announcements)
+            lambda sync_session: add_announcements(sync_session, performed.announcements)
         )
     if failure is not None:
         logger.warning(

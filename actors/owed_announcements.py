@@ -17,23 +17,12 @@ from typing import TYPE_CHECKING
 from actors import resources
 from actors.enqueue import enqueue
 from actors.persistence import announce_flow_run_states
-from models.messages.announcements import ANNOUNCING_ACTOR
-from models.messages.outbox import add_outbox_message, delete_outbox_messages
+from models.messages.outbox import delete_outbox_messages
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from sqlalchemy.orm import Session
-
     from models.messages.announcements import Announcement
-
-
-def owe_announcements(session: Session, announcements: list[Announcement]) -> UUID | None:
-    """Write `announcements` into the outbox in the session's transaction; the row's id, or
-    None when there is nothing to announce."""
-    if not announcements:
-        return None
-    return add_outbox_message(session, ANNOUNCING_ACTOR, list(announcements))
 
 
 async def send_owed_announcements(announcements: list[Announcement], owed: UUID | None) -> None:

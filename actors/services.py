@@ -11,7 +11,7 @@ from uuid import UUID
 import dramatiq
 
 from actors import resources
-from actors.owed_announcements import owe_announcements, send_owed_announcements
+from actors.owed_announcements import send_owed_announcements
 from models.coordination.foreman import (
     mark_pools_without_workers_not_ready,
     mark_silent_workers_offline,
@@ -21,6 +21,7 @@ from models.coordination.foreman import (
 from models.db.types import utcnow
 from models.events.tables import EVENTS_CHANNEL
 from models.messages.announcements import announcement
+from models.messages.outbox import add_announcements
 from models.runs.cancelling_timeout import cancel_stuck_flow_runs
 from models.runs.crash_detection import mark_silent_flow_runs_crashed
 from models.runs.flow_run_transitions import Outcome
@@ -134,7 +135,7 @@ async def force_states(work: Callable[[Session], ForcedStates]) -> ForcedStates:
             for flow_run_id, outcome in outcomes
             if outcome.state is not None
         ]
-        return outcomes, announcements, owe_announcements(session, announcements)
+        return outcomes, announcements, add_announcements(session, announcements)
 
     outcomes, announcements, owed = await resources.database().write(forced)
     events = [outcome.event for _, outcome in outcomes if outcome.event is not None]

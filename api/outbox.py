@@ -34,7 +34,9 @@ from actors.enqueue import Coalescer, enqueue
 from actors.ingest import persist_events, persist_logs
 from actors.persistence import announce_flow_run_states, record_task_run_events
 from models.errors import DatabaseUnavailable
+from models.messages.announcements import ANNOUNCING_ACTOR
 from models.messages.outbox import (
+    add_announcements,
     add_outbox_message,
     delete_outbox_messages,
     read_waiting_outbox_messages,
@@ -108,11 +110,10 @@ def owe_announcements(session: Session, announcements: list[Announcement]) -> Ow
 
     For a unit of work of `Database.write`, beside the states announced.
     """
-    if not announcements:
+    message_id = add_announcements(session, announcements)
+    if message_id is None:
         return None
-    actor_name = announce_flow_run_states.actor_name
-    message_id = add_outbox_message(session, actor_name, list(announcements))
-    return OwedMessage(message_id, actor_name, list(announcements))
+    return OwedMessage(message_id, ANNOUNCING_ACTOR, list(announcements))
 
 
 def owe_background_run(

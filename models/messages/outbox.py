@@ -23,12 +23,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.db.base import Base, Id
 from models.db.types import utcnow
+from models.messages.announcements import ANNOUNCING_ACTOR
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
+
+    from models.messages.announcements import Announcement
 
 
 class OutboxMessage(Base):
@@ -43,6 +46,14 @@ class OutboxMessage(Base):
     argument: Mapped[list[Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     #: When its transaction wrote it; the sweep relays only rows older than a few seconds.
     created: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def add_announcements(session: Session, announcements: list[Announcement]) -> UUID | None:
+    """Write flow-run announcements for `announce_flow_run_states` in the session's
+    transaction; the row's id, or None when there is nothing to announce."""
+    if not announcements:
+        return None
+    return add_outbox_message(session, ANNOUNCING_ACTOR, list(announcements))
 
 
 def add_outbox_message(session: Session, actor_name: str, argument: list[Any]) -> UUID:

@@ -10,10 +10,8 @@ SIGNALBOX_TEST_DATABASE_URL (so that the test may take it away) and dropped afte
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +31,8 @@ from tests.integration.test_server_start import (
     START_SECONDS,
     call,
     descendants,
+    environment_without_settings,
+    start_server,
     stop_server,
     wait_for,
 )
@@ -138,7 +138,7 @@ def whole_server(
     """`signalbox server start` on an empty home folder and the test's own database, ready."""
     port = free_port()
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALBOX_")}
+    env = environment_without_settings()
     env |= {
         "SIGNALBOX_HOME": str(home),
         "SIGNALBOX_API_PORT": str(port),
@@ -146,11 +146,7 @@ def whole_server(
         **server_settings,
     }
     log = tmp_path / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "server", "start"],
-            env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+    process = start_server(env, log)
     server = WholeServer(process, f"http://127.0.0.1:{port}/api", log, home, database_of_its_own)
     try:
         wait_for(

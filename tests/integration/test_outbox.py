@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -48,7 +46,12 @@ from tests.integration.notifications.scenario import (
     deliveries_of,
     start_flow_run,
 )
-from tests.integration.test_server_start import START_SECONDS, stop_server
+from tests.integration.test_server_start import (
+    START_SECONDS,
+    environment_without_settings,
+    start_server,
+    stop_server,
+)
 from tests.running import Drain
 
 T = TypeVar("T")
@@ -237,7 +240,7 @@ def server_on_own_redis(
     not restart Redis behind the test's back; SQLite in its home, or the suite's PostgreSQL."""
     port = free_port()
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALBOX_")}
+    env = environment_without_settings()
     env |= {
         "SIGNALBOX_HOME": str(home),
         "SIGNALBOX_API_PORT": str(port),
@@ -250,11 +253,7 @@ def server_on_own_redis(
     if make_url(database_url).get_backend_name() == "postgresql":
         env["SIGNALBOX_DATABASE_URL"] = server_database_url = database_url
     log = tmp_path / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "server", "start"],
-            env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+    process = start_server(env, log)
     try:
         yield RunningServer(process, f"http://127.0.0.1:{port}", log, server_database_url)
     finally:

@@ -5,9 +5,6 @@ process logs JSON lines when SIGNALBOX_LOG_FORMAT=json, the API's access log amo
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +16,8 @@ from cli.embedded_redis import free_port
 from tests.integration.test_server_start import (
     START_SECONDS,
     call,
+    environment_without_settings,
+    start_server,
     stop_server,
     wait_for,
 )
@@ -32,7 +31,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     (home / "metrics").mkdir(parents=True)
     (home / "metrics" / "counter_99999.db").write_bytes(b"stale")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALBOX_")}
+    env = environment_without_settings()
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env |= {
         "SIGNALBOX_HOME": str(home),
@@ -40,11 +39,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
         "SIGNALBOX_LOG_FORMAT": "json",
     }
     log = tmp_path / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "server", "start"],
-            env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+    process = start_server(env, log)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(

@@ -62,20 +62,30 @@ def call(base: str, method: str, path: str, body: Any = None) -> Any:
 def started(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
     """`signalbox server start` with an empty home; yields the process, API URL and its log."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALBOX_")}
+    env = environment_without_settings()
     env |= {"SIGNALBOX_HOME": str(tmp_path / "home"), "SIGNALBOX_API_PORT": str(port)}
     log = tmp_path / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "server", "start"],
-            env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+    process = start_server(env, log)
     base = f"http://127.0.0.1:{port}/api"
     try:
         wait_for(lambda: call(base, "GET", "/ready") == {"message": "OK"}, "ready", START_SECONDS)
         yield process, base, log
     finally:
         stop_server(process)
+
+
+def environment_without_settings() -> dict[str, str]:
+    """This process's environment without any SIGNALBOX_ setting: a server's are the test's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SIGNALBOX_")}
+
+
+def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[str]:
+    """`signalbox server start` with `env`, its output (and its children's) written to `log`."""
+    with log.open("w") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "cli", "server", "start"],
+            env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
 
 
 def stop_server(process: subprocess.Popen[str]) -> None:
@@ -229,7 +239,7 @@ def pool_process(process: subprocess.Popen[str], pool: str) -> psutil.Process:
 
 def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """A `signalbox` command in another process (another terminal), for this home folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALBOX_")}
+    env = environment_without_settings()
     env["SIGNALBOX_HOME"] = str(home)
     return subprocess.run(
         [sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, timeout=60
