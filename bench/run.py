@@ -64,6 +64,9 @@ from tests.compat.prefect_client import (
 SCENARIOS: Final = ("transitions", "logs", "read", "mixed", "events")
 #: Seconds a load generator may take beyond --seconds (start-up, seeding through the API).
 SETUP_ALLOWANCE_SECONDS: Final = 600.0
+#: Seconds each server is left idle after start-up before its memory at rest is read: past
+#: the start-up work (migrations checked, pools connected, the clock's first ticks).
+AT_REST_SECONDS: Final = 15.0
 #: Seconds between two polls for the last log record.
 POLL_SECONDS: Final = 0.05
 
@@ -139,6 +142,8 @@ def main() -> None:
             say(f"Starting the reference Prefect {PREFECT_VERSION} server...")
             prefect = stack.enter_context(start_reference_prefect_server(free_port()))
             targets.append(Target("prefect", prefect, "sqlite"))
+        meta["at_rest_mb"] = memory_at_rest(targets)
+        record(out, meta)
         for scenario, concurrency in rounds(args):
             if scenario in ("read", "mixed") and args.seed_runs and not meta["seeded_runs"]:
                 url = signalbox_database_url(workdir, database_url)
@@ -165,6 +170,17 @@ def main() -> None:
     say(f"Results: {out}")
     meta, results = read_results(out)
     publish(meta, results, write_docs=args.write_docs)
+
+
+def memory_at_rest(targets: list[Target]) -> dict[str, dict[str, float]]:
+    """Each server's memory (PSS, MB) by role, idle after start-up: before any load."""
+    say(f"Leaving the servers idle {AT_REST_SECONDS:g} s to read their memory at rest...")
+    time.sleep(AT_REST_SECONDS)  # idle on purpose: this is the state being measured
+    at_rest = {}
+    for target in targets:
+        by_role = process_usage.memory_mb_by_role(process_usage.snapshot(target.server.pid))
+        at_rest[target.name] = {role: round(mb, 1) for role, mb in by_role.items()}
+    return at_rest
 
 
 def record(out: Path, line: dict[str, Any]) -> None:
