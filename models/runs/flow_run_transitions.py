@@ -21,6 +21,8 @@ from uuid import UUID, uuid4
 from sqlalchemy import bindparam, select
 
 from models.db.base import Base
+from models.db.dialect import per_dialect
+from models.db.driver_rows import DriverRows
 from models.db.types import utcnow
 from models.errors import ObjectNotFound
 from models.events.flow_run_events import flow_run_state_event
@@ -72,6 +74,8 @@ STATE_COLUMNS = [
 
 
 _runs = Base.metadata.tables["flow_run"]
+_states = Base.metadata.tables["flow_run_state"]
+_events = Base.metadata.tables["event"]
 #: The run, its flow's name and its current state, by `flow_run_id`, the run's row locked.
 READ_RUN = (
     select(
@@ -89,8 +93,9 @@ READ_FLOW_NAME = select(Flow.name).where(Flow.id == bindparam("flow_id"))
 INSERT_RUN = _runs.insert()
 #: The columns set are the parameters given, besides `run_id`.
 UPDATE_RUN = _runs.update().where(_runs.c.id == bindparam("run_id"))
-INSERT_STATE = Base.metadata.tables["flow_run_state"].insert()
-INSERT_EVENT = Base.metadata.tables["event"].insert()
+#: History and event rows carry every column, so SQLite's driver takes them as they are stored.
+INSERT_STATE = DriverRows(per_dialect(lambda _: _states.insert()), _states)
+INSERT_EVENT = DriverRows(per_dialect(lambda _: _events.insert()), _events)
 
 
 def snapshot_of(
@@ -146,9 +151,8 @@ def write_state(
             name: value for name, value in columns.items() if getattr(flow_run, name) != value
         }
         connection.execute(UPDATE_RUN, {**changed, "run_id": flow_run.id})
-    connection.execute(
-        INSERT_STATE,
-        {"flow_run_id": flow_run.id, "created": now, **changes.state.columns()},
+    INSERT_STATE.execute(
+        connection, [{"flow_run_id": flow_run.id, "created": now, **changes.state.columns()}]
     )
     if changes.state.type is StateType.PAUSED:
         # Inputs under this pause's keys belong to an earlier attempt that met the same pause.
@@ -156,7 +160,7 @@ def write_state(
         forget_flow_run_inputs(session, flow_run.id, keyset.values())
     event = flow_run_state_event(flow_run, flow_name, changes.state, initial)
     # The event is ours and new (its id is the new state's): no validation, no conflict.
-    connection.execute(INSERT_EVENT, event_row(event, changes.state, now))
+    INSERT_EVENT.execute(connection, [event_row(event, changes.state, now)])
     return changes.state, columns, event
 
 

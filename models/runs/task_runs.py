@@ -13,9 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.concurrency.tables import ConcurrencyLease
 from models.db.base import Base, Created, Id, Name, Updated, search_index
 from models.db.dialect import ignore_duplicates, insert_ignoring_duplicates, per_dialect, upsert
+from models.db.driver_rows import DriverRows
 from models.db.types import utcnow
 from models.errors import ObjectNotFound
-from models.events.tables import INSERT_EVENTS
+from models.events.tables import EVENT_ROWS
 from models.filters.base import count_matching, list_matching
 from models.runs.state_history import StateColumns, read_history, read_history_row
 from models.states import StateType, is_terminal
@@ -112,13 +113,14 @@ def upsert_task_runs_by_newer_state(dialect: str) -> PgInsert | SqliteInsert:
     )
 
 
-#: The two statements of `record_task_run_states`, by dialect name: history rows are
-#: inserted once each (a state's id is its event's id).
-RECORD_TASK_RUN_STATES: Final = per_dialect(
-    lambda dialect: (
-        upsert_task_runs_by_newer_state(dialect),
-        ignore_duplicates(dialect, Base.metadata.tables["task_run_state"]),
-    )
+#: The two statements of `record_task_run_states`, the rows handed to SQLite's driver as they
+#: are stored: history rows are inserted once each (a state's id is its event's id).
+UPSERT_TASK_RUNS: Final = DriverRows(
+    per_dialect(upsert_task_runs_by_newer_state), Base.metadata.tables["task_run"]
+)
+INSERT_TASK_RUN_STATES: Final = DriverRows(
+    per_dialect(lambda dialect: ignore_duplicates(dialect, Base.metadata.tables["task_run_state"])),
+    Base.metadata.tables["task_run_state"],
 )
 
 
@@ -136,18 +138,16 @@ def record_task_run_states(session: Session, rows: Sequence[TaskRunStateRows]) -
     """
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    upsert_runs, insert_states = RECORD_TASK_RUN_STATES[dialect]
     now = utcnow()
     # The connection, not the session: plain Core executemany, no ORM bulk bookkeeping.
     # An existing run keeps its `created` (the upsert never sets it).
     connection = session.connection()
     runs = sorted(newest_task_run_rows(rows), key=by_id)
-    connection.execute(upsert_runs, [run | {"created": now, "updated": now} for run in runs])
+    UPSERT_TASK_RUNS.execute(connection, [run | {"created": now, "updated": now} for run in runs])
     states = sorted((row.state for row in rows), key=by_id)
-    connection.execute(insert_states, [state | {"created": now} for state in states])
+    INSERT_TASK_RUN_STATES.execute(connection, [state | {"created": now} for state in states])
     events = sorted((row.event for row in rows), key=by_id)
-    connection.execute(INSERT_EVENTS[dialect], [event | {"received": now} for event in events])
+    EVENT_ROWS.execute(connection, [event | {"received": now} for event in events])
 
 
 def by_id(row: dict[str, Any]) -> str:
