@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from cli.database import database
+from cli.database import database, upgrade
 from cli.server_files import use_server_redis
 from models.settings import Settings, mask_url_password
 
@@ -55,7 +55,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         write_server_addresses,
     )
     from cli.supervisor import Child, Supervisor
-    from models.private_files import secure_home_folder
+    from models.private_files import secure_folder
 
     settings = Settings()
     host, port = host or settings.api_host, port or settings.api_port
@@ -67,7 +67,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     listening = bind_api_socket(host, port)
     if settings.redis_url:
         check_redis(settings.redis_url)
-    secure_home_folder(settings.home, settings.database_url)
+    secure_folder(settings.home)  # the SQLite files, wherever they are: in prepare-database
     claim_pid_file(settings.home, os.getpid())
     env["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_folder(settings.home))
     redis = None
@@ -91,12 +91,9 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         write_server_addresses(
             settings.home, redis_url=env["SIGNALBOX_REDIS_URL"], api_url=f"{base}/api"
         )
-        # In a child: Alembic and the models would otherwise stay in this process's memory
-        # (26 MB) for as long as the server runs, for one use at start. Both refuse a
-        # database migrated by a newer Signalbox in one line, which is all that is said.
-        prepare = python_command("server", "check-database")
+        prepare = python_command("server", "prepare-database")
         if settings.migrate_on_start:
-            prepare = python_command("server", "database", "upgrade", "-y")
+            prepare.append("--migrate")
         if subprocess.run(prepare, env=env, stdin=subprocess.DEVNULL).returncode != 0:
             raise click.exceptions.Exit(1)
         if settings.migrate_on_start:
@@ -146,13 +143,26 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     click.echo("Signalbox stopped.")
 
 
-@server.command("check-database", hidden=True)
-def check_database() -> None:
-    """Refuse, in one line, a database migrated by a newer Signalbox (what `server start` runs
-    in a child when it does not migrate)."""
-    from cli.preflight import check_database_revision
+@server.command("prepare-database", hidden=True)
+@click.option("--migrate", is_flag=True, help="Upgrade the database to head.")
+@click.pass_context
+def prepare_database(ctx: click.Context, migrate: bool) -> None:
+    """What `server start` runs in a child before the others: the SQLite files made private
+    (wherever the database is), then the database upgraded to head, or only checked.
 
-    check_database_revision(Settings())
+    In a child: SQLAlchemy, Alembic and the models would otherwise stay in the supervisor's
+    memory (~30 MB) for as long as the server runs, for one use at start. Both the check and
+    the upgrade refuse a database migrated by a newer Signalbox in one line.
+    """
+    from cli.preflight import check_database_revision
+    from models.private_files import sqlite_files, tighten_files
+
+    settings = Settings()
+    tighten_files(sqlite_files(settings.database_url))
+    if migrate:
+        ctx.invoke(upgrade, yes=True)
+    else:
+        check_database_revision(settings)
 
 
 @server.command()

