@@ -38,15 +38,20 @@ def python_command(*args: str) -> list[str]:
 @click.option("--worker-processes", default=1, show_default=True,
               help="Processes for each of the state and ingest pools.")  # fmt: skip
 @click.option("--worker-threads", type=int, help="Threads per worker process (default: per pool).")
+@click.option("--worker-pools", type=click.Choice(["per-pool", "one-process"]),
+              default="per-pool", show_default=True,
+              help="A worker process per pool, or every pool in one (~240 MB less at rest; "
+              "state and ingest then share one interpreter lock). --worker-processes above 1 "
+              "and --notify-pools separate imply per-pool.")  # fmt: skip
 @click.option("--notify-pools", type=click.Choice(["shared", "separate"]), default="shared",
               show_default=True,
               help="All channels in one worker process with the services (each queue with "
               "its own threads), or one process per channel as in the Procfile.")  # fmt: skip
 def start(host: str | None, port: int | None, api_processes: int, worker_processes: int,
-          worker_threads: int | None, notify_pools: str) -> None:  # fmt: skip
+          worker_threads: int | None, worker_pools: str, notify_pools: str) -> None:  # fmt: skip
     """Run everything: Redis (embedded unless configured), migrations, API, workers, clock."""
     from cli.embedded_redis import PRIVATE_UMASK, EmbeddedRedis
-    from cli.pools import POOLS, SERVICES_AND_NOTIFY
+    from cli.pools import ONE_PROCESS, POOLS, SEPARATE_IN_SERVER_START, SERVICES_AND_NOTIFY
     from cli.preflight import bind_api_socket, check_home_writable, check_redis
     from cli.server_files import (
         claim_pid_file,
@@ -107,9 +112,11 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
             for n in range(1, api_processes + 1)
         ]
         pools = POOLS
-        if notify_pools == "shared":
+        if worker_pools == "one-process" and worker_processes == 1 and notify_pools == "shared":
+            pools = (ONE_PROCESS,)
+        elif notify_pools == "shared":
             pools = (
-                *(p for p in POOLS if p.name in {"state", "ingest", "automations"}),
+                *(p for p in POOLS if p.name in SEPARATE_IN_SERVER_START),
                 SERVICES_AND_NOTIFY,
             )
         for pool in pools:
@@ -355,12 +362,14 @@ def clock(pool_name: str | None, threads: int | None, check: bool) -> None:
         stop_on_signals(stopping)
         run_clock(stopping)
         return
-    from cli.pools import Pool, pool_named
+    from dataclasses import replace
+
+    from cli.pools import pool_named
     from cli.worker import run_in_process
 
     pool = pool_named(pool_name)
     if threads:
-        pool = Pool(pool.name, pool.queues, threads=threads, prefetch=pool.prefetch)
+        pool = replace(pool, threads=threads)
     ticking = threading.Thread(target=run_clock, args=(stopping,), name="clock")
     ticking.start()
     try:
