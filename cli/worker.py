@@ -12,11 +12,20 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 from typing import Any
 
 import click
 
-from cli.pools import POOLS, QUEUES, SERVICES_AND_NOTIFY, Pool, PoolOrQueueName, pool_named
+from cli.pools import (
+    ONE_PROCESS,
+    POOLS,
+    QUEUES,
+    SERVICES_AND_NOTIFY,
+    Pool,
+    PoolOrQueueName,
+    pool_named,
+)
 from cli.server_files import use_server_redis
 from models.settings import Settings
 
@@ -39,10 +48,9 @@ def dramatiq_command(queues: list[str], processes: int, threads: int) -> list[st
 
 def run_in_process(pool: Pool) -> None:
     """Consume the pool's queues in this process until SIGTERM or SIGINT."""
-    import dramatiq
-
     import actors  # noqa: F401  (declares every actor on the broker)
     from actors.broker import broker
+    from cli.pool_worker import PoolWorker
     from models.logging_setup import configure_logging
 
     configure_logging(Settings(), f"worker {pool.name} {os.getpid()}")
@@ -53,10 +61,7 @@ def run_in_process(pool: Pool) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    worker = dramatiq.Worker(
-        broker, queues=set(pool.queues), worker_threads=pool.threads, worker_timeout=IDLE_POLL_MS
-    )
-    worker.queue_prefetch = pool.prefetch
+    worker = PoolWorker(broker, pool, worker_timeout=IDLE_POLL_MS)
     worker.start()
     logging.info("Consuming %s with %d threads.", ", ".join(pool.queues), pool.threads)
     stopping.wait()
@@ -65,7 +70,7 @@ def run_in_process(pool: Pool) -> None:
 
 @click.command()
 @click.option("--pool", "pool_name",
-              type=PoolOrQueueName([p.name for p in (*POOLS, SERVICES_AND_NOTIFY)]),
+              type=PoolOrQueueName([p.name for p in (*POOLS, SERVICES_AND_NOTIFY, ONE_PROCESS)]),
               help="Run a named pool (its queues, threads and prefetch); notify_slack is "
               "notify.slack.")  # fmt: skip
 @click.option("--queues", "-Q", multiple=True, type=PoolOrQueueName(QUEUES),
@@ -85,7 +90,7 @@ def worker(pool_name: str | None, queues: tuple[str, ...], processes: int,
     else:
         raise click.UsageError("Give --pool or --queues.")
     if threads:
-        pool = Pool(pool.name, pool.queues, threads=threads, prefetch=pool.prefetch)
+        pool = replace(pool, threads=threads)
     from cli.preflight import check_redis
 
     settings = Settings()

@@ -14,8 +14,6 @@ import os
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy.engine import make_url
-
 #: Mode of the folders Signalbox creates: the owner only.
 PRIVATE_FOLDER_MODE: Final = 0o700
 #: Mode of the files Signalbox creates: the owner reads and writes, nobody else.
@@ -55,6 +53,8 @@ def tighten_files(paths: list[Path]) -> None:
 
 def sqlite_files(database_url: str) -> list[Path]:
     """The SQLite database file of the URL and its companions; none for PostgreSQL."""
+    from sqlalchemy.engine import make_url  # not at import: `server start` keeps no SQLAlchemy
+
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or url.database in {None, "", ":memory:"}:
         return []

