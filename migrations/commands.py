@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from models.db.metadata import metadata
+from models.runs.flow_run_name_index import FLOW_RUN_NAME_INDEX
 from models.settings import Settings
 
 MIGRATIONS_FOLDER = Path(__file__).parent
@@ -109,14 +110,16 @@ def reset(
 
 
 def drop_signalbox_tables(connection: Connection) -> None:
-    """Drop each table of the models and the version table, those that exist, children first.
+    """Drop each table of the models and the version table, those that exist, children first,
+    then SQLite's index of flow-run names (its triggers went with `flow_run`).
 
     On PostgreSQL, CASCADE also drops what other revisions' tables hang on them (a foreign key
     of a table the models no longer have). SQLite checks no foreign keys on this connection.
     """
     quote = connection.dialect.identifier_preparer.quote
     cascade = " CASCADE" if connection.dialect.name == "postgresql" else ""
-    for name in [*(table.name for table in reversed(metadata.sorted_tables)), VERSION_TABLE]:
+    tables = [table.name for table in reversed(metadata.sorted_tables)]
+    for name in [*tables, FLOW_RUN_NAME_INDEX, VERSION_TABLE]:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}{cascade}")
 
 

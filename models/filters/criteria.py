@@ -70,8 +70,19 @@ class TextCriteria(FilterModel):
     startswith_: list[FilterText] | None = values_field()
     is_null_: bool | None = None
 
-    def clause(self, column: SQLColumnExpression[Any]) -> ColumnElement[bool] | None:
+    def clause(
+        self,
+        column: SQLColumnExpression[Any],
+        *,
+        like_narrowed_by: ColumnElement[bool] | None = None,
+    ) -> ColumnElement[bool] | None:
+        """`like_narrowed_by`: a clause every `like_` match satisfies (an index's answer),
+        ANDed with the LIKE inside the criteria, so that `operator` still combines them as one."""
         starts = None
+        like = None
+        if self.like_ is not None:
+            # Prefect passes the text into the pattern as is: % and _ stay wildcards.
+            like = combine(Operator.and_, [like_narrowed_by, column.ilike(f"%{self.like_}%")])
         if self.startswith_ is not None:
             prefixes = [column.ilike(f"{prefix}%") for prefix in self.startswith_]
             starts = combine(Operator.or_, prefixes) if prefixes else false()
@@ -80,8 +91,7 @@ class TextCriteria(FilterModel):
             [
                 column.in_(self.any_) if self.any_ is not None else None,
                 column.not_in(self.not_any_) if self.not_any_ is not None else None,
-                # Prefect passes the text into the pattern as is: % and _ stay wildcards.
-                column.ilike(f"%{self.like_}%") if self.like_ is not None else None,
+                like,
                 starts,
                 null_clause(column, self.is_null_),
             ],

@@ -19,6 +19,7 @@ from models.filters.criteria import (
     null_clause,
     values_field,
 )
+from models.runs.flow_run_name_index import name_index_clause
 from models.runs.flow_runs import FlowRun
 from models.runs.task_runs import TaskRun
 
@@ -85,7 +86,11 @@ class FlowRunFilter(ObjectFilter):
     def clauses(self, dialect: str) -> list[ColumnElement[bool] | None]:
         return [
             self.id.clause(FlowRun.id) if self.id else None,
-            self.name.clause(FlowRun.name) if self.name else None,
+            self.name.clause(
+                FlowRun.name, like_narrowed_by=name_index_clause(self.name.like_, dialect)
+            )
+            if self.name
+            else None,
             self.tags.clause(FlowRun.tags, dialect) if self.tags else None,
             self.deployment_id.clause(FlowRun.deployment_id) if self.deployment_id else None,
             self.work_queue_name.clause(FlowRun.work_queue_name) if self.work_queue_name else None,

@@ -20,6 +20,7 @@ from cli.main import signalbox
 from migrations import commands
 from migrations.autogenerate import objects_for
 from models.db.metadata import metadata
+from models.runs.flow_run_name_index import FLOW_RUN_NAME_INDEX
 from models.settings import Settings
 from tests.integration.sample_rows import sample_rows
 
@@ -42,6 +43,7 @@ REVISIONS = [
     "0016",
     "0017",
     "0018",
+    "0019",
 ]
 #: More revisions than there are, for a relative downgrade that cannot be done.
 TOO_MANY = len(REVISIONS) + 1
@@ -66,8 +68,18 @@ def on_database(settings: Settings, work: Any) -> Any:
     return asyncio.run(go())
 
 
+def of_the_models(names: set[str]) -> set[str]:
+    """The table names without the version table and SQLite's index of flow-run names (an
+    FTS5 table and its shadow tables, which no model describes)."""
+    return {
+        name
+        for name in names
+        if name != "alembic_version" and not name.startswith(FLOW_RUN_NAME_INDEX)
+    }
+
+
 def our_tables(settings: Settings) -> set[str]:
-    return on_database(settings, lambda c: set(inspect(c).get_table_names())) - {"alembic_version"}
+    return of_the_models(on_database(settings, lambda c: set(inspect(c).get_table_names())))
 
 
 def with_columns_of(name: str, row: dict[str, Any]) -> TableClause:
@@ -80,7 +92,7 @@ def our_columns(settings: Settings) -> dict[str, set[str]]:
 
     def columns(connection: Any) -> dict[str, set[str]]:
         inspector = inspect(connection)
-        names = set(inspector.get_table_names()) - {"alembic_version"}
+        names = of_the_models(set(inspector.get_table_names()))
         return {name: {column["name"] for column in inspector.get_columns(name)} for name in names}
 
     return on_database(settings, columns)
@@ -396,3 +408,50 @@ def test_dry_run_prints_the_sql_from_the_revision_the_database_is_at(
     assert "Running downgrade 0009 -> 0008" not in result.output  # not from head
 
     assert commands.current_revision(settings) == "0008"  # SQL printed, nothing run
+
+
+def test_0019_indexes_the_names_stored_before_it_and_its_downgrade_removes_the_index(
+    migrations_settings: Settings, dialect: str
+) -> None:
+    settings = migrations_settings
+    commands.downgrade(settings, "0018")
+    rows = sample_rows([metadata.tables["flow"], metadata.tables["flow_run"]])
+    rows["flow_run"]["name"] = "stored-before-0019"
+    on_database(
+        settings,
+        lambda c: [c.execute(insert(metadata.tables[n]), [rows[n]]) for n in ("flow", "flow_run")],
+    )
+
+    def schema_objects(connection: Any) -> set[str]:
+        if dialect != "sqlite":
+            return set()
+        found = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'flow_run_name_fts%'"
+        )
+        return {row[0] for row in found}
+
+    def indexed_names(connection: Any) -> list[str]:
+        found = connection.exec_driver_sql(
+            "SELECT name FROM flow_run WHERE rowid IN (SELECT rowid FROM flow_run_name_fts "
+            "WHERE flow_run_name_fts MATCH '\"BEFORE-0019\"')"
+        )
+        return [row[0] for row in found]
+
+    assert on_database(settings, schema_objects) == set()
+    commands.upgrade(settings, "0019")
+    if dialect == "sqlite":
+        assert on_database(settings, indexed_names) == ["stored-before-0019"]
+        assert {
+            FLOW_RUN_NAME_INDEX,
+            "flow_run_name_fts_insert",
+            "flow_run_name_fts_rename",
+            "flow_run_name_fts_delete",
+        } <= on_database(settings, schema_objects)
+    else:  # PostgreSQL has its trigram index since 0002: 0019 adds nothing there
+        assert "flow_run_name_fts" not in set(
+            on_database(settings, lambda c: inspect(c).get_table_names())
+        )
+
+    commands.downgrade(settings, "0018")
+    assert on_database(settings, schema_objects) == set()
+    assert row_counts(settings, {"flow_run"}) == {"flow_run": 1}
