@@ -8,10 +8,12 @@ their conftest.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
 from typing import Any
+from uuid import uuid4
 
 import dramatiq
 import orjson
@@ -102,6 +104,13 @@ class SignalboxBroker(RedisBroker):
         self.in_hand = MessagesInHand()
         self.consumed_queues: set[str] = set()
         self.consumed_queues_lock = threading.Lock()
+        # A forked process (`server start` forks its workers from a parent that imported the
+        # actors) is another consumer: with its parent's id its ack sets and heartbeat would be
+        # its siblings', and what a killed one held would never be handed back.
+        os.register_at_fork(after_in_child=self.take_new_id)
+
+    def take_new_id(self) -> None:
+        self.broker_id = str(uuid4())
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Consumer:
         if q_name(queue_name) != queue_name:  # `<queue>.DQ`, a delay queue

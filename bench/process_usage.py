@@ -51,9 +51,11 @@ def role_of(cmdline: list[str]) -> str:
 def read_cmdline(pid: int) -> list[str]:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as source:
-            return [part.decode(errors="replace") for part in source.read().split(b"\0") if part]
+            parts = [part.decode(errors="replace") for part in source.read().split(b"\0") if part]
     except OSError:
         return []
+    # A process that set its title (`server start`'s forked children) has it as one string.
+    return parts[0].split() if len(parts) == 1 else parts
 
 
 def cpu_seconds(pid: int) -> float | None:

@@ -48,6 +48,9 @@ def server_processes(pid: int) -> list[ServerProcess]:
 
 def short_command(cmdline: list[str]) -> str:
     """`server api --port 4200` rather than `/venv/bin/python -m cli server api --port 4200`."""
+    parts = [part for part in cmdline if part]
+    if len(parts) == 1:  # a title set by the process (`server start`'s forked children)
+        cmdline = parts[0].split()
     if "-m" in cmdline:
         return " ".join(cmdline[cmdline.index("-m") + 1 :])
     if not cmdline:

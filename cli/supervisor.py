@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from cli.forked_children import ForkedProcess
+
 #: Seconds a child has to exit after SIGTERM before it is killed.
 STOP_GRACE_SECONDS = 15.0
 #: A child that dies sooner than this after starting waits before its restart (crash loops).
@@ -38,9 +40,12 @@ class Child:
 
     name: str
     command: Sequence[str]
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | ForkedProcess | None = None
     #: Descriptors the child inherits (the API's listening socket).
     pass_fds: tuple[int, ...] = ()
+    #: Forked from the supervisor (a `signalbox` command sharing its imports) instead of
+    #: started as a new program (`cli/forked_children.py`).
+    forked: bool = False
     #: Stopped only once every other child has exited (the broker they hand messages to).
     stop_after_others: bool = False
     started_at: float = field(default_factory=time.monotonic)
@@ -71,13 +76,16 @@ class Supervisor:
         self.gave_up: Child | None = None
 
     def start(self, child: Child) -> None:
-        child.process = subprocess.Popen(
-            list(child.command),
-            env=self.env,
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-            pass_fds=child.pass_fds,
-        )
+        if child.forked:
+            child.process = ForkedProcess(child.command, self.env, child.pass_fds)
+        else:
+            child.process = subprocess.Popen(
+                list(child.command),
+                env=self.env,
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                pass_fds=child.pass_fds,
+            )
         child.started_at = time.monotonic()
         child.restart_at = None
 

