@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 from sqlalchemy import exists, select
@@ -32,6 +32,11 @@ from models.runs.flow_runs import FlowRun, FlowRunState
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+
+#: The actor an outbox row owing deliveries to their channel queues is for (its argument: the
+#: deliveries' ids); it queues those still untouched.
+DELIVERY_QUEUEING_ACTOR: Final = "queue_owed_deliveries"
 
 
 @dataclass(frozen=True)
