@@ -85,7 +85,7 @@ async def read_policy_firings(
     )
     return [
         (firing, automation)
-        for firing, automation in rows.tuples()
+        for firing, automation in rows.all()
         if is_policy_notification(automation, firing)
     ]
 
