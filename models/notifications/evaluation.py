@@ -3,9 +3,10 @@
 Which policies a state sets off is decided by the automations' evaluator (each policy is kept
 as an automation, `models/automations/policy_automations.py`), which renders the delivery
 here in the transaction that records the firing (`models/automations/policy_firings.py`); so
-does the action runner when a policy's firing is handed to it. A delivery's id is derived from (policy, state), so handling the same firing
-again inserts nothing new; what `insert_deliveries` returns is what still has to be sent, so
-a message lost between the insert and the channel queue is sent the next time.
+does the action runner when a policy's firing is handed to it. A delivery's id is derived
+from (policy, state), so handling the same firing again inserts nothing new; what
+`insert_deliveries` returns is what still has to be sent, so a message lost between the
+insert and the channel queue is sent the next time.
 """
 
 from __future__ import annotations
