@@ -4,9 +4,11 @@ the clock's proactive look, sweep and hand-over of firings.
 Who sends `evaluate_events`: the actors that store events, once their write has committed
 and before their own message is acknowledged (a crash in between redelivers that message,
 which stores nothing twice and sends again). Events written by the API itself reach the
-evaluator through `sweep_events_for_automations`. Every new firing is handed to the
-`actions` queue after the transaction that recorded it commits; `resend_unacted_firings`
-catches the firings of a process that died between the two.
+evaluator through `sweep_events_for_automations`. A notification policy's firing is acted on
+here, in the transaction that records it (`models/automations/policy_firings.py`), and its
+deliveries go straight to their channel queues; every other new firing is handed to the
+`actions` queue after that transaction commits, and `resend_unacted_firings` catches the
+firings of a process that died between the two.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncio
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from uuid import UUID
 
 import dramatiq
@@ -23,12 +25,14 @@ import dramatiq
 # The module, not its actor: the action runner announces flow-run states through the
 # state actors, which send here, so this import may meet that module half-initialized.
 from actors import automation_actions, resources
+from actors.notifications import send_owed_deliveries
 from actors.retrying import PERSISTENCE_OPTIONS
 from models.automations.enabled_rules import EnabledRules
 from models.automations.evaluation import evaluate_events as count_events
 from models.automations.evaluation import read_candidate_events
 from models.automations.firing_handover import read_unacted_firings
 from models.automations.firing_writes import Recorded
+from models.automations.policy_firings import ActedFirings, act_on_policy_firings
 from models.automations.proactive import evaluate_proactive_trigger, proactive_rules
 from models.automations.sweep import (
     like_patterns,
@@ -39,6 +43,9 @@ from models.automations.sweep import (
 )
 from models.db.types import utcnow
 from models.events.tables import EVENTS_CHANNEL
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +69,30 @@ async def hand_over_firings(firing_ids: list[UUID]) -> None:
         await asyncio.to_thread(hand_over, firing_ids)
 
 
-async def announce_firings(recorded: Recorded) -> None:
-    """Once committed: the firings to the action runner, their events to subscribers."""
-    if recorded.events:
-        await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps(recorded.events))
-    await hand_over_firings(recorded.firing_ids)
+async def act_on_policies(session: AsyncSession, recorded: Recorded) -> ActedFirings:
+    """In the transaction that recorded them: the notifications of the policies that fired."""
+    settings = resources.settings()
+    return await act_on_policy_firings(
+        session,
+        recorded.firing_ids,
+        now=utcnow(),
+        ui_url=settings.ui_url,
+        template_max_bytes=settings.automation_template_max_bytes,
+    )
+
+
+async def announce_firings(recorded: Recorded, acted: ActedFirings | None = None) -> None:
+    """Once committed: the policies' deliveries to their channels, the other firings to the
+    action runner, the events to subscribers."""
+    acted = acted or ActedFirings()
+    # First: the time from a state to its notification is what this path is for.
+    await send_owed_deliveries(acted.deliveries, acted.owed)
+    published = [*recorded.events, *acted.events]
+    if published:
+        await resources.redis_client().publish(EVENTS_CHANNEL, json.dumps(published, default=str))
+    await hand_over_firings(
+        [firing_id for firing_id in recorded.firing_ids if firing_id not in acted.firing_ids]
+    )
 
 
 @dramatiq.actor(queue_name="automations", throws=(ValueError,), **PERSISTENCE_OPTIONS)
@@ -90,7 +116,8 @@ async def evaluate_events(event_ids: list[str]) -> None:
         return  # most events: no write transaction at all
     async with database.sessions.begin() as session:
         recorded = await count_events(session, automations, events, now)
-    await announce_firings(recorded)
+        acted = await act_on_policies(session, recorded)
+    await announce_firings(recorded, acted)
 
 
 @dramatiq.actor(queue_name="automations", **PERSISTENCE_OPTIONS)
@@ -112,7 +139,8 @@ async def sweep_events_for_automations() -> None:
             break
         async with database.sessions.begin() as session:
             recorded = await count_events(session, automations, page, now)
-        await announce_firings(recorded)
+            acted = await act_on_policies(session, recorded)
+        await announce_firings(recorded, acted)
         after = (page[-1].received, page[-1].id)
         if len(page) < SWEEP_PAGE_SIZE:
             break

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from actors.enqueue import Coalescer, enqueue
 from actors.ingest import persist_events, persist_logs
+from actors.notifications import queue_owed_deliveries
 from actors.persistence import announce_flow_run_states, record_task_run_events
 from models.errors import DatabaseUnavailable
 from models.messages.announcements import ANNOUNCING_ACTOR
@@ -161,10 +162,14 @@ class Outbox:
         self.events: Coalescer[QueuedEvent] = Coalescer(persist_events, high_water=high_water)
         self.logs: Coalescer[QueuedLogRecord] = Coalescer(persist_logs, high_water=high_water)
         self.flow_run_states: Coalescer[Announcement] = Coalescer(announce_flow_run_states)
+        # Only swept rows: the automations' evaluator owes its policies' deliveries here when
+        # it could not queue them itself.
+        self.owed_deliveries: Coalescer[str] = Coalescer(queue_owed_deliveries)
         self.relay = OutboxRelay(
             database,
             {
                 announce_flow_run_states.actor_name: self.flow_run_states,
+                queue_owed_deliveries.actor_name: self.owed_deliveries,
                 OUTBOX_ADDRESS: BackgroundRunsSender(background_tasks),
             },
             sweep_seconds,
@@ -175,7 +180,13 @@ class Outbox:
 
     async def close(self) -> None:
         await self.relay.stop()
-        for coalescer in (self.task_run_events, self.events, self.logs, self.flow_run_states):
+        for coalescer in (
+            self.task_run_events,
+            self.events,
+            self.logs,
+            self.flow_run_states,
+            self.owed_deliveries,
+        ):
             await coalescer.close()
         await self.relay.finish()
 

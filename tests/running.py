@@ -22,7 +22,8 @@ from models.db.database import Database
 from models.settings import Settings
 
 #: The queues the in-process workers consume (notification channels have their own tests);
-#: state events reach notification policies through `automations` and `actions`.
+#: state events reach notification policies through `automations`, other automations'
+#: actions run on `actions`.
 CORE_QUEUES = {"state", "ingest", "services", "automations", "actions"}
 
 Drain = Callable[[], Awaitable[None]]

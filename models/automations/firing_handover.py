@@ -1,6 +1,7 @@
 """Firings whose actions never started: handed to the action runner again.
 
-The evaluator sends each new firing to the `actions` queue after its transaction commits;
+The evaluator sends each new firing to the `actions` queue after its transaction commits
+(a notification policy's firing it acts on itself, writing its action run beside it);
 a process killed between the commit and the send would leave a firing nobody acts on. The
 action runner records each action it starts in `automation_action_run` (its `firing_id`),
 so a firing old enough to have been picked up but without such a row is sent again; the

@@ -1,17 +1,19 @@
 """Turning an accepted flow-run state into the delivery of a notification policy.
 
 Which policies a state sets off is decided by the automations' evaluator (each policy is kept
-as an automation, `models/automations/policy_automations.py`); the action runner renders the
-delivery here. A delivery's id is derived from (policy, state), so handling the same firing
-again inserts nothing new; what `insert_deliveries` returns is what still has to be sent, so
-a message lost between the insert and the channel queue is sent the next time.
+as an automation, `models/automations/policy_automations.py`), which renders the delivery
+here in the transaction that records the firing (`models/automations/policy_firings.py`); so
+does the action runner when a policy's firing is handed to it. A delivery's id is derived
+from (policy, state), so handling the same firing again inserts nothing new; what
+`insert_deliveries` returns is what still has to be sent, so a message lost between the
+insert and the channel queue is sent the next time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
 from sqlalchemy import exists, select
@@ -32,6 +34,11 @@ from models.runs.flow_runs import FlowRun, FlowRunState
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+
+#: The actor an outbox row owing deliveries to their channel queues is for (its argument: the
+#: deliveries' ids); it queues those still untouched.
+DELIVERY_QUEUEING_ACTOR: Final = "queue_owed_deliveries"
 
 
 @dataclass(frozen=True)

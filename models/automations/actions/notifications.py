@@ -144,13 +144,15 @@ async def render(session: AsyncSession, invocation: Invocation, texts: list[str]
         raise ActionFailed(f"Template rendering failed: {failure}") from None
 
 
-async def policy_delivery(session: AsyncSession, invocation: Invocation) -> dict[str, Any]:
+async def policy_delivery(
+    session: AsyncSession, invocation: Invocation
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """The delivery of a notification policy kept as an automation, rendered as the policy
-    always rendered it."""
+    always rendered it, and the block its action's events name."""
     policy = await session.get(NotificationPolicy, invocation.automation.notification_policy_id)
     if policy is None:
         raise ActionFailed("The notification policy was deleted")
-    _, slug = await read_block(session, policy.block_document_id)
+    name, slug = await read_block(session, policy.block_document_id)
     channel = channel_for_block_type(slug)
     if channel is None:
         raise ActionFailed("The referenced block was not a notification block")
@@ -165,16 +167,19 @@ async def policy_delivery(session: AsyncSession, invocation: Invocation) -> dict
         raise ActionFailed(f"Flow-run state {state_id} not found")
     flow_name = await session.scalar(select(Flow.name).where(Flow.id == flow_run.flow_id))
     row = delivery_row(policy, channel, flow_name or "", flow_run, state, invocation.ui_url)
-    return {**row, "automation_id": invocation.automation.id, "firing_id": invocation.firing.id}
+    related = block_related(policy.block_document_id, name, slug)
+    return {
+        **row,
+        "automation_id": invocation.automation.id,
+        "firing_id": invocation.firing.id,
+    }, related
 
 
 async def send_notification(database: Database, invocation: Invocation) -> Performed:
     """send-notification: the rendered subject and body, to the block's channel."""
     async with database.read_sessions() as session:
         if invocation.automation.notification_policy_id is not None:
-            row = await policy_delivery(session, invocation)
-            block_document_id = row["block_document_id"]
-            name, slug = await read_block(session, block_document_id)
+            row, related = await policy_delivery(session, invocation)
         else:
             block_document_id = block_document_id_of(invocation)
             name, slug = await read_block(session, block_document_id)
@@ -195,7 +200,8 @@ async def send_notification(database: Database, invocation: Invocation) -> Perfo
                 body=body,
                 details=flow_run_details(invocation),
             )
-    return await queue_delivery(database, row, block_related(block_document_id, name, slug))
+            related = block_related(block_document_id, name, slug)
+    return await queue_delivery(database, row, related)
 
 
 async def call_webhook(database: Database, invocation: Invocation) -> Performed:
