@@ -533,7 +533,7 @@ def main() -> None:
         "--worker-timeout-ms",
         type=int,
         help="dramatiq_worker_timeout, read only by pools Dramatiq's CLI runs (--processes "
-        "above one); a pool in one process polls every cli.worker.IDLE_POLL_MS at most",
+        "above one); a pool in one process polls as cli.pools.Pool.idle_poll_of says",
     )
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a throwaway database is made")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -550,9 +550,12 @@ def main() -> None:
     results["notify_pools"] = args.notify_pools
     # What an idle consumer sleeps at most: pools run in one process ignore the option.
     # Imported only now: importing `actors` earlier would bind its broker to the wrong Redis.
-    from cli.worker import IDLE_POLL_MS
+    from cli.pools import IDLE_POLL_MS, NOTIFICATION_PATH_POLL_MS
 
-    results["idle_poll_ms"] = IDLE_POLL_MS
+    results["idle_poll_ms"] = {
+        "default": IDLE_POLL_MS,
+        "notification path": NOTIFICATION_PATH_POLL_MS,
+    }
     text = json.dumps(results, indent=2)
     print(text)
     if args.json:

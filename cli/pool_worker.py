@@ -1,4 +1,5 @@
-"""A Dramatiq worker whose consumers each fetch ahead as much as their own queue's pool says.
+"""A Dramatiq worker whose consumers each fetch ahead, and poll when idle, as their own
+queue's pool says.
 
 Dramatiq gives every consumer of a worker the same prefetch. A process that runs several
 pools (`server start`'s one worker process) needs each queue's own: the state and ingest
@@ -24,4 +25,8 @@ class PoolWorker(dramatiq.Worker):
         # Called for each queue by `start` (and for a queue declared later), before the
         # consumer reads `queue_prefetch`; the delay queues keep Dramatiq's own prefetch.
         self.queue_prefetch = self.pool.prefetch_of(queue_name)
-        super()._add_consumer(queue_name, delay=delay)
+        idle_poll, self.worker_timeout = self.worker_timeout, self.pool.idle_poll_of(queue_name)
+        try:
+            super()._add_consumer(queue_name, delay=delay)
+        finally:  # the worker threads' own timeout stays the worker's
+            self.worker_timeout = idle_poll

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from cli.pools import (
+    IDLE_POLL_MS,
     ONE_PROCESS,
     POOLS,
     QUEUES,
@@ -31,9 +32,6 @@ from models.settings import Settings
 
 #: Seconds in-flight messages get to finish when the worker is asked to stop.
 SHUTDOWN_SECONDS = 10
-#: Longest pause of an idle consumer between polls of Redis, in ms. Dramatiq's default
-#: (1 s) adds up to a second to the first message after a quiet spell.
-IDLE_POLL_MS = 100
 
 
 def dramatiq_command(queues: list[str], processes: int, threads: int) -> list[str]:
