@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import uuid4
 
@@ -20,7 +20,7 @@ import orjson
 import redis
 from dramatiq.broker import Broker, Consumer, MessageProxy
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
-from dramatiq.common import q_name
+from dramatiq.common import current_millis, q_name
 from dramatiq.encoder import JSONEncoder, MessageData
 from dramatiq.errors import ConnectionClosed
 from dramatiq.middleware import (
@@ -86,9 +86,11 @@ class SignalboxBroker(RedisBroker):
     """Dramatiq's Redis broker with maintenance on a clock instead of by chance.
 
     Dramatiq runs maintenance on about one command in a thousand, at random, so a killed
-    worker's messages may wait minutes to come back. Here every process runs it at most
-    every MAINTENANCE_INTERVAL_SECONDS (on its next command, and workers poll constantly),
-    so they are requeued within HEARTBEAT_TIMEOUT_MS plus that interval.
+    worker's messages may wait minutes to come back. Its script hands back a dead worker's
+    messages of the one queue the command is for, so here every process runs it at most
+    every MAINTENANCE_INTERVAL_SECONDS for each queue (on its next command on that queue,
+    and each consumer polls its queue constantly): a dead worker's messages of every queue
+    are requeued within HEARTBEAT_TIMEOUT_MS plus that interval.
 
     Delay queues are polled less often than the queues (DELAY_QUEUE_POLL_MS): every queue
     has one, and their polls were a third of an idle server's CPU.
@@ -99,7 +101,8 @@ class SignalboxBroker(RedisBroker):
 
     def __init__(self, **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
-        self.next_maintenance = 0.0
+        #: Per queue, when this process next runs maintenance for it.
+        self.next_maintenance: dict[str, float] = {}
         self.maintenance_lock = threading.Lock()
         self.in_hand = MessagesInHand()
         self.consumed_queues: set[str] = set()
@@ -120,14 +123,40 @@ class SignalboxBroker(RedisBroker):
             self.consumed_queues.add(queue_name)
         return SignalboxConsumer(self, queue_name, prefetch, timeout, replaces_another)
 
-    def _should_do_maintenance(self, command: str) -> int:
+    def _dispatch(self, command: str) -> Callable[..., Any]:
+        # Dramatiq's own, but for the maintenance decided per queue (`maintenance_due`):
+        # its `_should_do_maintenance` is not told the queue. With one clock for all the
+        # queues of a process, maintenance went to whichever queue polled first, and a dead
+        # worker's messages of another queue could wait for minutes.
+        dispatch = self.scripts["dispatch"]
+        keys = [self.namespace]
+
+        def do_dispatch(queue_name: str, *args: Any) -> Any:
+            arguments = [
+                command,
+                current_millis(),
+                queue_name,
+                self.broker_id,
+                self.heartbeat_timeout,
+                self.dead_message_ttl,
+                self.maintenance_due(command, queue_name),
+                self._max_unpack_size(),
+                *args,
+            ]
+            return dispatch(args=arguments, keys=keys)
+
+        return do_dispatch
+
+    def maintenance_due(self, command: str, queue_name: str) -> int:
+        """1 if this command runs the maintenance of its queue (at most every
+        MAINTENANCE_INTERVAL_SECONDS per queue in this process), else 0."""
         if command in {"enqueue", "ack", "nack"}:  # keep the hot paths lean
             return 0
         now = time.monotonic()
         with self.maintenance_lock:
-            if now < self.next_maintenance:
+            if now < self.next_maintenance.get(queue_name, 0.0):
                 return 0
-            self.next_maintenance = now + MAINTENANCE_INTERVAL_SECONDS
+            self.next_maintenance[queue_name] = now + MAINTENANCE_INTERVAL_SECONDS
         return 1
 
 
