@@ -10,6 +10,7 @@ SIGNALBOX_TEST_DATABASE_URL (so that the test may take it away) and dropped afte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import subprocess
 from collections import Counter
@@ -60,11 +61,17 @@ class WholeServer:
 
     def child(self, name: str) -> psutil.Process:
         """The one child whose command line holds `name` (`--pool state`, `redis-server`)."""
-        [found] = [
-            child
-            for child in descendants(self.process.pid)
-            if name in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE
-        ]
+        [found] = self.children_named(name)
+        return found
+
+    def children_named(self, name: str) -> list[psutil.Process]:
+        """The live children whose command line holds `name`. A child forked a moment ago
+        still shows the supervisor's until it has set its own."""
+        found = []
+        for child in descendants(self.process.pid):
+            with contextlib.suppress(psutil.NoSuchProcess):  # gone meanwhile
+                if name in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
+                    found.append(child)
         return found
 
     def restarted(self, name: str, pid: int) -> bool:

@@ -134,7 +134,8 @@ def kill_under_load(server: WholeServer, done: Acknowledged, name: str, command:
     victim.kill()  # SIGKILL: nothing flushed, nothing acknowledged after this
     victim.wait(timeout=10)
     wait_for(lambda: server.restarted(name, victim.pid), f"{name} to be restarted")
-    wait_for(lambda: server.child(command).pid != victim.pid, f"a new {name}")
+    wait_for(lambda: [c for c in server.children_named(command) if c.pid != victim.pid],
+             f"a new {name}")  # fmt: skip
     return held
 
 
