@@ -10,8 +10,11 @@ header and copy the shared pages one by one.
 A forked child runs the same `signalbox` command line it would be started with, in-process:
 the supervisor forks with the standard library's multiprocessing (which closes stdin, runs
 the child's exit handlers and threads' shutdown, and reaps it); what `subprocess` adds for a
-child (its own session, the environment, inherited descriptors, default signal handlers) is
-done here, so a forked child sees what a started one would.
+child (its own session, the environment, default signal handlers) is done here. Unlike a
+started child, a forked one keeps every descriptor of the supervisor (the home folder's lock,
+which every child holds anyway, and the API's listening socket, which a worker never reads):
+closing them would also close files that the imported modules hold open (the metrics'
+files), under objects the child goes on using.
 
 The parent must fork before it starts any thread, and must not hold a connection, an event
 loop or an open database: a child would inherit them half-used. The supervisor of `server
@@ -77,22 +80,18 @@ def preload(env: Mapping[str, str], modules: Sequence[str] = PRELOADED) -> None:
 class ForkedProcess:
     """A forked `signalbox` command, watched the way the supervisor watches a `Popen`."""
 
-    def __init__(
-        self, command: Sequence[str], env: Mapping[str, str], pass_fds: Sequence[int]
-    ) -> None:
+    def __init__(self, command: Sequence[str], env: Mapping[str, str]) -> None:
         self.args = list(command)
         # Output written by the parent and not yet flushed would be written again by the child.
         sys.stdout.flush()
         sys.stderr.flush()
-        self.process = _fork.Process(
-            target=run_command, args=(self.args, dict(env), tuple(pass_fds)), daemon=False
-        )
+        self.process = _fork.Process(target=run_command, args=(self.args, dict(env)), daemon=False)
         self.process.start()
         assert self.process.pid is not None
         self.pid: int = self.process.pid
 
     def poll(self) -> int | None:
-        """The exit code once the child has exited (minus the signal that killed it), else None."""
+        """The exit code once the child has exited (-N if signal N killed it), else None."""
         return self.process.exitcode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -104,9 +103,9 @@ class ForkedProcess:
         return code
 
 
-def run_command(command: list[str], env: dict[str, str], pass_fds: tuple[int, ...]) -> None:
+def run_command(command: list[str], env: dict[str, str]) -> None:
     """In the forked child: become what `subprocess.Popen(command, env=env,
-    start_new_session=True, pass_fds=pass_fds)` would have started, and run its command."""
+    start_new_session=True)` would have started, and run its command."""
     os.setsid()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

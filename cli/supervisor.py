@@ -41,7 +41,8 @@ class Child:
     name: str
     command: Sequence[str]
     process: subprocess.Popen[bytes] | ForkedProcess | None = None
-    #: Descriptors the child inherits (the API's listening socket).
+    #: Descriptors the child inherits (the API's listening socket); a forked child inherits
+    #: all of the supervisor's.
     pass_fds: tuple[int, ...] = ()
     #: Forked from the supervisor (a `signalbox` command sharing its imports) instead of
     #: started as a new program (`cli/forked_children.py`).
@@ -77,7 +78,7 @@ class Supervisor:
 
     def start(self, child: Child) -> None:
         if child.forked:
-            child.process = ForkedProcess(child.command, self.env, child.pass_fds)
+            child.process = ForkedProcess(child.command, self.env)
         else:
             child.process = subprocess.Popen(
                 list(child.command),

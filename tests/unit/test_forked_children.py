@@ -16,7 +16,7 @@ import json, os, sys
 from cli.forked_children import ForkedProcess
 
 command, env = json.loads(sys.argv[1])
-child = ForkedProcess([sys.executable, "-m", "cli", *command], env, ())
+child = ForkedProcess([sys.executable, "-m", "cli", *command], env)
 code = child.wait(timeout=60)
 print(json.dumps({"code": code, "pid": child.pid, "parent": os.getpid()}))
 """
