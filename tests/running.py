@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
 import dramatiq
 import pytest
@@ -47,13 +47,14 @@ def workers(
         broker.flush_all()
 
 
-@pytest.fixture
-def drain(workers: dramatiq.Worker) -> Drain:
-    """Wait until every message queued so far (and those they queue) has been processed."""
+def drainer(workers: dramatiq.Worker, queues: Iterable[str]) -> Drain:
+    """A wait until every message queued so far on `queues` (and those they queue, retries
+    due later included) has been processed by `workers`."""
+    ordered = sorted(queues)
 
     def join_all() -> None:
         for _ in range(3):  # actors may queue follow-up messages: drain until quiet
-            for queue in sorted(CORE_QUEUES):
+            for queue in ordered:
                 broker.join(queue, timeout=60_000)
             workers.join()
 
@@ -61,6 +62,12 @@ def drain(workers: dramatiq.Worker) -> Drain:
         await asyncio.to_thread(join_all)
 
     return wait
+
+
+@pytest.fixture
+def drain(workers: dramatiq.Worker) -> Drain:
+    """Wait until every message queued so far (and those they queue) has been processed."""
+    return drainer(workers, CORE_QUEUES)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ itself, `automations`): whatever still went through the action runner would neve
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from uuid import UUID
@@ -45,7 +44,7 @@ from tests.integration.notifications.scenario import (
     deliveries_of,
     fail_flow_run,
 )
-from tests.running import Drain
+from tests.running import Drain, drainer
 
 #: Everything but the action runner.
 WITHOUT_ACTIONS = frozenset(ALL_QUEUES - {"actions"})
@@ -71,16 +70,7 @@ def workers(
 
 @pytest.fixture
 def drain(workers: dramatiq.Worker, queues: frozenset[str]) -> Drain:
-    def join_all() -> None:
-        for _ in range(3):
-            for queue in sorted(queues):
-                broker.join(queue, timeout=60_000)
-            workers.join()
-
-    async def wait() -> None:
-        await asyncio.to_thread(join_all)
-
-    return wait
+    return drainer(workers, queues)
 
 
 def messages_on(queue: str) -> int:

@@ -6,14 +6,12 @@ Imported by the conftests (and the compat test) that want them, so each is defin
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import dramatiq
 import pytest
 
-from actors.broker import broker
 from models.db.database import Database
 from models.settings import Settings
 from tests.integration.notifications.harness import (
@@ -22,7 +20,7 @@ from tests.integration.notifications.harness import (
     running_workers,
 )
 from tests.integration.notifications.receiver import Receiver
-from tests.running import Drain
+from tests.running import Drain, drainer
 
 
 @pytest.fixture
@@ -50,14 +48,4 @@ def workers(
 @pytest.fixture
 def drain(workers: dramatiq.Worker) -> Drain:
     """Wait until every message so far, retries due later included, has been processed."""
-
-    def join_all() -> None:
-        for _ in range(3):  # states queue automations, actions and channel messages, which retry
-            for queue in sorted(ALL_QUEUES):
-                broker.join(queue, timeout=60_000)
-            workers.join()
-
-    async def wait() -> None:
-        await asyncio.to_thread(join_all)
-
-    return wait
+    return drainer(workers, ALL_QUEUES)
