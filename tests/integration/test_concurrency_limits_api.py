@@ -169,34 +169,36 @@ async def test_create_if_missing_makes_inactive_limits_that_do_not_block(
 
 
 async def test_a_rate_limit_drains_at_its_decay_rate(api: TestClient, database: Database) -> None:
-    await create_limit(api, "per-second", 2, slot_decay_per_second=2.0)
+    # A slot drains every 5 s: moving the clock is what drains them, and the real
+    # seconds a loaded machine takes between requests stay well inside one step.
+    await create_limit(api, "paced", 2, slot_decay_per_second=0.2)
     for _ in range(2):
-        assert (await increment(api, ["per-second"], mode="rate_limit")).status == 200
-    refused = await increment(api, ["per-second"], mode="rate_limit")
+        assert (await increment(api, ["paced"], mode="rate_limit")).status == 200
+    refused = await increment(api, ["paced"], mode="rate_limit")
     assert refused.status == 423
-    # The next slot drains half a second after the first two were taken, not later.
-    assert 0 < float(refused.headers["Retry-After"]) <= 0.5
+    # The next slot drains five seconds after the first two were taken, not later.
+    assert 0 < float(refused.headers["Retry-After"]) <= 5.0
 
-    await move_clock_back(database, "per-second", 0.5)  # one slot has drained
-    assert (await read_limit(api, "per-second"))["active_slots"] == 1
-    assert (await increment(api, ["per-second"], mode="rate_limit")).status == 200
-    assert (await increment(api, ["per-second"], mode="rate_limit")).status == 423
+    await move_clock_back(database, "paced", 5.0)  # one slot has drained
+    assert (await read_limit(api, "paced"))["active_slots"] == 1
+    assert (await increment(api, ["paced"], mode="rate_limit")).status == 200
+    assert (await increment(api, ["paced"], mode="rate_limit")).status == 423
 
-    await move_clock_back(database, "per-second", 10.0)  # everything has drained
-    limit = await read_limit(api, "per-second")
+    await move_clock_back(database, "paced", 100.0)  # everything has drained
+    limit = await read_limit(api, "paced")
     assert (limit["active_slots"], limit["denied_slots"]) == (0, 0)
 
 
 async def test_a_rate_limit_keeps_the_part_of_a_step_already_drained(
     api: TestClient, database: Database
 ) -> None:
-    await create_limit(api, "paced", 3, slot_decay_per_second=1.0)
+    await create_limit(api, "paced", 3, slot_decay_per_second=0.1)
     for _ in range(3):
         assert (await increment(api, ["paced"], mode="rate_limit")).status == 200
-    # 0.6 s, then 0.6 s more: two refusals in between must not lose the first 0.6 s.
-    await move_clock_back(database, "paced", 0.6)
+    # 6 s, then 6 s more: a refusal in between must not lose the first 6 s.
+    await move_clock_back(database, "paced", 6.0)
     assert (await increment(api, ["paced"], mode="rate_limit")).status == 423
-    await move_clock_back(database, "paced", 0.6)
+    await move_clock_back(database, "paced", 6.0)
     assert (await increment(api, ["paced"], mode="rate_limit")).status == 200
 
 
