@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -114,7 +115,9 @@ def start_recorders(
         name = f"{stamp}-{args.scenario}-c{args.concurrency}-{database}-{mode}-{role}"
         raw = out_dir / f"{name.replace(' ', '-')}.raw"
         command = [
-            "py-spy", "record", "--pid", str(pid), "--format", "raw", "--output", str(raw),
+            # py-spy sits beside this interpreter when its virtualenv is not activated.
+            shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"),
+            "record", "--pid", str(pid), "--format", "raw", "--output", str(raw),
             "--duration", str(int(seconds) + 2), "--rate", str(SAMPLE_RATE),
         ]  # fmt: skip
         # Without pausing the process py-spy disturbs it least, but C frames need the pause.

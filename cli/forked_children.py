@@ -46,6 +46,7 @@ PRELOADED: Final = (
     "cli.preflight",
     "cli.worker",
     "migrations.commands",
+    "models.event_loops",
     "models.logging_setup",
 )
 

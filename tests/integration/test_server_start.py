@@ -61,15 +61,22 @@ def call(base: str, method: str, path: str, body: Any = None) -> Any:
 @pytest.fixture
 def started(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
     """`signalbox server start` with an empty home; yields the process, API URL and its log."""
+    with ready_server(tmp_path) as (process, base):
+        yield process, base, tmp_path / "server.log"
+
+
+@contextlib.contextmanager
+def ready_server(tmp_path: Path, *options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`server start` with `options`, a home under `tmp_path` and a free port, once ready;
+    yields the process and the API URL, and stops it after."""
     port = free_port()
     env = environment_without_settings()
     env |= {"SIGNALBOX_HOME": str(tmp_path / "home"), "SIGNALBOX_API_PORT": str(port)}
-    log = tmp_path / "server.log"
-    process = start_server(env, log)
+    process = start_server(env, tmp_path / "server.log", *options)
     base = f"http://127.0.0.1:{port}/api"
     try:
         wait_for(lambda: call(base, "GET", "/ready") == {"message": "OK"}, "ready", START_SECONDS)
-        yield process, base, log
+        yield process, base
     finally:
         stop_server(process)
 
@@ -148,21 +155,13 @@ def test_server_start_serves_processes_a_state_change_and_stops_cleanly(
 
 
 def test_server_start_can_run_every_pool_in_one_worker_process(tmp_path: Path) -> None:
-    port = free_port()
-    env = environment_without_settings()
-    env |= {"SIGNALBOX_HOME": str(tmp_path / "home"), "SIGNALBOX_API_PORT": str(port)}
-    process = start_server(env, tmp_path / "server.log", "--worker-pools", "one-process")
-    try:
-        # Ready: a live consumer on every queue, all of them in that one process.
-        wait_for(lambda: call(f"http://127.0.0.1:{port}/api", "GET", "/ready"), "ready",
-                 START_SECONDS)  # fmt: skip
+    # Ready: a live consumer on every queue, all of them in that one process.
+    with ready_server(tmp_path, "--worker-pools", "one-process") as (process, _):
         workers = [
             " ".join(command_line(child))
             for child in descendants(process.pid)
             if "--pool" in command_line(child)
         ]
-    finally:
-        stop_server(process)
     assert len(workers) == 1 and "server clock --pool all" in workers[0], workers
 
 
@@ -179,19 +178,35 @@ def test_the_children_are_forked_from_the_supervisor_and_share_its_memory(
         assert memory.uss < memory.rss / 2, (pool, memory)
 
 
+def test_more_worker_processes_are_more_forked_children_each_consuming(tmp_path: Path) -> None:
+    with ready_server(tmp_path, "--worker-processes", "2") as (process, _):
+        workers = {
+            pool: [
+                child for child in descendants(process.pid)
+                if command_line(child)[-2:] == ["--pool", pool]
+            ]
+            for pool in ("state", "ingest", "automations")
+        }  # fmt: skip
+        parents = {child.ppid() for children in workers.values() for child in children}
+        # Each process of a pool consumes: `queue stats` lists the live ones by pid.
+        state_pids = {child.pid for child in workers["state"]}
+        wait_for(lambda: consuming(tmp_path / "home", "state") == state_pids,
+                 "both state processes consuming")  # fmt: skip
+    assert [len(workers[pool]) for pool in ("state", "ingest", "automations")] == [2, 2, 1]
+    assert parents == {process.pid}, parents  # no Dramatiq master between: supervised each
+
+
+def consuming(home: Path, queue: str) -> set[int]:
+    """The pids of the live worker processes that consume only `queue`, as `queue stats` lists."""
+    listed = run_cli(home, "queue", "stats").stdout
+    return {int(pid) for pid in re.findall(rf"pid (\d+) on \S+: {re.escape(queue)}$", listed, re.M)}
+
+
 def test_without_preload_each_child_is_a_program_of_its_own(tmp_path: Path) -> None:
-    port = free_port()
-    env = environment_without_settings()
-    env |= {"SIGNALBOX_HOME": str(tmp_path / "home"), "SIGNALBOX_API_PORT": str(port)}
-    process = start_server(env, tmp_path / "server.log", "--no-preload")
-    try:
-        wait_for(lambda: call(f"http://127.0.0.1:{port}/api", "GET", "/ready"), "ready",
-                 START_SECONDS)  # fmt: skip
+    with ready_server(tmp_path, "--no-preload") as (process, _):
         worker = pool_process(process, "state")
         arguments = worker.cmdline()  # its own argv, not a title
         memory = worker.memory_full_info()
-    finally:
-        stop_server(process)
     assert arguments[arguments.index("--pool") + 1] == "state", arguments
     assert memory.uss > memory.rss / 2, memory
 
