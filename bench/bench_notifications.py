@@ -472,9 +472,6 @@ async def run(
     }
     if database_url:
         environ["SIGNALBOX_DATABASE_URL"] = database_url
-    if args.worker_timeout_ms:
-        # How long an idle worker's consumer sleeps between polls of Redis (Dramatiq: 1 s).
-        environ["dramatiq_worker_timeout"] = str(args.worker_timeout_ms)
     log_path = workdir / "signalbox.log"
     command = [
         sys.executable,
@@ -528,12 +525,6 @@ def main() -> None:
         choices=["separate", "shared"],
         default="separate",
         help="one worker process per channel (Procfile), or one for all",
-    )
-    parser.add_argument(
-        "--worker-timeout-ms",
-        type=int,
-        help="dramatiq_worker_timeout, read only by pools Dramatiq's CLI runs (--processes "
-        "above one); a pool in one process polls as cli.pools.Pool.idle_poll_of says",
     )
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a throwaway database is made")
     parser.add_argument("--json", type=Path, help="also write the results here")
